@@ -1,0 +1,348 @@
+//! The definition as written in TOML: plain data, deserialised with serde.
+//!
+//! Every struct here mirrors one table of the definition file. Unknown keys are not
+//! rejected by serde (`deny_unknown_fields` would stop at the first one); the loader
+//! collects them all with `serde_ignored` and reports each with its line and column.
+//! Nothing here is checked beyond its TOML type: [`crate::check`] does that.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A text shown to a respondent or reader, in Chinese and English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    /// Simplified Chinese.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+/// The report or questionnaire language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Simplified Chinese.
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+impl Label {
+    /// The text in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "zh" => Ok(Lang::Zh),
+            "en" => Ok(Lang::En),
+            other => Err(format!("unknown language `{other}` (expected zh or en)")),
+        }
+    }
+}
+
+/// A whole definition file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DefinitionFile {
+    /// Identity and period of the survey.
+    pub survey: SurveyMeta,
+    /// Named numeric parameters that expressions read as `$name` (risk thresholds...).
+    #[serde(default)]
+    pub parameters: BTreeMap<String, f64>,
+    /// Reusable choice lists, by id.
+    #[serde(default)]
+    pub choices: BTreeMap<String, ChoiceList>,
+    /// How enterprises are put into strata for estimation.
+    pub design: Option<DesignSpec>,
+    /// The eight special services (or any other grouping) that policies and support
+    /// requests are mapped to.
+    #[serde(default)]
+    pub services: Vec<Service>,
+    /// The questionnaire, section by section.
+    pub sections: Vec<Section>,
+    /// Risk rules evaluated on every accepted return.
+    #[serde(default)]
+    pub risk_rules: Vec<RiskRuleSpec>,
+    /// Policies whose reach is measured.
+    #[serde(default)]
+    pub policies: Vec<PolicySpec>,
+}
+
+/// Identity, title and period of a survey.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SurveyMeta {
+    /// Stable id, e.g. `yangpu-spring-2024`. Returns carry it.
+    pub id: String,
+    /// Version of this definition, e.g. `1.0.0`. Returns carry it.
+    pub version: String,
+    /// Title of the questionnaire.
+    pub title: Label,
+    /// Who runs the survey.
+    pub organisation: Option<Label>,
+    /// First day of the survey period, `YYYY-MM-DD`.
+    pub period_start: String,
+    /// Last day of the survey period, `YYYY-MM-DD`.
+    pub period_end: String,
+    /// Languages every label must carry (`zh`, `en`).
+    pub languages: Vec<Lang>,
+    /// Instructions printed on the cover of the blank questionnaire.
+    pub instructions: Option<Label>,
+    /// The question holding the enterprise id; duplicate returns are matched on it.
+    pub enterprise_question: String,
+    /// The question holding the submission time, when the form records one.
+    pub submitted_at_question: Option<String>,
+    /// The choice list that the `subdistrict` question type draws its codes from.
+    pub subdistricts: Option<String>,
+}
+
+/// A list of codes with labels, shared by any number of questions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChoiceList {
+    /// The options, in display order.
+    pub options: Vec<ChoiceOption>,
+}
+
+/// One option of a choice list.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChoiceOption {
+    /// The code stored in the dataset.
+    pub code: String,
+    /// What the respondent sees.
+    pub label: Label,
+    /// The service (by id) this option belongs to, for lists of support requests.
+    pub service: Option<String>,
+}
+
+/// Stratification of the population for estimation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DesignSpec {
+    /// Question holding the industry (GB/T 4754) code; strata use its section.
+    pub industry_question: String,
+    /// Question holding the number of employees that decides the size class.
+    pub size_question: String,
+    /// Question holding the sub-district.
+    pub subdistrict_question: Option<String>,
+    /// Size classes by number of employees, smallest first.
+    pub size_classes: Vec<SizeClass>,
+}
+
+/// A band of employee counts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SizeClass {
+    /// Code, e.g. `micro`.
+    pub code: String,
+    /// Name shown in reports.
+    pub label: Label,
+    /// Smallest headcount in the class.
+    pub min: u64,
+    /// Largest headcount in the class; none for the open top class.
+    pub max: Option<u64>,
+}
+
+/// A service that policies and support requests are grouped under.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Service {
+    /// Id, e.g. `I`.
+    pub id: String,
+    /// Name shown in reports.
+    pub label: Label,
+}
+
+/// A section of the questionnaire.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Section {
+    /// Stable id.
+    pub id: String,
+    /// Heading.
+    pub title: Label,
+    /// The section's questions, in order.
+    pub questions: Vec<QuestionSpec>,
+}
+
+/// Answer types a question can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionType {
+    /// A whole number.
+    Integer,
+    /// A number with a fractional part.
+    Decimal,
+    /// Free text.
+    Text,
+    /// Yes or no.
+    Boolean,
+    /// A calendar date.
+    Date,
+    /// One code from a choice list.
+    SingleChoice,
+    /// Any number of codes from a choice list.
+    MultipleChoice,
+    /// Unified social credit code (GB 32100-2015), check digit verified.
+    EnterpriseId,
+    /// GB/T 4754-2017 division (two digits) or section (one letter).
+    IndustryCode,
+    /// GB/T 6565 occupation code, e.g. `2-02-10-03`.
+    OccupationCode,
+    /// One of the district's sub-districts (the list `survey.subdistricts` names).
+    Subdistrict,
+    /// A repeating table: one row per item, with its own columns.
+    Table,
+}
+
+/// Units of a numeric answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// Persons (headcount).
+    Persons,
+    /// Yuan (RMB).
+    Yuan,
+    /// Yuan per month (wages).
+    YuanPerMonth,
+    /// Ten thousand yuan.
+    TenThousandYuan,
+    /// Months.
+    Months,
+    /// Days.
+    Days,
+    /// Percent.
+    Percent,
+}
+
+impl Unit {
+    /// Name of the unit in `lang`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Unit::Persons, Lang::Zh) => "人",
+            (Unit::Persons, Lang::En) => "persons",
+            (Unit::Yuan, Lang::Zh) => "元",
+            (Unit::Yuan, Lang::En) => "yuan",
+            (Unit::YuanPerMonth, Lang::Zh) => "元/月",
+            (Unit::YuanPerMonth, Lang::En) => "yuan/month",
+            (Unit::TenThousandYuan, Lang::Zh) => "万元",
+            (Unit::TenThousandYuan, Lang::En) => "10,000 yuan",
+            (Unit::Months, Lang::Zh) => "月",
+            (Unit::Months, Lang::En) => "months",
+            (Unit::Days, Lang::Zh) => "天",
+            (Unit::Days, Lang::En) => "days",
+            (Unit::Percent, Lang::Zh) => "%",
+            (Unit::Percent, Lang::En) => "%",
+        }
+    }
+}
+
+/// One question (or one column of a repeating table).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QuestionSpec {
+    /// Stable id, unique in the definition; expressions and datasets use it.
+    pub id: String,
+    /// Answer type.
+    #[serde(rename = "type")]
+    pub kind: QuestionType,
+    /// The question as asked.
+    pub label: Label,
+    /// Help text shown beside the answer cell.
+    pub help: Option<Label>,
+    /// Unit of a numeric answer.
+    pub unit: Option<Unit>,
+    /// Whether an answer is needed (when the question is relevant).
+    #[serde(default)]
+    pub required: bool,
+    /// Smallest allowed value (integer and decimal questions; bound dates with a
+    /// `constraint` such as `d >= date('2024-02-01')`).
+    pub min: Option<f64>,
+    /// Largest allowed value.
+    pub max: Option<f64>,
+    /// Longest allowed text, in characters.
+    pub max_length: Option<u32>,
+    /// Choice list id, for single and multiple choice.
+    pub choices: Option<String>,
+    /// Skip logic: the question is asked only when this is true.
+    pub relevant: Option<String>,
+    /// Cross-field check that an answer must pass.
+    pub constraint: Option<String>,
+    /// What the respondent is told when `constraint` fails.
+    pub constraint_message: Option<Label>,
+    /// A derived value: the question is not asked, it is computed.
+    pub calculate: Option<String>,
+    /// Columns of a repeating table.
+    pub columns: Option<Vec<QuestionSpec>>,
+    /// Most rows a repeating table may have.
+    pub max_rows: Option<u32>,
+}
+
+/// Severity of a risk rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+}
+
+impl Severity {
+    /// Name of the severity in `lang`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Severity::High, Lang::Zh) => "高",
+            (Severity::Medium, Lang::Zh) => "中",
+            (Severity::Low, Lang::Zh) => "低",
+            (Severity::High, Lang::En) => "high",
+            (Severity::Medium, Lang::En) => "medium",
+            (Severity::Low, Lang::En) => "low",
+        }
+    }
+}
+
+/// A risk rule as declared.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RiskRuleSpec {
+    /// Stable id.
+    pub id: String,
+    /// Short name.
+    pub label: Label,
+    /// Severity when the rule trips.
+    pub severity: Severity,
+    /// Condition in the expression language; the rule trips when it is true.
+    pub when: String,
+    /// Why this matters, shown beside each flagged enterprise.
+    pub reason: Label,
+    /// Questions whose values are shown as evidence beside a flag.
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    /// The legal or policy basis of the threshold.
+    pub basis: Option<Label>,
+}
+
+/// A policy whose reach is measured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PolicySpec {
+    /// Stable id.
+    pub id: String,
+    /// Name of the policy.
+    pub name: Label,
+    /// Service (by id) the policy belongs to.
+    pub service: Option<String>,
+    /// Boolean question: the enterprise knows the policy.
+    pub aware: String,
+    /// Boolean question: the enterprise applied.
+    pub applied: String,
+    /// Boolean question: the enterprise received the support.
+    pub received: String,
+    /// Choice question: where the enterprise learned of it.
+    pub channel: Option<String>,
+    /// Condition marking an enterprise that needs what the policy offers; the gap is
+    /// such enterprises that have not applied.
+    pub need: Option<String>,
+}

@@ -1,0 +1,644 @@
+//! The Excel template enterprises fill in.
+
+use crate::layout::{self, meta};
+use rust_xlsxwriter::{
+    Color, DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, FormatBorder, Formula,
+    ProtectionOptions, Workbook, Worksheet, XlsxError,
+};
+use std::collections::BTreeMap;
+use survey_def::codes::INDUSTRY_DIVISIONS;
+use survey_def::model::QuestionSpec;
+use survey_def::{Definition, Lang, Question, QuestionType};
+
+/// Why a template could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    /// The workbook library refused a value (a sheet name, a validation).
+    #[error("cannot build the template workbook: {0}")]
+    Workbook(#[from] XlsxError),
+}
+
+/// Excel's limit on a data-validation input title, in UTF-16 units.
+const INPUT_TITLE_LIMIT: usize = 32;
+/// Excel's limit on a data-validation input message, in UTF-16 units.
+const INPUT_MESSAGE_LIMIT: usize = 255;
+/// Excel's limit on a sheet name.
+const SHEET_NAME_LIMIT: usize = 31;
+/// Longest text Excel keeps in a cell.
+const EXCEL_TEXT_LIMIT: u32 = 32_767;
+/// Dates accepted by the date validation: anything a return could plausibly carry.
+const EARLIEST_DATE: (u16, u8, u8) = (1950, 1, 1);
+const LATEST_DATE: (u16, u8, u8) = (2100, 12, 31);
+/// Key of the industry list in the lists sheet (choice list ids are identifiers, so it
+/// cannot clash).
+const INDUSTRY_LIST: &str = "gb/t 4754";
+const BOOLEAN_LIST: &str = "yes/no";
+
+struct Formats {
+    title: Format,
+    header: Format,
+    section: Format,
+    id: Format,
+    label: Format,
+    help: Format,
+    answer: Format,
+    answer_date: Format,
+    note: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        let answer = Format::new()
+            .set_unlocked()
+            .set_background_color(Color::RGB(0xFFF8DC))
+            .set_border(FormatBorder::Thin)
+            .set_border_color(Color::RGB(0xBFBFBF));
+        Formats {
+            title: Format::new().set_bold().set_font_size(14),
+            header: Format::new()
+                .set_bold()
+                .set_background_color(Color::RGB(0xD9E1F2))
+                .set_border(FormatBorder::Thin)
+                .set_text_wrap(),
+            section: Format::new().set_bold().set_background_color(Color::RGB(0xEDEDED)),
+            id: Format::new().set_font_color(Color::RGB(0x808080)).set_font_size(9),
+            label: Format::new().set_text_wrap(),
+            help: Format::new()
+                .set_text_wrap()
+                .set_font_color(Color::RGB(0x595959))
+                .set_font_size(9),
+            answer_date: answer.clone().set_num_format("yyyy-mm-dd"),
+            answer,
+            note: Format::new().set_text_wrap(),
+        }
+    }
+}
+
+/// Cuts `text` to at most `limit` UTF-16 units, marking the cut with an ellipsis.
+fn fit(text: &str, limit: usize) -> String {
+    if text.encode_utf16().count() <= limit {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        if used + c.len_utf16() > limit - 1 {
+            break;
+        }
+        used += c.len_utf16();
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// A sheet name Excel accepts: no `[]:*?/\`, at most 31 characters, unique.
+fn sheet_name(wanted: &str, taken: &mut Vec<String>) -> String {
+    let clean: String = wanted
+        .chars()
+        .map(|c| if "[]:*?/\\'".contains(c) { ' ' } else { c })
+        .collect();
+    let base: String = clean.trim().chars().take(SHEET_NAME_LIMIT).collect();
+    let mut name = if base.is_empty() { "Sheet".to_owned() } else { base };
+    let mut n = 2;
+    while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+        let suffix = format!(" {n}");
+        name = name
+            .chars()
+            .take(SHEET_NAME_LIMIT - suffix.chars().count())
+            .collect::<String>()
+            + &suffix;
+        n += 1;
+    }
+    taken.push(name.clone());
+    name
+}
+
+/// Dropdown lists written to the hidden lists sheet, by key.
+struct Lists {
+    columns: BTreeMap<String, (u16, usize)>,
+    sheet: Worksheet,
+}
+
+impl Lists {
+    fn new() -> Result<Self, XlsxError> {
+        let mut sheet = Worksheet::new();
+        sheet.set_name(layout::LISTS_SHEET)?;
+        sheet.set_hidden(true);
+        Ok(Lists {
+            columns: BTreeMap::new(),
+            sheet,
+        })
+    }
+
+    /// The range formula of list `key`, writing its entries on first use.
+    fn range(&mut self, key: &str, entries: impl FnOnce() -> Vec<String>) -> Result<Formula, XlsxError> {
+        if !self.columns.contains_key(key) {
+            let col = self.columns.len() as u16;
+            let entries = entries();
+            for (row, entry) in entries.iter().enumerate() {
+                self.sheet.write_string(row as u32, col, entry)?;
+            }
+            self.columns.insert(key.to_owned(), (col, entries.len().max(1)));
+        }
+        let (col, len) = self.columns[key];
+        let letter = rust_xlsxwriter::utility::column_number_to_name(col);
+        Ok(Formula::new(format!(
+            "='{}'!${letter}$1:${letter}${len}",
+            layout::LISTS_SHEET
+        )))
+    }
+}
+
+/// A value placed in an answer cell of a filled questionnaire.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CellValue {
+    /// A number cell.
+    Number(f64),
+    /// A text cell, written as given (a choice may be `label [code]`, a bare code, or
+    /// anything a respondent might type).
+    Text(String),
+    /// Written as the yes/no word of the workbook's language.
+    Bool(bool),
+    /// A date cell (year, month, day), formatted `yyyy-mm-dd`.
+    Date(u16, u8, u8),
+}
+
+/// Answers to put into a questionnaire: by question id (a multiple-choice option by
+/// `question:code`, see [`layout::OPTION_SEPARATOR`]) and, for repeating tables, rows of
+/// cells by column id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FilledAnswers {
+    /// Answers on the answer sheet.
+    pub answers: BTreeMap<String, CellValue>,
+    /// Rows of each repeating table.
+    pub tables: BTreeMap<String, Vec<BTreeMap<String, CellValue>>>,
+}
+
+/// Writes the blank questionnaire for `def` with labels in `lang`, returning the bytes
+/// of the `.xlsx` file. The same definition and language always give the same bytes.
+pub fn write_template(def: &Definition, lang: Lang) -> Result<Vec<u8>, TemplateError> {
+    write_filled(def, lang, &FilledAnswers::default())
+}
+
+/// Writes the questionnaire with `filled` answers in its answer cells: what an
+/// enterprise sends back. Used for examples, generated sample returns and tests.
+pub fn write_filled(def: &Definition, lang: Lang, filled: &FilledAnswers) -> Result<Vec<u8>, TemplateError> {
+    let f = Formats::new();
+    let survey = &def.spec.survey;
+    let mut workbook = Workbook::new();
+    let (y, m, d) = date_parts(&survey.period_start).unwrap_or((2000, 1, 1));
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_title(survey.title.get(lang))
+            .set_subject(format!("{} {}", survey.id, survey.version))
+            .set_author(survey.organisation.as_ref().map_or("", |o| o.get(lang)))
+            .set_comment(format!("fingerprint {}", def.fingerprint))
+            // Fixed, so the same definition always gives the same bytes.
+            .set_creation_datetime(&ExcelDateTime::from_ymd(y, m, d)?),
+    );
+    let mut taken = vec![layout::META_SHEET.to_owned(), layout::LISTS_SHEET.to_owned()];
+    let cover_name = sheet_name(layout::cover_sheet_name(lang), &mut taken);
+    let answer_name = sheet_name(layout::answer_sheet_name(lang), &mut taken);
+    let table_names: Vec<(String, String)> = def
+        .tables()
+        .map(|t| (t.id().to_owned(), sheet_name(t.spec.label.get(lang), &mut taken)))
+        .collect();
+
+    let mut lists = Lists::new()?;
+    let cover = cover_sheet(def, lang, &f, &cover_name, &answer_name, &table_names)?;
+    let answers = answer_sheet(def, lang, &f, &answer_name, &mut lists, filled)?;
+    let mut tables = Vec::new();
+    for (table, (_, name)) in def.tables().zip(&table_names) {
+        tables.push(table_sheet(
+            def,
+            table,
+            lang,
+            &f,
+            name,
+            &mut lists,
+            filled.tables.get(table.id()),
+        )?);
+    }
+    let meta_sheet = meta_sheet(def, lang, &answer_name, &table_names)?;
+
+    workbook.push_worksheet(cover);
+    workbook.push_worksheet(answers);
+    for t in tables {
+        workbook.push_worksheet(t);
+    }
+    workbook.push_worksheet(lists.sheet);
+    workbook.push_worksheet(meta_sheet);
+    Ok(workbook.save_to_buffer()?)
+}
+
+fn date_parts(text: &str) -> Option<(u16, u8, u8)> {
+    let mut it = text.trim().splitn(3, '-');
+    Some((
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+    ))
+}
+
+fn protect(sheet: &mut Worksheet) {
+    // No password: protection keeps respondents from overwriting labels and ids by
+    // accident, it is not security.
+    let options = ProtectionOptions {
+        format_columns: true,
+        format_rows: true,
+        ..ProtectionOptions::default()
+    };
+    sheet.protect_with_options(&options);
+}
+
+fn cover_sheet(
+    def: &Definition,
+    lang: Lang,
+    f: &Formats,
+    name: &str,
+    answer_name: &str,
+    tables: &[(String, String)],
+) -> Result<Worksheet, XlsxError> {
+    let survey = &def.spec.survey;
+    let mut sheet = Worksheet::new();
+    sheet.set_name(name)?;
+    sheet.set_column_width(0, 22)?;
+    sheet.set_column_width(1, 90)?;
+    sheet.write_string_with_format(0, 0, survey.title.get(lang), &f.title)?;
+    let zh = lang == Lang::Zh;
+    let mut rows: Vec<(&str, String)> = Vec::new();
+    if let Some(org) = &survey.organisation {
+        rows.push((if zh { "调查单位" } else { "Conducted by" }, org.get(lang).to_owned()));
+    }
+    rows.push((
+        if zh { "调查期" } else { "Survey period" },
+        format!("{} – {}", survey.period_start, survey.period_end),
+    ));
+    rows.push((
+        if zh { "问卷编号" } else { "Survey" },
+        format!("{} v{}", survey.id, survey.version),
+    ));
+    rows.push((
+        if zh { "定义指纹" } else { "Definition fingerprint" },
+        def.short_fingerprint().to_owned(),
+    ));
+    if let Some(instructions) = &survey.instructions {
+        rows.push((
+            if zh { "填表说明" } else { "Instructions" },
+            instructions.get(lang).to_owned(),
+        ));
+    }
+    let how = if zh {
+        format!(
+            "请在“{answer_name}”表的黄色单元格中作答；带 * 的为必答题。选择题请从下拉列表中选择。{}不要修改题目编号（灰色列）或删除工作表。",
+            if tables.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "“{}”表每行填写一项。",
+                    tables.iter().map(|t| t.1.as_str()).collect::<Vec<_>>().join("”、“")
+                )
+            }
+        )
+    } else {
+        format!(
+            "Answer in the yellow cells of sheet \"{answer_name}\"; questions marked * are required. Pick choices from the dropdown lists. {}Do not change the question ids (grey column) or delete sheets.",
+            if tables.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "Fill one item per row on sheet(s) {}. ",
+                    tables
+                        .iter()
+                        .map(|t| format!("\"{}\"", t.1))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        )
+    };
+    rows.push((if zh { "如何填写" } else { "How to fill in" }, how));
+    for (i, (k, v)) in rows.iter().enumerate() {
+        let row = 2 + i as u32;
+        sheet.write_string_with_format(row, 0, *k, &f.header)?;
+        sheet.write_string_with_format(row, 1, v, &f.note)?;
+    }
+    protect(&mut sheet);
+    sheet.set_active(true);
+    Ok(sheet)
+}
+
+/// The validation of an answer cell, with the help text as its input message.
+fn validation(def: &Definition, q: &QuestionSpec, lang: Lang, lists: &mut Lists) -> Result<DataValidation, XlsxError> {
+    let v = DataValidation::new();
+    let v = match q.kind {
+        QuestionType::Integer => {
+            let min = q.min.map_or(i32::MIN, |m| m.max(i32::MIN as f64) as i32);
+            let max = q.max.map_or(i32::MAX, |m| m.min(i32::MAX as f64) as i32);
+            v.allow_whole_number(DataValidationRule::Between(min, max))
+        }
+        QuestionType::Decimal => v.allow_decimal_number(DataValidationRule::Between(
+            q.min.unwrap_or(-1e15),
+            q.max.unwrap_or(1e15),
+        )),
+        QuestionType::Text => {
+            v.allow_text_length(DataValidationRule::Between(0, q.max_length.unwrap_or(EXCEL_TEXT_LIMIT)))
+        }
+        QuestionType::EnterpriseId => v.allow_text_length(DataValidationRule::EqualTo(18)),
+        QuestionType::OccupationCode => v.allow_text_length(DataValidationRule::Between(1, 10)),
+        QuestionType::Date => {
+            let (a, b) = (EARLIEST_DATE, LATEST_DATE);
+            v.allow_date(DataValidationRule::Between(
+                ExcelDateTime::from_ymd(a.0, a.1, a.2)?,
+                ExcelDateTime::from_ymd(b.0, b.1, b.2)?,
+            ))
+        }
+        QuestionType::Boolean | QuestionType::MultipleChoice => {
+            v.allow_list_formula(lists.range(&format!("{BOOLEAN_LIST}/{lang:?}"), || {
+                layout::yes_no(lang).map(str::to_owned).to_vec()
+            })?)
+        }
+        QuestionType::SingleChoice | QuestionType::Subdistrict => {
+            let Some(list) = def.choices_of(q) else { return Ok(v) };
+            let key = match q.kind {
+                QuestionType::Subdistrict => def.spec.survey.subdistricts.clone().unwrap_or_default(),
+                _ => q.choices.clone().unwrap_or_default(),
+            };
+            v.allow_list_formula(lists.range(&format!("{key}/{lang:?}"), || {
+                list.options
+                    .iter()
+                    .map(|o| layout::choice_entry(o.label.get(lang), &o.code))
+                    .collect()
+            })?)
+        }
+        QuestionType::IndustryCode => {
+            v.allow_list_formula(lists.range(&format!("{INDUSTRY_LIST}/{lang:?}"), || {
+                INDUSTRY_DIVISIONS
+                    .iter()
+                    .map(|d| layout::choice_entry(if lang == Lang::Zh { d.zh } else { d.en }, d.code))
+                    .collect()
+            })?)
+        }
+        QuestionType::Table => return Ok(v),
+    };
+    let v = v.set_input_title(fit(q.label.get(lang), INPUT_TITLE_LIMIT))?;
+    let message = q.help.as_ref().map(|h| h.get(lang).to_owned()).unwrap_or_default();
+    let v = if message.is_empty() {
+        v
+    } else {
+        v.set_input_message(fit(&message, INPUT_MESSAGE_LIMIT))?
+    };
+    v.set_error_title(fit(q.label.get(lang), INPUT_TITLE_LIMIT))
+}
+
+fn label_text(q: &QuestionSpec, lang: Lang) -> String {
+    let mark = if q.required { "* " } else { "" };
+    format!("{mark}{}", q.label.get(lang))
+}
+
+fn answer_sheet(
+    def: &Definition,
+    lang: Lang,
+    f: &Formats,
+    name: &str,
+    lists: &mut Lists,
+    filled: &FilledAnswers,
+) -> Result<Worksheet, XlsxError> {
+    let mut sheet = Worksheet::new();
+    sheet.set_name(name)?;
+    let zh = lang == Lang::Zh;
+    sheet.write_string_with_format(0, 0, def.spec.survey.title.get(lang), &f.title)?;
+    let headers = if zh {
+        ["题目编号", "题目", "说明", "单位", "回答"]
+    } else {
+        ["Question id", "Question", "Help", "Unit", "Answer"]
+    };
+    for (col, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(1, col as u16, *h, &f.header)?;
+    }
+    for (col, width) in [
+        (layout::ANSWER_ID_COL, 18.0),
+        (layout::ANSWER_LABEL_COL, 48.0),
+        (layout::ANSWER_HELP_COL, 40.0),
+        (layout::ANSWER_UNIT_COL, 9.0),
+        (layout::ANSWER_VALUE_COL, 30.0),
+    ] {
+        sheet.set_column_width(col, width)?;
+    }
+    sheet.set_freeze_panes(layout::ANSWER_FIRST_ROW, 0)?;
+    let mut row = layout::ANSWER_FIRST_ROW;
+    for section in &def.spec.sections {
+        let asked: Vec<&Question> = def
+            .questions()
+            .iter()
+            .filter(|q| q.section == section.id && q.is_asked() && q.kind() != QuestionType::Table)
+            .collect();
+        if asked.is_empty() {
+            continue;
+        }
+        sheet.write_string_with_format(row, layout::ANSWER_LABEL_COL, section.title.get(lang), &f.section)?;
+        row += 1;
+        for q in asked {
+            let spec = &q.spec;
+            sheet.write_string_with_format(row, layout::ANSWER_ID_COL, &spec.id, &f.id)?;
+            sheet.write_string_with_format(row, layout::ANSWER_LABEL_COL, label_text(spec, lang), &f.label)?;
+            if let Some(help) = &spec.help {
+                sheet.write_string_with_format(row, layout::ANSWER_HELP_COL, help.get(lang), &f.help)?;
+            }
+            if let Some(unit) = spec.unit {
+                sheet.write_string(row, layout::ANSWER_UNIT_COL, unit.label(lang))?;
+            }
+            if spec.kind == QuestionType::MultipleChoice {
+                // One yes/no row per option: a dropdown cannot hold several choices.
+                let tick = if zh {
+                    "（请在以下各项中选择是/否）"
+                } else {
+                    "(answer yes/no for each option below)"
+                };
+                sheet.write_string_with_format(row, layout::ANSWER_VALUE_COL, tick, &f.help)?;
+                row += 1;
+                let validation = validation(def, spec, lang, lists)?;
+                for option in def.choices_of(spec).map(|l| l.options.as_slice()).unwrap_or_default() {
+                    let id = format!("{}{}{}", spec.id, layout::OPTION_SEPARATOR, option.code);
+                    sheet.write_string_with_format(row, layout::ANSWER_ID_COL, &id, &f.id)?;
+                    sheet.write_string_with_format(
+                        row,
+                        layout::ANSWER_LABEL_COL,
+                        format!("    {}", option.label.get(lang)),
+                        &f.label,
+                    )?;
+                    write_cell(
+                        &mut sheet,
+                        row,
+                        layout::ANSWER_VALUE_COL,
+                        filled.answers.get(&id),
+                        lang,
+                        f,
+                        false,
+                    )?;
+                    sheet.add_data_validation(
+                        row,
+                        layout::ANSWER_VALUE_COL,
+                        row,
+                        layout::ANSWER_VALUE_COL,
+                        &validation,
+                    )?;
+                    row += 1;
+                }
+                continue;
+            }
+            let is_date = spec.kind == QuestionType::Date;
+            write_cell(
+                &mut sheet,
+                row,
+                layout::ANSWER_VALUE_COL,
+                filled.answers.get(&spec.id),
+                lang,
+                f,
+                is_date,
+            )?;
+            let validation = validation(def, spec, lang, lists)?;
+            sheet.add_data_validation(
+                row,
+                layout::ANSWER_VALUE_COL,
+                row,
+                layout::ANSWER_VALUE_COL,
+                &validation,
+            )?;
+            row += 1;
+        }
+    }
+    protect(&mut sheet);
+    Ok(sheet)
+}
+
+/// Rows a table sheet offers when the definition sets no `max_rows`.
+const DEFAULT_TABLE_ROWS: u32 = 30;
+
+fn table_sheet(
+    def: &Definition,
+    table: &Question,
+    lang: Lang,
+    f: &Formats,
+    name: &str,
+    lists: &mut Lists,
+    filled: Option<&Vec<BTreeMap<String, CellValue>>>,
+) -> Result<Worksheet, XlsxError> {
+    let mut sheet = Worksheet::new();
+    sheet.set_name(name)?;
+    let title = match &table.spec.help {
+        Some(help) => format!("{} — {}", table.spec.label.get(lang), help.get(lang)),
+        None => table.spec.label.get(lang).to_owned(),
+    };
+    sheet.write_string_with_format(0, 0, title, &f.title)?;
+    let columns: Vec<&Question> = table.columns.iter().filter(|c| c.is_asked()).collect();
+    let rows = table.spec.max_rows.unwrap_or(DEFAULT_TABLE_ROWS);
+    for (i, col) in columns.iter().enumerate() {
+        let c = i as u16;
+        let spec = &col.spec;
+        let label = match spec.unit {
+            Some(unit) => format!("{} ({})", label_text(spec, lang), unit.label(lang)),
+            None => label_text(spec, lang),
+        };
+        sheet.write_string_with_format(layout::TABLE_LABEL_ROW, c, label, &f.header)?;
+        sheet.write_string_with_format(layout::TABLE_ID_ROW, c, &spec.id, &f.id)?;
+        sheet.set_column_width(c, 20)?;
+        let is_date = spec.kind == QuestionType::Date;
+        let filled_rows = filled.map_or(0, |rows| rows.len() as u32);
+        let last = layout::TABLE_FIRST_ROW + rows.max(filled_rows) - 1;
+        for r in layout::TABLE_FIRST_ROW..=last {
+            let value = filled
+                .and_then(|rows| rows.get((r - layout::TABLE_FIRST_ROW) as usize))
+                .and_then(|row| row.get(&spec.id));
+            write_cell(&mut sheet, r, c, value, lang, f, is_date)?;
+        }
+        let validation = validation(def, spec, lang, lists)?;
+        sheet.add_data_validation(layout::TABLE_FIRST_ROW, c, last, c, &validation)?;
+    }
+    sheet.set_row_height(layout::TABLE_LABEL_ROW, 45)?;
+    sheet.set_freeze_panes(layout::TABLE_FIRST_ROW, 0)?;
+    protect(&mut sheet);
+    Ok(sheet)
+}
+
+/// Writes an answer cell: the value when there is one, else a blank in the answer style.
+fn write_cell(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    value: Option<&CellValue>,
+    lang: Lang,
+    f: &Formats,
+    is_date: bool,
+) -> Result<(), XlsxError> {
+    let format = if is_date { &f.answer_date } else { &f.answer };
+    match value {
+        None => sheet.write_blank(row, col, format)?,
+        Some(CellValue::Number(n)) => sheet.write_number_with_format(row, col, *n, format)?,
+        Some(CellValue::Text(t)) => sheet.write_string_with_format(row, col, t, format)?,
+        Some(CellValue::Bool(b)) => {
+            sheet.write_string_with_format(row, col, layout::yes_no(lang)[usize::from(!b)], format)?
+        }
+        Some(CellValue::Date(y, m, d)) => {
+            sheet.write_datetime_with_format(row, col, ExcelDateTime::from_ymd(*y, *m, *d)?, &f.answer_date)?
+        }
+    };
+    Ok(())
+}
+
+fn meta_sheet(
+    def: &Definition,
+    lang: Lang,
+    answer_name: &str,
+    tables: &[(String, String)],
+) -> Result<Worksheet, XlsxError> {
+    let mut sheet = Worksheet::new();
+    sheet.set_name(layout::META_SHEET)?;
+    let survey = &def.spec.survey;
+    let lang_code = if lang == Lang::Zh { "zh" } else { "en" };
+    let mut rows: Vec<(String, String)> = vec![
+        (meta::SURVEY_ID.into(), survey.id.clone()),
+        (meta::VERSION.into(), survey.version.clone()),
+        (meta::FINGERPRINT.into(), def.fingerprint.clone()),
+        (meta::LAYOUT.into(), layout::LAYOUT_VERSION.into()),
+        (meta::LANG.into(), lang_code.into()),
+        (meta::ANSWER_SHEET.into(), answer_name.into()),
+    ];
+    rows.extend(
+        tables
+            .iter()
+            .map(|(id, name)| (format!("{}{id}", meta::TABLE_PREFIX), name.clone())),
+    );
+    for (i, (k, v)) in rows.iter().enumerate() {
+        sheet.write_string(i as u32, 0, k)?;
+        sheet.write_string(i as u32, 1, v)?;
+    }
+    // Very hidden: not listed under Unhide, so respondents do not stumble on it.
+    sheet.set_very_hidden(true);
+    protect(&mut sheet);
+    Ok(sheet)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_texts_are_cut_to_excel_limits_on_char_boundaries() {
+        let long = "需要".repeat(200);
+        let cut = fit(&long, INPUT_MESSAGE_LIMIT);
+        assert_eq!(cut.encode_utf16().count(), INPUT_MESSAGE_LIMIT);
+        assert!(cut.ends_with('…'));
+        assert_eq!(fit("short", 32), "short");
+    }
+
+    #[test]
+    fn sheet_names_are_cleaned_shortened_and_unique() {
+        let mut taken = vec![];
+        assert_eq!(sheet_name("a/b", &mut taken), "a b");
+        assert_eq!(sheet_name("A B", &mut taken), "A B 2");
+        let long = sheet_name(&"x".repeat(40), &mut taken);
+        assert_eq!(long.chars().count(), SHEET_NAME_LIMIT);
+    }
+}

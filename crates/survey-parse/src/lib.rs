@@ -1,0 +1,1 @@
+//! Reading returned questionnaires (xlsx and JSON) into one checked dataset.
