@@ -5,7 +5,7 @@
 //! libraries (`survey-def`, `survey-forms`).
 
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::Write;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use survey_def::{DefinitionError, Lang};
@@ -75,6 +75,32 @@ enum Command {
         #[arg(long, value_enum, default_value_t = LangArg::Zh)]
         lang: LangArg,
     },
+    /// Read returned questionnaires into one checked dataset, accounting for every return.
+    ///
+    /// Writes responses.parquet, one Parquet file per repeating table, rejects.xlsx,
+    /// rejects.jsonl and ingest.json into OUT_DIR. Exits 0 (1 with --strict when any
+    /// return is rejected; 2 when the run cannot complete).
+    Ingest {
+        /// Definition file.
+        definition: PathBuf,
+        /// Return files and folders (walked recursively): .xlsx/.xlsm, .json, .jsonl.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Exit 1 when any return is rejected.
+        #[arg(long)]
+        strict: bool,
+        /// Do not show a progress bar.
+        #[arg(long)]
+        quiet: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
     /// Write the JSON Schema (draft 2020-12) that a JSON return satisfies.
     Schema {
         /// Definition file.
@@ -86,6 +112,35 @@ enum Command {
         #[arg(long, value_enum, default_value_t = LangArg::En)]
         lang: LangArg,
     },
+}
+
+/// Limits on inputs; raise them for unusually large returns.
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// Largest input file, in bytes (JSON Lines files stream and are not limited).
+    #[arg(long, default_value_t = survey_parse::limits::DEFAULT_MAX_FILE_BYTES)]
+    max_file_bytes: u64,
+    /// Most cells a sheet may hold.
+    #[arg(long, default_value_t = survey_parse::limits::DEFAULT_MAX_CELLS_PER_SHEET)]
+    max_cells_per_sheet: u64,
+    /// Longest text answer, in characters.
+    #[arg(long, default_value_t = survey_parse::limits::DEFAULT_MAX_TEXT_CHARS)]
+    max_text_chars: usize,
+    /// Longest JSON Lines line, in bytes.
+    #[arg(long, default_value_t = survey_parse::limits::DEFAULT_MAX_JSON_LINE_BYTES)]
+    max_json_line_bytes: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> survey_parse::Limits {
+        survey_parse::Limits {
+            max_file_bytes: self.max_file_bytes,
+            max_cells_per_sheet: self.max_cells_per_sheet,
+            max_text_chars: self.max_text_chars,
+            max_json_line_bytes: self.max_json_line_bytes,
+            ..survey_parse::Limits::default()
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -107,6 +162,21 @@ fn main() -> ExitCode {
             );
             Ok(())
         }),
+        Command::Ingest {
+            definition,
+            inputs,
+            output,
+            jobs,
+            strict,
+            quiet,
+            limits,
+        } => {
+            let options = survey_parse::Options {
+                limits: limits.limits(),
+                jobs,
+            };
+            ingest(&definition, &inputs, &output, &options, strict, quiet)
+        }
         Command::Schema {
             definition,
             output,
@@ -173,6 +243,50 @@ fn check(paths: &[PathBuf], format: ReportFormat) -> ExitCode {
     }
 }
 
+fn ingest(
+    definition: &Path,
+    inputs: &[PathBuf],
+    output: &Path,
+    options: &survey_parse::Options,
+    strict: bool,
+    quiet: bool,
+) -> ExitCode {
+    let mut rejected_any = false;
+    let code = with_definition(definition, |def| {
+        let files = survey_parse::collect_inputs(inputs).map_err(|e| e.to_string())?;
+        let bar = if quiet {
+            indicatif::ProgressBar::hidden()
+        } else {
+            // Draws only on a terminal: logs of scheduled runs stay clean.
+            indicatif::ProgressBar::new(files.len() as u64)
+        };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files  {per_sec}  eta {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let run = survey_parse::ingest(def, &files, options, &|| bar.inc(1)).map_err(|e| e.to_string())?;
+        bar.finish_and_clear();
+        survey_parse::write_outputs(def, &run, output).map_err(|e| e.to_string())?;
+        let s = &run.summary;
+        eprintln!(
+            "received {}, accepted {}, rejected {}, superseded {} ({} warnings); wrote {}",
+            s.received,
+            s.accepted,
+            s.rejected,
+            s.superseded,
+            s.warnings,
+            output.display()
+        );
+        rejected_any = s.rejected > 0;
+        Ok(())
+    });
+    if code == ExitCode::SUCCESS && strict && rejected_any {
+        eprintln!("error: --strict: some returns were rejected (see rejects.xlsx)");
+        return ExitCode::from(EXIT_PROBLEMS);
+    }
+    code
+}
+
 /// Loads a definition and runs `job` on it; an invalid definition lists its problems.
 fn with_definition(path: &Path, job: impl FnOnce(&survey_def::Definition) -> Result<(), String>) -> ExitCode {
     match survey_def::load(path) {
@@ -201,30 +315,7 @@ fn with_definition(path: &Path, job: impl FnOnce(&survey_def::Definition) -> Res
     }
 }
 
-/// Writes `bytes` to a temporary file beside `path` and renames it into place, so a
-/// reader never sees a half-written file under the final name.
+/// Writes `bytes` to `path` atomically (temporary file in the same folder, renamed).
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".labor-survey-")
-        .tempfile_in(dir)
-        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
-    tmp.write_all(bytes)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    // Temporary files are created private (0600); an output is an ordinary file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    tmp.persist(path)
-        .map_err(|e| format!("cannot write {}: {}", path.display(), e.error))?;
-    Ok(())
+    survey_parse::output::write_atomically(path, bytes).map_err(|e| e.to_string())
 }

@@ -1,0 +1,167 @@
+//! The checked dataset as Parquet: one row per accepted return in `responses.parquet`
+//! (one typed column per question, plus provenance), and one file per repeating table
+//! keyed to its return by the enterprise id.
+
+use crate::normalize::plain;
+use crate::validate::CheckedReturn;
+use polars::prelude::*;
+use std::path::Path;
+use survey_def::expr::Value;
+use survey_def::{Definition, Question, QuestionType};
+
+/// Provenance column: file the return came from.
+pub const SOURCE_FILE: &str = "_source_file";
+/// Provenance column: sheet (wide workbooks) the return came from.
+pub const SOURCE_SHEET: &str = "_source_sheet";
+/// Provenance column: row (wide workbooks) or line (JSON Lines) of the return.
+pub const SOURCE_LINE: &str = "_source_line";
+/// Provenance column: JSON path of the return in a JSON array file.
+pub const SOURCE_PATH: &str = "_source_path";
+/// Provenance column: submission time, seconds since the epoch (UTC).
+pub const SUBMITTED_AT: &str = "_submitted_at_unix";
+/// Provenance column: answers as received where reading changed them (JSON object).
+pub const ORIGINALS: &str = "_originals";
+/// Column: survey id.
+pub const SURVEY_ID: &str = "_survey_id";
+/// Column: definition version.
+pub const SURVEY_VERSION: &str = "_survey_version";
+/// Column: definition fingerprint.
+pub const FINGERPRINT: &str = "_definition_fingerprint";
+/// Table column: 1-based row number within its return.
+pub const ROW: &str = "_row";
+
+/// Name of the file holding accepted returns.
+pub const RESPONSES_FILE: &str = "responses.parquet";
+
+/// File name of a repeating table's rows.
+pub fn table_file(table_id: &str) -> String {
+    format!("{table_id}.parquet")
+}
+
+/// One typed column of answers.
+fn answer_column(name: &str, q: &Question, values: impl Iterator<Item = Value>) -> PolarsResult<Column> {
+    let name = PlSmallStr::from(name);
+    let column = match q.kind() {
+        QuestionType::Integer => {
+            let v: Vec<Option<i64>> = values.map(|v| v.as_number().map(|n| n as i64)).collect();
+            Column::new(name, v)
+        }
+        QuestionType::Decimal => {
+            let v: Vec<Option<f64>> = values.map(|v| v.as_number()).collect();
+            Column::new(name, v)
+        }
+        QuestionType::Boolean => {
+            let v: Vec<Option<bool>> = values.map(|v| v.as_bool()).collect();
+            Column::new(name, v)
+        }
+        QuestionType::Date => {
+            let v: Vec<Option<i32>> = values
+                .map(|v| match v {
+                    Value::Date(d) => Some(d),
+                    _ => None,
+                })
+                .collect();
+            Column::new(name, v).cast(&DataType::Date)?
+        }
+        // Codes, text; a multiple choice as its codes in list order joined by `;`.
+        _ => {
+            let v: Vec<Option<String>> = values.map(|v| (!v.is_missing()).then(|| plain(&v))).collect();
+            Column::new(name, v)
+        }
+    };
+    Ok(column)
+}
+
+fn text_column(name: &str, values: Vec<Option<String>>) -> Column {
+    Column::new(PlSmallStr::from(name), values)
+}
+
+/// Builds the responses table. `returns` must already be in output order.
+pub fn responses_frame(def: &Definition, returns: &[CheckedReturn]) -> PolarsResult<DataFrame> {
+    let mut columns = Vec::new();
+    for (i, q) in def.questions().iter().enumerate() {
+        if q.kind() == QuestionType::Table {
+            continue;
+        }
+        columns.push(answer_column(q.id(), q, returns.iter().map(|r| r.values[i].clone()))?);
+    }
+    let survey = &def.spec.survey;
+    let n = returns.len();
+    columns.push(text_column(
+        SOURCE_FILE,
+        returns.iter().map(|r| Some(r.source.file.clone())).collect(),
+    ));
+    columns.push(text_column(
+        SOURCE_SHEET,
+        returns.iter().map(|r| r.source.sheet.clone()).collect(),
+    ));
+    columns.push(Column::new(
+        SOURCE_LINE.into(),
+        returns.iter().map(|r| r.source.line).collect::<Vec<Option<u64>>>(),
+    ));
+    columns.push(text_column(
+        SOURCE_PATH,
+        returns.iter().map(|r| r.source.json_path.clone()).collect(),
+    ));
+    columns.push(Column::new(
+        SUBMITTED_AT.into(),
+        returns.iter().map(|r| r.submitted_at).collect::<Vec<Option<i64>>>(),
+    ));
+    columns.push(text_column(
+        ORIGINALS,
+        returns
+            .iter()
+            .map(|r| (!r.originals.is_empty()).then(|| serde_json::to_string(&r.originals).unwrap_or_default()))
+            .collect(),
+    ));
+    columns.push(text_column(SURVEY_ID, vec![Some(survey.id.clone()); n]));
+    columns.push(text_column(SURVEY_VERSION, vec![Some(survey.version.clone()); n]));
+    columns.push(text_column(FINGERPRINT, vec![Some(def.fingerprint.clone()); n]));
+    DataFrame::new(n, columns)
+}
+
+/// Builds the rows of the `t`-th repeating table, keyed by the enterprise question.
+pub fn table_frame(def: &Definition, t: usize, table: &Question, returns: &[CheckedReturn]) -> PolarsResult<DataFrame> {
+    let key: Vec<Option<String>> = returns
+        .iter()
+        .flat_map(|r| std::iter::repeat_n(Some(r.enterprise_id.clone()), r.tables[t].len()))
+        .collect();
+    let rows: Vec<Option<u32>> = returns
+        .iter()
+        .flat_map(|r| (1..=r.tables[t].len() as u32).map(Some))
+        .collect();
+    let n = key.len();
+    let mut columns = vec![
+        text_column(&def.spec.survey.enterprise_question, key),
+        Column::new(ROW.into(), rows),
+    ];
+    for (c, col) in table.columns.iter().enumerate() {
+        let values = returns
+            .iter()
+            .flat_map(|r| r.tables[t].iter().map(move |row| row[c].clone()));
+        columns.push(answer_column(col.id(), col, values)?);
+    }
+    DataFrame::new(n, columns)
+}
+
+/// Writes a frame as Parquet (zstd), to `path` through a temporary file renamed into
+/// place.
+pub fn write_parquet(frame: &mut DataFrame, path: &Path) -> Result<(), crate::IngestError> {
+    let io = |e: std::io::Error| crate::IngestError::Write {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".labor-survey-")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    ParquetWriter::new(tmp.as_file_mut())
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(frame)
+        .map_err(|e| crate::IngestError::Write {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+    crate::output::persist(tmp, path)
+}

@@ -1,0 +1,513 @@
+//! JSON returns: one return, an array of returns, or JSON Lines (one return a line).
+//!
+//! Parsing is strict: duplicate keys are an error (serde_json would silently keep the
+//! last), nesting is bounded by serde_json's recursion limit, `NaN` and numbers out of
+//! the f64 range do not parse. A JSON Lines file is streamed line by line: a broken line
+//! rejects that line only.
+
+use crate::limits::Limits;
+use crate::raw::{RawCell, RawReturn, RawRow, RawValue, Received};
+use crate::rejection::{Location, Rejection, Rule, excerpt};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::io::BufRead;
+
+/// A parsed JSON value, with object keys in document order.
+#[derive(Debug, Clone, PartialEq)]
+enum Json {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Json, E> {
+        Ok(Json::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Json, E> {
+        Ok(Json::Number(v as f64))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Json, E> {
+        Ok(Json::Number(v as f64))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
+        if v.is_finite() {
+            Ok(Json::Number(v))
+        } else {
+            Err(E::custom("number out of range"))
+        }
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Json, E> {
+        Ok(Json::String(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Json, E> {
+        Ok(Json::String(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Json>()? {
+            items.push(item);
+        }
+        Ok(Json::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut entries: Vec<(String, Json)> = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if entries.iter().any(|(k, _)| *k == key) {
+                return Err(de::Error::custom(format!("duplicate key `{}`", excerpt(&key))));
+            }
+            let value = map.next_value::<Json>()?;
+            entries.push((key, value));
+        }
+        Ok(Json::Object(entries))
+    }
+}
+
+fn parse(bytes: &[u8]) -> Result<Json, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = Json::deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
+fn json_rejection(location: Location, err: &serde_json::Error) -> Rejection {
+    let msg = err.to_string();
+    let (rule, zh) = if msg.contains("duplicate key") {
+        (Rule::DuplicateKey, "同一对象中有重复的键")
+    } else if msg.contains("recursion limit") {
+        (Rule::InvalidJson, "JSON 嵌套层数过深")
+    } else if msg.contains("out of range") {
+        (Rule::InvalidJson, "数字超出可表示范围")
+    } else {
+        (Rule::InvalidJson, "不是有效的 JSON")
+    };
+    let mut location = location;
+    if location.line.is_none() && err.line() > 0 {
+        location.line = Some(err.line() as u64);
+    }
+    Rejection::file(location, rule, format!("{zh}（{msg}）"), format!("invalid JSON: {msg}"))
+}
+
+/// Reads a `.json` file holding one return or an array of returns.
+pub fn read_json(bytes: &[u8], file: &str, modified: Option<i64>, limits: &Limits, sink: &mut dyn FnMut(Received)) {
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let loc = Location {
+            line: Some(line_of(bytes, e.valid_up_to())),
+            ..Location::file(file)
+        };
+        sink(Received::Unreadable {
+            rejections: vec![Rejection::file(
+                loc.clone(),
+                Rule::InvalidJson,
+                "文件不是有效的 UTF-8 编码",
+                "the file is not valid UTF-8",
+            )],
+            location: loc,
+        });
+        return;
+    }
+    match parse(bytes) {
+        Ok(Json::Array(items)) => {
+            if items.len() > limits.max_returns_per_file {
+                let loc = Location::file(file);
+                sink(Received::Unreadable {
+                    rejections: vec![Rejection::file(
+                        loc.clone(),
+                        Rule::TooLarge,
+                        format!(
+                            "文件含 {} 份问卷，超过上限 {}",
+                            items.len(),
+                            limits.max_returns_per_file
+                        ),
+                        format!(
+                            "the file holds {} returns, more than the limit of {}",
+                            items.len(),
+                            limits.max_returns_per_file
+                        ),
+                    )],
+                    location: loc,
+                });
+                return;
+            }
+            for (i, item) in items.into_iter().enumerate() {
+                sink(to_return(item, file, None, &format!("$[{i}]"), modified));
+            }
+        }
+        Ok(value) => sink(to_return(value, file, None, "$", modified)),
+        Err(e) => {
+            let rejection = json_rejection(Location::file(file), &e);
+            sink(Received::Unreadable {
+                location: rejection.location.clone(),
+                rejections: vec![rejection],
+            });
+        }
+    }
+}
+
+fn line_of(bytes: &[u8], offset: usize) -> u64 {
+    bytes[..offset.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() as u64 + 1
+}
+
+/// Streams a JSON Lines file: each non-blank line is one return. Memory stays at one
+/// line (at most `limits.max_json_line_bytes`) however large the file.
+pub fn read_json_lines(
+    reader: &mut dyn BufRead,
+    file: &str,
+    modified: Option<i64>,
+    limits: &Limits,
+    sink: &mut dyn FnMut(Received),
+) {
+    let mut line = Vec::new();
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        number += 1;
+        let read = match read_line_capped(reader, &mut line, limits.max_json_line_bytes) {
+            Ok(r) => r,
+            Err(e) => {
+                let loc = Location {
+                    line: Some(number),
+                    ..Location::file(file)
+                };
+                sink(Received::Unreadable {
+                    rejections: vec![Rejection::file(
+                        loc.clone(),
+                        Rule::Unreadable,
+                        format!("读取失败：{e}"),
+                        format!("read failed: {e}"),
+                    )],
+                    location: loc,
+                });
+                return;
+            }
+        };
+        let loc = Location {
+            line: Some(number),
+            ..Location::file(file)
+        };
+        match read {
+            LineRead::End => return,
+            LineRead::TooLong(len) => {
+                let limit = limits.max_json_line_bytes;
+                sink(Received::Unreadable {
+                    rejections: vec![Rejection::file(
+                        loc.clone(),
+                        Rule::TooLarge,
+                        format!("此行长 {len} 字节，超过上限 {limit}"),
+                        format!("the line is {len} bytes, more than the limit of {limit}"),
+                    )],
+                    location: loc,
+                });
+            }
+            LineRead::Line => {
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                if std::str::from_utf8(&line).is_err() {
+                    sink(Received::Unreadable {
+                        rejections: vec![Rejection::file(
+                            loc.clone(),
+                            Rule::InvalidJson,
+                            "此行不是有效的 UTF-8 编码",
+                            "the line is not valid UTF-8",
+                        )],
+                        location: loc,
+                    });
+                    continue;
+                }
+                match parse(&line) {
+                    Ok(value) => sink(to_return(value, file, Some(number), "$", modified)),
+                    Err(e) => {
+                        let rejection = json_rejection(loc.clone(), &e);
+                        sink(Received::Unreadable {
+                            location: loc,
+                            rejections: vec![rejection],
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+enum LineRead {
+    Line,
+    TooLong(usize),
+    End,
+}
+
+/// Reads up to the next newline; a line longer than `cap` is skipped to its end and
+/// reported by length, never held in memory.
+fn read_line_capped(reader: &mut dyn BufRead, out: &mut Vec<u8>, cap: usize) -> std::io::Result<LineRead> {
+    let mut total = 0usize;
+    let mut any = false;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(if !any {
+                LineRead::End
+            } else if total > cap {
+                LineRead::TooLong(total)
+            } else {
+                LineRead::Line
+            });
+        }
+        any = true;
+        let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..i], Some(i + 1)),
+            None => (buf, None),
+        };
+        total += chunk.len();
+        if total <= cap {
+            out.extend_from_slice(chunk);
+        } else {
+            out.clear();
+        }
+        let consumed = done.unwrap_or(buf.len());
+        reader.consume(consumed);
+        if done.is_some() {
+            return Ok(if total > cap {
+                LineRead::TooLong(total)
+            } else {
+                LineRead::Line
+            });
+        }
+    }
+}
+
+fn raw_value(v: Json) -> RawValue {
+    match v {
+        Json::Null => RawValue::Empty,
+        Json::Bool(b) => RawValue::Bool(b),
+        Json::Number(n) => RawValue::Number(n),
+        Json::String(s) => RawValue::Text(s),
+        Json::Array(items) => RawValue::List(items.into_iter().map(raw_value).collect()),
+        Json::Object(_) => RawValue::Object,
+    }
+}
+
+fn text_field(v: &Json) -> Option<String> {
+    match v {
+        Json::String(s) => Some(s.clone()),
+        Json::Number(n) => Some(crate::raw::format_number(*n)),
+        _ => None,
+    }
+}
+
+/// Turns one parsed JSON value into a return; anything but the return shape is
+/// rejected with its path.
+fn to_return(value: Json, file: &str, line: Option<u64>, path: &str, modified: Option<i64>) -> Received {
+    let here = |p: &str| Location::json(file, line, p);
+    let not_a_return = |p: &str, zh: &str, en: &str| {
+        let loc = here(p);
+        Received::Unreadable {
+            rejections: vec![Rejection::file(loc.clone(), Rule::NotAReturn, zh, en)],
+            location: loc,
+        }
+    };
+    let Json::Object(fields) = value else {
+        return not_a_return(
+            path,
+            "应为问卷对象 {\"survey\", \"version\", \"answers\"}",
+            "expected a return object {\"survey\", \"version\", \"answers\"}",
+        );
+    };
+    let mut ret = RawReturn {
+        source: here(path),
+        file_modified: modified,
+        ..RawReturn::default()
+    };
+    let mut answers = None;
+    for (key, v) in fields {
+        match key.as_str() {
+            "survey" => ret.survey_id = text_field(&v),
+            "version" => ret.version = text_field(&v),
+            "fingerprint" => ret.fingerprint = text_field(&v),
+            "submitted_at" => ret.submitted_at = text_field(&v),
+            "answers" => answers = Some(v),
+            other => {
+                return not_a_return(
+                    &format!("{path}.{other}"),
+                    &format!("未知字段“{}”", excerpt(other)),
+                    &format!("unknown field `{}`", excerpt(other)),
+                );
+            }
+        }
+    }
+    let Some(Json::Object(answers)) = answers else {
+        return not_a_return(
+            &format!("{path}.answers"),
+            "缺少 answers 对象",
+            "the return has no `answers` object",
+        );
+    };
+    for (id, v) in answers {
+        let at = format!("{path}.answers.{id}");
+        match v {
+            Json::Array(items) if items.iter().any(|i| matches!(i, Json::Object(_))) => {
+                let mut rows = Vec::new();
+                for (r, item) in items.into_iter().enumerate() {
+                    let row_at = format!("{at}[{r}]");
+                    let cells = match item {
+                        Json::Object(cells) => cells
+                            .into_iter()
+                            .map(|(col, cv)| {
+                                let loc = here(&format!("{row_at}.{col}"));
+                                (
+                                    col,
+                                    RawCell {
+                                        value: raw_value(cv),
+                                        location: loc,
+                                    },
+                                )
+                            })
+                            .collect(),
+                        other => vec![(
+                            String::new(),
+                            RawCell {
+                                value: raw_value(other),
+                                location: here(&row_at),
+                            },
+                        )],
+                    };
+                    rows.push(RawRow {
+                        cells,
+                        location: here(&row_at),
+                    });
+                }
+                ret.tables.push((id, rows));
+            }
+            v => ret.answers.push((
+                id,
+                RawCell {
+                    value: raw_value(v),
+                    location: here(&at),
+                },
+            )),
+        }
+    }
+    Received::Return(Box::new(ret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect_json(text: &str) -> Vec<Received> {
+        let mut out = Vec::new();
+        read_json(text.as_bytes(), "r.json", None, &Limits::default(), &mut |r| {
+            out.push(r)
+        });
+        out
+    }
+
+    fn rule_of(r: &Received) -> Rule {
+        match r {
+            Received::Unreadable { rejections, .. } => rejections[0].rule,
+            Received::Return(_) => panic!("read as a return"),
+        }
+    }
+
+    #[test]
+    fn a_return_with_a_table_reads_with_paths() {
+        let got = collect_json(
+            r#"{"survey":"s","version":"1","answers":{"n":3,"vacancies":[{"openings":2},{"openings":"x"}]}}"#,
+        );
+        let Received::Return(ret) = &got[0] else { panic!() };
+        assert_eq!(ret.survey_id.as_deref(), Some("s"));
+        assert_eq!(ret.answers[0].1.value, RawValue::Number(3.0));
+        let (table, rows) = &ret.tables[0];
+        assert_eq!(table, "vacancies");
+        assert_eq!(
+            rows[1].cells[0].1.location.json_path.as_deref(),
+            Some("$.answers.vacancies[1].openings")
+        );
+    }
+
+    #[test]
+    fn hostile_json_is_rejected_by_name() {
+        assert_eq!(
+            rule_of(&collect_json(r#"{"answers":{"a":1,"a":2}}"#)[0]),
+            Rule::DuplicateKey
+        );
+        assert_eq!(
+            rule_of(&collect_json(&format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)))[0]),
+            Rule::InvalidJson
+        );
+        assert_eq!(rule_of(&collect_json(r#"{"answers":{"a":NaN}}"#)[0]), Rule::InvalidJson);
+        assert_eq!(
+            rule_of(&collect_json(r#"{"answers":{"a":1e400}}"#)[0]),
+            Rule::InvalidJson
+        );
+        assert_eq!(rule_of(&collect_json(r#"[1]"#)[0]), Rule::NotAReturn);
+        let mut out = Vec::new();
+        read_json(
+            b"{\"answers\":{\"a\":\"\xff\"}}",
+            "r.json",
+            None,
+            &Limits::default(),
+            &mut |r| out.push(r),
+        );
+        assert_eq!(rule_of(&out[0]), Rule::InvalidJson);
+    }
+
+    #[test]
+    fn a_broken_line_rejects_that_line_only() {
+        let text = "{\"answers\":{}}\n{\"answers\":\n\n{\"answers\":{\"b\":1}}\n";
+        let mut out = Vec::new();
+        read_json_lines(&mut text.as_bytes(), "r.jsonl", None, &Limits::default(), &mut |r| {
+            out.push(r)
+        });
+        assert_eq!(out.len(), 3);
+        assert!(matches!(out[0], Received::Return(_)));
+        let Received::Unreadable { location, .. } = &out[1] else {
+            panic!()
+        };
+        assert_eq!(location.line, Some(2));
+        let Received::Return(last) = &out[2] else { panic!() };
+        assert_eq!(last.source.line, Some(4));
+    }
+
+    #[test]
+    fn an_overlong_line_is_skipped_not_held() {
+        let limits = Limits {
+            max_json_line_bytes: 100,
+            ..Limits::default()
+        };
+        let text = format!(
+            "{{\"answers\":{{\"t\":\"{}\"}}}}\n{{\"answers\":{{}}}}\n",
+            "x".repeat(5_000_000)
+        );
+        let mut out = Vec::new();
+        read_json_lines(
+            &mut std::io::BufReader::new(text.as_bytes()),
+            "r.jsonl",
+            None,
+            &limits,
+            &mut |r| out.push(r),
+        );
+        assert_eq!(rule_of(&out[0]), Rule::TooLarge);
+        assert!(matches!(out[1], Received::Return(_)));
+    }
+}

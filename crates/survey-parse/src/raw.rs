@@ -1,0 +1,118 @@
+//! Returns as received: every answer with the place it came from, before any checking.
+//! Readers (`xlsx`, `json`) produce these; `validate` turns them into checked returns.
+
+use crate::rejection::{Location, Rejection};
+
+/// A value as a reader found it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawValue {
+    /// Nothing (blank cell, `null`, absent).
+    Empty,
+    /// Text as typed.
+    Text(String),
+    /// A number cell or JSON number.
+    Number(f64),
+    /// A boolean cell or JSON `true`/`false`.
+    Bool(bool),
+    /// An Excel date cell, as its serial number (days since 1899-12-30).
+    ExcelDate(f64),
+    /// A JSON array (multiple choice).
+    List(Vec<RawValue>),
+    /// A JSON object where a value was expected.
+    Object,
+    /// An Excel error cell such as `#DIV/0!`.
+    CellError(String),
+}
+
+impl RawValue {
+    /// True for a blank: empty, or text of spaces only.
+    pub fn is_blank(&self) -> bool {
+        match self {
+            RawValue::Empty => true,
+            RawValue::Text(t) => t.trim().is_empty(),
+            RawValue::List(items) => items.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The value as it reads in a report.
+    pub fn display(&self) -> String {
+        match self {
+            RawValue::Empty => String::new(),
+            RawValue::Text(t) => t.clone(),
+            RawValue::Number(n) => format_number(*n),
+            RawValue::Bool(b) => b.to_string(),
+            RawValue::ExcelDate(d) => format!("excel-date:{d}"),
+            RawValue::List(items) => format!(
+                "[{}]",
+                items.iter().map(RawValue::display).collect::<Vec<_>>().join(", ")
+            ),
+            RawValue::Object => "{…}".into(),
+            RawValue::CellError(e) => e.clone(),
+        }
+    }
+}
+
+/// A number as a person writes it: `12`, not `12.0`.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// One answer and where it was found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawCell {
+    /// The value.
+    pub value: RawValue,
+    /// Where.
+    pub location: Location,
+}
+
+/// One row of a repeating table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawRow {
+    /// Cells by column id.
+    pub cells: Vec<(String, RawCell)>,
+    /// Where the row is (its first cell, or its JSON path).
+    pub location: Location,
+}
+
+/// One return as received.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RawReturn {
+    /// Where the return is: the file, and the sheet row or JSON line for files with many.
+    pub source: Location,
+    /// Survey id the return says it belongs to.
+    pub survey_id: Option<String>,
+    /// Definition version it says it was made from.
+    pub version: Option<String>,
+    /// Definition fingerprint it carries (templates).
+    pub fingerprint: Option<String>,
+    /// Submission time as recorded by the form, raw.
+    pub submitted_at: Option<String>,
+    /// Modification time of the file, seconds since the epoch (the fallback for ordering
+    /// duplicates).
+    pub file_modified: Option<i64>,
+    /// Answers by question id (a multiple-choice option as `question:code`).
+    pub answers: Vec<(String, RawCell)>,
+    /// Rows of each repeating table.
+    pub tables: Vec<(String, Vec<RawRow>)>,
+}
+
+/// What a reader got from one file: the returns in it, or why the file (or one record
+/// of it) could not be read. Every received return appears once.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Received {
+    /// A readable return.
+    Return(Box<RawReturn>),
+    /// A file, or one record of a file, that could not be read as a return.
+    Unreadable {
+        /// Where.
+        location: Location,
+        /// Why.
+        rejections: Vec<Rejection>,
+    },
+}

@@ -1,0 +1,145 @@
+//! One input file to received returns: decide its kind from its content, vet it, and
+//! hand it to the reader for that kind.
+
+use crate::guard;
+use crate::json;
+use crate::limits::Limits;
+use crate::raw::Received;
+use crate::rejection::{Location, Rejection, Rule};
+use crate::sniff::{self, FileKind};
+use crate::xlsx;
+use std::io::{BufReader, Read};
+use std::path::Path;
+use survey_def::Definition;
+
+/// Bytes of a file's head used to decide its kind.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+fn unreadable(file: &str, rule: Rule, zh: impl Into<String>, en: impl Into<String>) -> Received {
+    let loc = Location::file(file);
+    Received::Unreadable {
+        rejections: vec![Rejection::file(loc.clone(), rule, zh, en)],
+        location: loc,
+    }
+}
+
+/// Reads every return in the file at `path` (named `file` in reports), passing each to
+/// `sink` as it is read. Never panics on content; every outcome reaches `sink`.
+pub fn read_file(path: &Path, file: &str, def: &Definition, limits: &Limits, sink: &mut dyn FnMut(Received)) {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            return sink(unreadable(
+                file,
+                Rule::Unreadable,
+                format!("无法读取文件：{e}"),
+                format!("cannot read the file: {e}"),
+            ));
+        }
+    };
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_secs()).ok());
+    let size = meta.len();
+    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let mut handle = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            return sink(unreadable(
+                file,
+                Rule::Unreadable,
+                format!("无法读取文件：{e}"),
+                format!("cannot read the file: {e}"),
+            ));
+        }
+    };
+    let mut head = Vec::with_capacity(SNIFF_BYTES.min(size as usize));
+    if let Err(e) = (&mut handle).take(SNIFF_BYTES as u64).read_to_end(&mut head) {
+        return sink(unreadable(
+            file,
+            Rule::Unreadable,
+            format!("无法读取文件：{e}"),
+            format!("cannot read the file: {e}"),
+        ));
+    }
+    let kind = sniff::sniff(extension.as_deref(), &head);
+    match kind {
+        // JSON Lines streams: its size is not limited, only its lines are.
+        FileKind::JsonLines => {
+            let mut reader = BufReader::new(std::io::Cursor::new(head).chain(handle));
+            return json::read_json_lines(&mut reader, file, modified, limits, sink);
+        }
+        FileKind::Xlsx | FileKind::Json => {}
+        FileKind::Empty => return sink(unreadable(file, Rule::EmptyFile, "文件为空", "the file is empty")),
+        FileKind::LegacyXls => {
+            return sink(unreadable(
+                file,
+                Rule::LegacyXls,
+                "旧版 .xls 工作簿不受支持，请另存为 .xlsx",
+                "old .xls workbooks are not supported; save it as .xlsx",
+            ));
+        }
+        FileKind::EncryptedOffice => {
+            return sink(unreadable(
+                file,
+                Rule::Encrypted,
+                "工作簿设有密码，无法读取；请去除密码后重新提交",
+                "the workbook is password-protected; remove the password and send it again",
+            ));
+        }
+        FileKind::Pdf => {
+            return sink(unreadable(
+                file,
+                Rule::UnsupportedFormat,
+                "这是 PDF 文件，不是问卷工作簿",
+                "this is a PDF, not a questionnaire workbook",
+            ));
+        }
+        FileKind::Html => {
+            return sink(unreadable(
+                file,
+                Rule::UnsupportedFormat,
+                "这是网页（HTML）文件，不是问卷工作簿",
+                "this is an HTML page, not a questionnaire workbook",
+            ));
+        }
+        FileKind::Unknown => {
+            return sink(unreadable(
+                file,
+                Rule::UnsupportedFormat,
+                "无法识别的文件格式",
+                "unrecognised file format",
+            ));
+        }
+    }
+    if size > limits.max_file_bytes {
+        return sink(unreadable(
+            file,
+            Rule::TooLarge,
+            format!("文件大小 {size} 字节，超过上限 {}", limits.max_file_bytes),
+            format!(
+                "the file is {size} bytes, more than the limit of {}",
+                limits.max_file_bytes
+            ),
+        ));
+    }
+    let mut bytes = head;
+    let rest = (limits.max_file_bytes + 1).saturating_sub(bytes.len() as u64);
+    if let Err(e) = handle.take(rest).read_to_end(&mut bytes) {
+        return sink(unreadable(
+            file,
+            Rule::Unreadable,
+            format!("无法读取文件：{e}"),
+            format!("cannot read the file: {e}"),
+        ));
+    }
+    if kind == FileKind::Json {
+        return json::read_json(&bytes, file, modified, limits, sink);
+    }
+    match guard::check_xlsx(&bytes, limits) {
+        Ok(_) => xlsx::read_xlsx(&bytes, file, modified, def, limits, sink),
+        Err(refusal) => sink(unreadable(file, refusal.rule, refusal.zh, refusal.en)),
+    }
+}

@@ -1,0 +1,244 @@
+//! The ingest reports: `rejects.jsonl` and `rejects.xlsx` (one row per problem) and
+//! `ingest.json` (the accounting of every return received).
+
+use crate::rejection::{Rejection, Severity};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Table, TableColumn, Workbook, XlsxError};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use survey_def::Definition;
+
+/// What happened to one input file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileStatus {
+    /// The file.
+    pub file: String,
+    /// `accepted` (every return kept), `rejected` (none kept), `partial`, or
+    /// `superseded` (every return replaced by a later one).
+    pub status: &'static str,
+    /// Returns received from the file.
+    pub received: u64,
+    /// Of which accepted.
+    pub accepted: u64,
+    /// Of which rejected.
+    pub rejected: u64,
+    /// Of which superseded by a later return of the same enterprise.
+    pub superseded: u64,
+}
+
+/// A return replaced by a later one for the same enterprise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Superseded {
+    /// The enterprise.
+    pub enterprise_id: String,
+    /// Where the replaced return was.
+    pub file: String,
+    /// Its sheet row, JSON line or path, if the file holds many.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// The file of the return that replaced it.
+    pub replaced_by: String,
+    /// Its record within that file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaced_by_record: Option<String>,
+}
+
+/// The accounting written to `ingest.json`. `received == accepted + rejected + superseded`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IngestSummary {
+    /// Returns received (a file that could not be read counts as one).
+    pub received: u64,
+    /// Returns in the dataset.
+    pub accepted: u64,
+    /// Returns rejected.
+    pub rejected: u64,
+    /// Returns replaced by a later return of the same enterprise.
+    pub superseded: u64,
+    /// Warnings on accepted returns (values set aside).
+    pub warnings: u64,
+    /// The definition read against.
+    pub definition: DefinitionInfo,
+    /// Problems by rule code.
+    pub rejections_by_rule: BTreeMap<&'static str, u64>,
+    /// Every input file.
+    pub files: Vec<FileStatus>,
+    /// Every superseded return and what replaced it.
+    pub superseded_returns: Vec<Superseded>,
+}
+
+/// Identity of the definition in reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DefinitionInfo {
+    /// Survey id.
+    pub survey: String,
+    /// Version.
+    pub version: String,
+    /// SHA-256 fingerprint.
+    pub fingerprint: String,
+}
+
+impl DefinitionInfo {
+    /// The identity of `def`.
+    pub fn of(def: &Definition) -> Self {
+        DefinitionInfo {
+            survey: def.spec.survey.id.clone(),
+            version: def.spec.survey.version.clone(),
+            fingerprint: def.fingerprint.clone(),
+        }
+    }
+}
+
+/// One JSON object per line, in the order given.
+pub fn rejects_jsonl(rejections: &[Rejection]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for r in rejections {
+        if let Ok(line) = serde_json::to_vec(r) {
+            out.extend_from_slice(&line);
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+/// The rejects workbook: a filterable table of every problem, a sheet of superseded
+/// returns and the counts. Values from returns are written as text, never as formulas.
+pub fn rejects_workbook(
+    def: &Definition,
+    summary: &IngestSummary,
+    rejections: &[Rejection],
+) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(format!("{} — rejects", def.spec.survey.id))
+            // Fixed, so identical inputs give identical bytes.
+            .set_creation_datetime(&ExcelDateTime::from_ymd(2000, 1, 1)?),
+    );
+    let bold = Format::new().set_bold();
+    let wrap = Format::new().set_text_wrap();
+
+    let sheet = wb.add_worksheet().set_name("问题 Problems")?;
+    let headers = [
+        ("文件 File", 28.0),
+        ("工作表 Sheet", 14.0),
+        ("单元格 Cell", 9.0),
+        ("行 Line", 7.0),
+        ("JSON 路径 Path", 24.0),
+        ("题目 Question", 22.0),
+        ("题目名称", 24.0),
+        ("Question label", 24.0),
+        ("收到的值 Value received", 22.0),
+        ("规则 Rule", 18.0),
+        ("级别 Severity", 9.0),
+        ("说明", 36.0),
+        ("Message", 36.0),
+    ];
+    for (r, row) in rejections.iter().enumerate() {
+        let r = r as u32 + 1;
+        let cells = [
+            Some(row.location.file.clone()),
+            row.location.sheet.clone(),
+            row.location.cell.clone(),
+            None,
+            row.location.json_path.clone(),
+            row.question.clone(),
+            row.label_zh.clone(),
+            row.label_en.clone(),
+            row.value.clone(),
+            Some(row.rule.as_str().to_owned()),
+            Some(
+                if row.severity == Severity::Error {
+                    "error"
+                } else {
+                    "warning"
+                }
+                .to_owned(),
+            ),
+            Some(row.message_zh.clone()),
+            Some(row.message_en.clone()),
+        ];
+        for (c, cell) in cells.iter().enumerate() {
+            if let Some(text) = cell {
+                sheet.write_string_with_format(r, c as u16, text, &wrap)?;
+            }
+        }
+        if let Some(line) = row.location.line {
+            sheet.write_number(r, 3, line as f64)?;
+        }
+    }
+    for (c, (_, width)) in headers.iter().enumerate() {
+        sheet.set_column_width(c as u16, *width)?;
+    }
+    let columns: Vec<TableColumn> = headers.iter().map(|(h, _)| TableColumn::new().set_header(*h)).collect();
+    let last_row = rejections.len().max(1) as u32;
+    sheet.add_table(
+        0,
+        0,
+        last_row,
+        headers.len() as u16 - 1,
+        &Table::new().set_columns(&columns),
+    )?;
+    sheet.set_freeze_panes(1, 0)?;
+
+    let sup = wb.add_worksheet().set_name("被替代 Superseded")?;
+    let sup_headers = [
+        "企业 Enterprise",
+        "文件 File",
+        "记录 Record",
+        "替代文件 Replaced by",
+        "替代记录 Record",
+    ];
+    for (i, s) in summary.superseded_returns.iter().enumerate() {
+        let r = i as u32 + 1;
+        let cells = [
+            Some(&s.enterprise_id),
+            Some(&s.file),
+            s.record.as_ref(),
+            Some(&s.replaced_by),
+            s.replaced_by_record.as_ref(),
+        ];
+        for (c, cell) in cells.iter().enumerate() {
+            if let Some(text) = cell {
+                sup.write_string(r, c as u16, *text)?;
+            }
+        }
+    }
+    let sup_columns: Vec<TableColumn> = sup_headers.iter().map(|h| TableColumn::new().set_header(*h)).collect();
+    sup.add_table(
+        0,
+        0,
+        summary.superseded_returns.len().max(1) as u32,
+        sup_headers.len() as u16 - 1,
+        &Table::new().set_columns(&sup_columns),
+    )?;
+    for c in 0..sup_headers.len() as u16 {
+        sup.set_column_width(c, 26)?;
+    }
+
+    let counts = wb.add_worksheet().set_name("汇总 Summary")?;
+    counts.set_column_width(0, 30)?;
+    let rows: [(&str, u64); 5] = [
+        ("收到 Received", summary.received),
+        ("接受 Accepted", summary.accepted),
+        ("拒收 Rejected", summary.rejected),
+        ("被替代 Superseded", summary.superseded),
+        ("警告 Warnings", summary.warnings),
+    ];
+    counts.write_string_with_format(
+        0,
+        0,
+        format!("{} v{}", summary.definition.survey, summary.definition.version),
+        &bold,
+    )?;
+    for (i, (k, v)) in rows.iter().enumerate() {
+        counts.write_string(i as u32 + 2, 0, *k)?;
+        counts.write_number(i as u32 + 2, 1, *v as f64)?;
+    }
+    let mut r = rows.len() as u32 + 3;
+    counts.write_string_with_format(r, 0, "按规则 By rule", &bold)?;
+    for (rule, n) in &summary.rejections_by_rule {
+        r += 1;
+        counts.write_string(r, 0, *rule)?;
+        counts.write_number(r, 1, *n as f64)?;
+    }
+    wb.save_to_buffer()
+}

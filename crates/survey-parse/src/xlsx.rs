@@ -1,0 +1,446 @@
+//! Excel returns: workbooks made from the template, and wide workbooks (one row per
+//! enterprise, one column per question) exported from online survey tools.
+//!
+//! Files reach calamine only after [`crate::guard::check_xlsx`] has vetted their zip
+//! entries, declared sizes, dimensions and counts; cells are then read with calamine's
+//! streaming cell reader, never as a dense range, so a sheet claiming a million rows
+//! costs nothing.
+
+use crate::limits::Limits;
+use crate::raw::{RawCell, RawReturn, RawRow, RawValue, Received};
+use crate::rejection::{Location, Rejection, Rule};
+use calamine::{DataRef, Reader, Xlsx};
+use std::collections::{BTreeMap, HashMap};
+use std::io::Cursor;
+use survey_def::{Definition, QuestionType};
+use survey_forms::layout::{self, meta};
+
+/// Cells of one sheet, by (row, column), read with the streaming reader.
+type SheetCells = BTreeMap<(u32, u32), RawValue>;
+
+fn cell_value(v: DataRef<'_>) -> RawValue {
+    match v {
+        DataRef::Int(i) => RawValue::Number(i as f64),
+        DataRef::Float(f) => RawValue::Number(f),
+        DataRef::String(s) => RawValue::Text(s),
+        DataRef::SharedString(s) => RawValue::Text(s.to_owned()),
+        DataRef::Bool(b) => RawValue::Bool(b),
+        DataRef::DateTime(dt) => RawValue::ExcelDate(dt.as_f64()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => RawValue::Text(s),
+        DataRef::Error(e) => RawValue::CellError(e.to_string()),
+        DataRef::Empty => RawValue::Empty,
+    }
+}
+
+struct Book<'a> {
+    xlsx: Xlsx<Cursor<&'a [u8]>>,
+    file: &'a str,
+    limits: &'a Limits,
+}
+
+impl Book<'_> {
+    fn sheet(&mut self, name: &str) -> Result<SheetCells, Box<Rejection>> {
+        let damaged = |e: calamine::XlsxError| {
+            Box::new(Rejection::file(
+                Location {
+                    sheet: Some(name.to_owned()),
+                    ..Location::file(self.file)
+                },
+                Rule::Damaged,
+                format!("工作表“{name}”无法读取：{e}"),
+                format!("sheet `{name}` cannot be read: {e}"),
+            ))
+        };
+        let mut reader = self.xlsx.worksheet_cells_reader(name).map_err(damaged)?;
+        let mut cells = SheetCells::new();
+        let mut count = 0u64;
+        while let Some(cell) = reader.next_cell().map_err(damaged)? {
+            count += 1;
+            if count > self.limits.max_cells_per_sheet {
+                return Err(Box::new(Rejection::file(
+                    Location {
+                        sheet: Some(name.to_owned()),
+                        ..Location::file(self.file)
+                    },
+                    Rule::TooLarge,
+                    format!("工作表“{name}”的单元格超过上限 {}", self.limits.max_cells_per_sheet),
+                    format!("sheet `{name}` has more than {} cells", self.limits.max_cells_per_sheet),
+                )));
+            }
+            let value = cell_value(cell.get_value().clone());
+            if !value.is_blank() {
+                cells.insert(cell.get_position(), value);
+            }
+        }
+        Ok(cells)
+    }
+}
+
+fn text_at(cells: &SheetCells, pos: (u32, u32)) -> Option<String> {
+    match cells.get(&pos)? {
+        RawValue::Text(t) => Some(t.trim().to_owned()),
+        RawValue::Number(n) => Some(crate::raw::format_number(*n)),
+        _ => None,
+    }
+}
+
+/// Reads an xlsx file already vetted by the guard. Template workbooks (with the hidden
+/// metadata sheet) give one return; wide workbooks give one return per data row.
+pub fn read_xlsx(
+    bytes: &[u8],
+    file: &str,
+    modified: Option<i64>,
+    def: &Definition,
+    limits: &Limits,
+    sink: &mut dyn FnMut(Received),
+) {
+    let whole = |rule, zh: String, en: String| {
+        let loc = Location::file(file);
+        Received::Unreadable {
+            rejections: vec![Rejection::file(loc.clone(), rule, zh, en)],
+            location: loc,
+        }
+    };
+    let xlsx = match Xlsx::new(Cursor::new(bytes)) {
+        Ok(x) => x,
+        Err(calamine::XlsxError::Password) => {
+            sink(whole(
+                Rule::Encrypted,
+                "工作簿设有密码，无法读取".into(),
+                "the workbook is password-protected".into(),
+            ));
+            return;
+        }
+        Err(e) => {
+            sink(whole(
+                Rule::Damaged,
+                format!("工作簿已损坏：{e}"),
+                format!("the workbook is damaged: {e}"),
+            ));
+            return;
+        }
+    };
+    let mut book = Book { xlsx, file, limits };
+    let names = book.xlsx.sheet_names();
+    let result = if names.iter().any(|n| n == layout::META_SHEET) {
+        read_template(&mut book, modified, def).map(|r| vec![Received::Return(Box::new(r))])
+    } else {
+        read_wide(&mut book, &names, modified, def)
+    };
+    match result {
+        Ok(returns) => returns.into_iter().for_each(&mut *sink),
+        Err(rejection) => sink(Received::Unreadable {
+            location: rejection.location.clone(),
+            rejections: vec![*rejection],
+        }),
+    }
+}
+
+fn read_template(book: &mut Book<'_>, modified: Option<i64>, def: &Definition) -> Result<RawReturn, Box<Rejection>> {
+    let file = book.file;
+    let meta_cells = book.sheet(layout::META_SHEET)?;
+    let mut metadata: HashMap<String, String> = HashMap::new();
+    for (&(row, col), _) in meta_cells.iter().filter(|((_, c), _)| *c == 0) {
+        if let (Some(k), Some(v)) = (text_at(&meta_cells, (row, col)), text_at(&meta_cells, (row, 1))) {
+            metadata.insert(k, v);
+        }
+    }
+    let mut ret = RawReturn {
+        source: Location::file(file),
+        survey_id: metadata.get(meta::SURVEY_ID).cloned(),
+        version: metadata.get(meta::VERSION).cloned(),
+        fingerprint: metadata.get(meta::FINGERPRINT).cloned(),
+        file_modified: modified,
+        ..RawReturn::default()
+    };
+    if ret.survey_id.is_none() {
+        return Err(Box::new(Rejection::file(
+            Location {
+                sheet: Some(layout::META_SHEET.into()),
+                ..Location::file(file)
+            },
+            Rule::NotAReturn,
+            "隐藏的问卷信息表缺少调查编号",
+            "the hidden metadata sheet has no survey id",
+        )));
+    }
+    // A return of another survey is rejected on its metadata before its answers are read.
+    if ret.survey_id.as_deref() != Some(def.spec.survey.id.as_str())
+        || ret.version.as_deref() != Some(def.spec.survey.version.as_str())
+    {
+        return Ok(ret);
+    }
+    let names = book.xlsx.sheet_names();
+    let answer_sheet = metadata
+        .get(meta::ANSWER_SHEET)
+        .filter(|n| names.contains(n))
+        .cloned()
+        .ok_or_else(|| {
+            Box::new(Rejection::file(
+                Location::file(file),
+                Rule::NotAReturn,
+                "找不到答题工作表（可能被删除或改名）",
+                "the answer sheet is missing (deleted or renamed?)",
+            ))
+        })?;
+    let cells = book.sheet(&answer_sheet)?;
+    // Columns are found by their header, rows by question id: moved or inserted rows and
+    // columns do not matter.
+    let header = cells
+        .iter()
+        .find(|(_, v)| matches!(v, RawValue::Text(t) if t.trim() == "题目编号" || t.trim() == "Question id"))
+        .map(|(&p, _)| p);
+    let (header_row, id_col) = header.unwrap_or((layout::ANSWER_FIRST_ROW - 1, u32::from(layout::ANSWER_ID_COL)));
+    let value_col = cells
+        .iter()
+        .filter(|((r, _), _)| *r == header_row)
+        .find(|(_, v)| matches!(v, RawValue::Text(t) if t.trim() == "回答" || t.trim() == "Answer"))
+        .map_or(u32::from(layout::ANSWER_VALUE_COL), |(&(_, c), _)| c);
+    for (&(row, col), value) in &cells {
+        if col != id_col || row <= header_row {
+            continue;
+        }
+        let RawValue::Text(id) = value else { continue };
+        let id = id.trim();
+        if id.is_empty() {
+            continue;
+        }
+        let answer = cells.get(&(row, value_col)).cloned().unwrap_or(RawValue::Empty);
+        // The prompt row of a multiple-choice question carries instructions, not an answer.
+        let is_prompt = def
+            .question(id)
+            .is_some_and(|q| q.kind() == QuestionType::MultipleChoice)
+            && matches!(&answer, RawValue::Text(t) if t.starts_with('(') || t.starts_with('（'));
+        if is_prompt {
+            continue;
+        }
+        ret.answers.push((
+            id.to_owned(),
+            RawCell {
+                value: answer,
+                location: Location::cell(file, &answer_sheet, row, value_col),
+            },
+        ));
+    }
+    for table in def.tables() {
+        let key = format!("{}{}", meta::TABLE_PREFIX, table.id());
+        let Some(sheet) = metadata.get(&key).filter(|n| names.contains(n)).cloned() else {
+            continue;
+        };
+        let cells = book.sheet(&sheet)?;
+        ret.tables
+            .push((table.id().to_owned(), table_rows(&cells, table, file, &sheet)));
+    }
+    Ok(ret)
+}
+
+/// Rows of a table sheet: the row of column ids is found by content (the template puts
+/// it on row 3, but respondents insert rows), data rows follow it.
+fn table_rows(cells: &SheetCells, table: &survey_def::Question, file: &str, sheet: &str) -> Vec<RawRow> {
+    let mut by_row: BTreeMap<u32, Vec<(u32, String)>> = BTreeMap::new();
+    for (&(r, c), v) in cells {
+        if let RawValue::Text(t) = v
+            && table.column(t.trim()).is_some()
+        {
+            by_row.entry(r).or_default().push((c, t.trim().to_owned()));
+        }
+    }
+    let Some((&id_row, columns)) = by_row
+        .iter()
+        .max_by_key(|(r, cols)| (cols.len(), std::cmp::Reverse(**r)))
+    else {
+        return Vec::new();
+    };
+    let last_row = cells.keys().map(|(r, _)| *r).max().unwrap_or(id_row);
+    let mut rows = Vec::new();
+    for r in id_row + 1..=last_row {
+        let row_cells: Vec<(String, RawCell)> = columns
+            .iter()
+            .filter_map(|(c, id)| {
+                cells.get(&(r, *c)).map(|v| {
+                    (
+                        id.clone(),
+                        RawCell {
+                            value: v.clone(),
+                            location: Location::cell(file, sheet, r, *c),
+                        },
+                    )
+                })
+            })
+            .collect();
+        if row_cells.is_empty() {
+            continue;
+        }
+        rows.push(RawRow {
+            cells: row_cells,
+            location: Location::cell(file, sheet, r, columns[0].0),
+        });
+    }
+    rows
+}
+
+/// What a wide-workbook header cell names.
+enum Column {
+    Question(String),
+    Option(String),
+    Cell { table: String, row: usize, column: String },
+}
+
+/// Reads a header cell: a question id, a label, `question:code` (or `question/code`),
+/// or a table cell `table[1].column` / `table.1.column` / `table_1_column`.
+fn header_column(text: &str, def: &Definition) -> Option<Column> {
+    let t = text.trim();
+    if def.question(t).is_some() {
+        return Some(Column::Question(t.to_owned()));
+    }
+    for q in def.questions() {
+        if q.spec.label.zh.trim() == t || q.spec.label.en.trim().eq_ignore_ascii_case(t) {
+            return Some(Column::Question(q.id().to_owned()));
+        }
+    }
+    if let Some((q, code)) = t.split_once([':', '/'])
+        && def
+            .question(q)
+            .is_some_and(|q| q.kind() == QuestionType::MultipleChoice)
+    {
+        return Some(Column::Option(format!("{q}{}{code}", layout::OPTION_SEPARATOR)));
+    }
+    for table in def.tables() {
+        let Some(rest) = t.strip_prefix(table.id()) else {
+            continue;
+        };
+        let rest = rest.trim_start_matches(['[', '.', '_']);
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let column = rest[digits.len()..].trim_start_matches([']', '.', '_']);
+        if let (Ok(n), Some(_)) = (digits.parse::<usize>(), table.column(column))
+            && n >= 1
+        {
+            return Some(Column::Cell {
+                table: table.id().to_owned(),
+                row: n - 1,
+                column: column.to_owned(),
+            });
+        }
+    }
+    None
+}
+
+/// Words a wide export uses for survey id, version and submission time columns.
+const SURVEY_HEADERS: &[&str] = &["survey", "survey_id"];
+const VERSION_HEADERS: &[&str] = &["version"];
+const SUBMITTED_HEADERS: &[&str] = &["submitted_at", "submission_time", "提交时间"];
+
+fn read_wide(
+    book: &mut Book<'_>,
+    names: &[String],
+    modified: Option<i64>,
+    def: &Definition,
+) -> Result<Vec<Received>, Box<Rejection>> {
+    let file = book.file;
+    for name in names {
+        let cells = book.sheet(name)?;
+        // The header row: the first row where most text cells name questions.
+        let mut header = None;
+        let first_rows: Vec<u32> = {
+            let mut rows: Vec<u32> = cells.keys().map(|(r, _)| *r).collect();
+            rows.dedup();
+            rows.into_iter().take(10).collect()
+        };
+        for r in first_rows {
+            let texts: Vec<(u32, String)> = cells
+                .range((r, 0)..(r + 1, 0))
+                .filter_map(|(&(_, c), v)| match v {
+                    RawValue::Text(t) => Some((c, t.clone())),
+                    _ => None,
+                })
+                .collect();
+            let known = texts.iter().filter(|(_, t)| header_column(t, def).is_some()).count();
+            if known >= 2 && known * 2 >= texts.len() {
+                header = Some((r, texts));
+                break;
+            }
+        }
+        let Some((header_row, texts)) = header else { continue };
+        let mut columns: Vec<(u32, Column)> = Vec::new();
+        let mut meta_cols: HashMap<&str, u32> = HashMap::new();
+        for (c, t) in &texts {
+            let lower = t.trim().to_lowercase();
+            if SURVEY_HEADERS.contains(&lower.as_str()) {
+                meta_cols.insert("survey", *c);
+            } else if VERSION_HEADERS.contains(&lower.as_str()) {
+                meta_cols.insert("version", *c);
+            } else if SUBMITTED_HEADERS.contains(&lower.as_str()) {
+                meta_cols.insert("submitted", *c);
+            } else if let Some(col) = header_column(t, def) {
+                columns.push((*c, col));
+            } else {
+                columns.push((*c, Column::Question(t.trim().to_owned())));
+            }
+        }
+        let last_row = cells.keys().map(|(r, _)| *r).max().unwrap_or(header_row);
+        let mut out = Vec::new();
+        for r in header_row + 1..=last_row {
+            if cells.range((r, 0)..(r + 1, 0)).next().is_none() {
+                continue;
+            }
+            if out.len() >= book.limits.max_returns_per_file {
+                return Err(Box::new(Rejection::file(
+                    Location::file(file),
+                    Rule::TooLarge,
+                    format!("工作表含超过 {} 份问卷", book.limits.max_returns_per_file),
+                    format!("the sheet holds more than {} returns", book.limits.max_returns_per_file),
+                )));
+            }
+            let meta_text = |k: &str| meta_cols.get(k).and_then(|&c| text_at(&cells, (r, c)));
+            let mut ret = RawReturn {
+                source: Location {
+                    sheet: Some(name.clone()),
+                    line: Some(u64::from(r) + 1),
+                    ..Location::file(file)
+                },
+                survey_id: meta_text("survey"),
+                version: meta_text("version"),
+                submitted_at: meta_cols.get("submitted").and_then(|&c| match cells.get(&(r, c)) {
+                    Some(RawValue::ExcelDate(d)) => Some(crate::normalize::date_text((d.floor() - 25_569.0) as i32)),
+                    Some(RawValue::Text(t)) => Some(t.clone()),
+                    _ => None,
+                }),
+                file_modified: modified,
+                ..RawReturn::default()
+            };
+            let mut table_rows: BTreeMap<String, BTreeMap<usize, RawRow>> = BTreeMap::new();
+            for (c, col) in &columns {
+                let value = cells.get(&(r, *c)).cloned().unwrap_or(RawValue::Empty);
+                let location = Location::cell(file, name, r, *c);
+                match col {
+                    Column::Question(id) | Column::Option(id) => {
+                        ret.answers.push((id.clone(), RawCell { value, location }))
+                    }
+                    Column::Cell { table, row, column } => {
+                        let entry = table_rows
+                            .entry(table.clone())
+                            .or_default()
+                            .entry(*row)
+                            .or_insert_with(|| RawRow {
+                                cells: Vec::new(),
+                                location: location.clone(),
+                            });
+                        entry.cells.push((column.clone(), RawCell { value, location }));
+                    }
+                }
+            }
+            ret.tables = table_rows
+                .into_iter()
+                .map(|(t, rows)| (t, rows.into_values().collect()))
+                .collect();
+            out.push(Received::Return(Box::new(ret)));
+        }
+        return Ok(out);
+    }
+    Err(Box::new(Rejection::file(
+        Location::file(file),
+        Rule::NotAReturn,
+        "不是由问卷模板生成的工作簿，也找不到以题目编号为表头的行",
+        "not a workbook made from the questionnaire template, and no header row of question ids or labels was found",
+    )))
+}

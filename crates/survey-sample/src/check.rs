@@ -1,0 +1,179 @@
+//! A generated return held as typed values, and its check against the definition: the
+//! same expressions the parser evaluates, so a return this module passes is one the
+//! ingest must accept.
+
+use std::collections::BTreeMap;
+use survey_def::codes::{industry_division, normalize_uscc, occupation_major_group};
+use survey_def::expr::{self, Answers, Value};
+use survey_def::{Definition, Question, QuestionType};
+
+/// One return's answers: top-level questions (asked and calculated) and table rows.
+/// An absent key is an unanswered question.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Record {
+    pub answers: BTreeMap<String, Value>,
+    pub tables: BTreeMap<String, Vec<BTreeMap<String, Value>>>,
+}
+
+static MISSING: Value = Value::Missing;
+
+/// The record as expressions see it, optionally inside one table row.
+pub(crate) struct Scope<'a> {
+    pub def: &'a Definition,
+    pub record: &'a Record,
+    pub row: Option<(&'a Question, &'a BTreeMap<String, Value>)>,
+}
+
+impl Answers for Scope<'_> {
+    fn answer(&self, name: &str) -> Option<&Value> {
+        if let Some((table, row)) = self.row
+            && table.column(name).is_some()
+        {
+            return Some(row.get(name).unwrap_or(&MISSING));
+        }
+        Some(self.record.answers.get(name).unwrap_or(&MISSING))
+    }
+
+    fn column(&self, table: &str, column: &str) -> Vec<&Value> {
+        self.record
+            .tables
+            .get(table)
+            .map(|rows| rows.iter().map(|r| r.get(column).unwrap_or(&MISSING)).collect())
+            .unwrap_or_default()
+    }
+
+    fn rows(&self, table: &str) -> usize {
+        self.record.tables.get(table).map_or(0, Vec::len)
+    }
+
+    fn param(&self, name: &str) -> Option<f64> {
+        self.def.parameter(name)
+    }
+}
+
+/// Evaluates `e` on the whole record.
+pub(crate) fn eval(def: &Definition, record: &Record, e: &expr::Expr) -> Value {
+    expr::eval(e, &Scope { def, record, row: None })
+}
+
+/// Evaluates `e` inside one row of `table`.
+pub(crate) fn eval_row(
+    def: &Definition,
+    record: &Record,
+    table: &Question,
+    row: &BTreeMap<String, Value>,
+    e: &expr::Expr,
+) -> Value {
+    expr::eval(e, &Scope { def, record, row: Some((table, row)) })
+}
+
+/// Fills in every `calculate` (top-level ones in order, repeated so one may read another).
+pub(crate) fn calculate(def: &Definition, record: &mut Record) {
+    for _ in 0..3 {
+        for q in def.questions() {
+            if let Some(calc) = &q.calculate {
+                match eval(def, record, calc) {
+                    Value::Missing => record.answers.remove(q.id()),
+                    v => record.answers.insert(q.id().to_owned(), v),
+                };
+            }
+        }
+    }
+}
+
+/// Whether `value` is a well-formed answer to `q` (type, list, range, length, code).
+pub(crate) fn well_formed(def: &Definition, q: &Question, value: &Value) -> Result<(), String> {
+    let spec = &q.spec;
+    let in_list = |code: &str| def.choices_of(spec).is_some_and(|l| l.options.iter().any(|o| o.code == code));
+    let ok = match (spec.kind, value) {
+        (QuestionType::Integer | QuestionType::Decimal, Value::Number(n)) => {
+            if spec.kind == QuestionType::Integer && n.fract() != 0.0 {
+                return Err(format!("{n} is not whole"));
+            }
+            if spec.min.is_some_and(|m| *n < m) || spec.max.is_some_and(|m| *n > m) {
+                return Err(format!("{n} is out of range"));
+            }
+            true
+        }
+        (QuestionType::Text, Value::Text(t)) => spec.max_length.is_none_or(|m| t.chars().count() <= m as usize),
+        (QuestionType::Boolean, Value::Bool(_)) | (QuestionType::Date, Value::Date(_)) => true,
+        (QuestionType::SingleChoice | QuestionType::Subdistrict, Value::Text(code)) => in_list(code),
+        (QuestionType::MultipleChoice, Value::Codes(codes)) => codes.iter().all(|c| in_list(c)),
+        (QuestionType::EnterpriseId, Value::Text(t)) => normalize_uscc(t).is_ok_and(|c| c == *t),
+        (QuestionType::IndustryCode, Value::Text(t)) => industry_division(t).is_some(),
+        (QuestionType::OccupationCode, Value::Text(t)) => occupation_major_group(t).is_some(),
+        _ => false,
+    };
+    if ok { Ok(()) } else { Err(format!("{value:?} is not a valid {:?} answer", spec.kind)) }
+}
+
+/// Every way `record` breaks the definition: ill-formed answers, answers to skipped
+/// questions, missing required answers, failed constraints, too many rows. Empty for a
+/// clean return. Calculated questions must already be filled in.
+pub(crate) fn problems(def: &Definition, record: &Record) -> Vec<String> {
+    let mut out = Vec::new();
+    for q in def.questions().iter().filter(|q| q.is_asked()) {
+        let relevant = q.relevant.as_ref().is_none_or(|e| eval(def, record, e) != Value::Bool(false));
+        if q.kind() == QuestionType::Table {
+            let rows = record.tables.get(q.id()).map(Vec::as_slice).unwrap_or_default();
+            if !relevant && !rows.is_empty() {
+                out.push(format!("{}: rows in a skipped table", q.id()));
+            }
+            if q.spec.max_rows.is_some_and(|m| rows.len() > m as usize) {
+                out.push(format!("{}: {} rows, more than allowed", q.id(), rows.len()));
+            }
+            for (r, row) in rows.iter().enumerate() {
+                for col in q.columns.iter().filter(|c| c.is_asked()) {
+                    let name = format!("{}[{}].{}", q.id(), r + 1, col.id());
+                    let rel = col
+                        .relevant
+                        .as_ref()
+                        .is_none_or(|e| eval_row(def, record, q, row, e) != Value::Bool(false));
+                    let value = row.get(col.id());
+                    check_one(def, record, col, value, rel, Some((q, row)), &name, &mut out);
+                }
+            }
+            continue;
+        }
+        let value = record.answers.get(q.id());
+        check_one(def, record, q, value, relevant, None, q.id(), &mut out);
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_one(
+    def: &Definition,
+    record: &Record,
+    q: &Question,
+    value: Option<&Value>,
+    relevant: bool,
+    row: Option<(&Question, &BTreeMap<String, Value>)>,
+    name: &str,
+    out: &mut Vec<String>,
+) {
+    match value {
+        None => {
+            if relevant && q.spec.required {
+                out.push(format!("{name}: required but unanswered"));
+            }
+        }
+        Some(v) => {
+            if !relevant {
+                out.push(format!("{name}: answered although skipped"));
+            }
+            if let Err(e) = well_formed(def, q, v) {
+                out.push(format!("{name}: {e}"));
+            }
+            if let Some(c) = &q.constraint {
+                let result = match row {
+                    Some((table, r)) => eval_row(def, record, table, r, c),
+                    None => eval(def, record, c),
+                };
+                if result == Value::Bool(false) {
+                    out.push(format!("{name}: constraint `{}` fails", q.spec.constraint.as_deref().unwrap_or("")));
+                }
+            }
+        }
+    }
+}
