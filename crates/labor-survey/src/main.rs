@@ -101,6 +101,31 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// Write a realistic, reproducible set of returns for a survey: a sampling frame, a
+    /// mix of template workbooks, a wide workbook, JSON and JSON Lines (with a share of
+    /// flawed returns recorded in manifest.json), and a previous wave.
+    Sample {
+        /// Definition file.
+        definition: PathBuf,
+        /// Responding enterprises.
+        #[arg(long, default_value_t = 300)]
+        enterprises: usize,
+        /// Seed: the same seed gives the same files.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Share of returns carrying a planted flaw.
+        #[arg(long, default_value_t = 0.08)]
+        flawed_share: f64,
+        /// Share of the frame's enterprises that respond.
+        #[arg(long, default_value_t = 0.6)]
+        response_rate: f64,
+        /// Do not write a previous wave.
+        #[arg(long)]
+        no_previous: bool,
+        /// Output folder.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Write the JSON Schema (draft 2020-12) that a JSON return satisfies.
     Schema {
         /// Definition file.
@@ -177,6 +202,34 @@ fn main() -> ExitCode {
             };
             ingest(&definition, &inputs, &output, &options, strict, quiet)
         }
+        Command::Sample {
+            definition,
+            enterprises,
+            seed,
+            flawed_share,
+            response_rate,
+            no_previous,
+            output,
+        } => with_definition(&definition, |def| {
+            let options = survey_sample::SampleOptions {
+                enterprises,
+                seed,
+                flawed_share,
+                response_rate,
+                previous_wave: !no_previous,
+            };
+            let summary = survey_sample::generate(def, &options, &output).map_err(|e| e.to_string())?;
+            eprintln!(
+                "wrote {} files to {}: {} returns ({} flawed) from {} of {} enterprises in the frame",
+                summary.files_written,
+                output.display(),
+                summary.returns,
+                summary.flawed,
+                summary.respondents,
+                summary.population
+            );
+            Ok(())
+        }),
         Command::Schema {
             definition,
             output,

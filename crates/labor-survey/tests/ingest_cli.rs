@@ -75,8 +75,17 @@ fn filled_from_json(def: &survey_def::Definition, ret: &serde_json::Value) -> Fi
 }
 
 fn write_template_return(dir: &Path, name: &str, filled: &FilledAnswers) -> std::path::PathBuf {
+    write_template_return_in(dir, name, filled, survey_def::Lang::Zh)
+}
+
+fn write_template_return_in(
+    dir: &Path,
+    name: &str,
+    filled: &FilledAnswers,
+    lang: survey_def::Lang,
+) -> std::path::PathBuf {
     let def = survey_def::load(&shipped()).unwrap();
-    let bytes = survey_forms::write_filled(&def, survey_def::Lang::Zh, filled).unwrap();
+    let bytes = survey_forms::write_filled(&def, lang, filled).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
     path
@@ -126,26 +135,28 @@ fn valid_returns_of_every_format_are_accepted_and_read_back() {
     let mut c = valid_json_return(&credit_code(3), "2024-02-22T10:00:00+08:00");
     c["answers"]["employees_now"] = serde_json::json!(130);
     write_template_return(&returns, "c.xlsx", &filled_from_json(&def, &c));
+    // The English template: its sheet names differ, its answers must not.
+    let mut d = valid_json_return(&credit_code(4), "2024-02-23T10:00:00+08:00");
+    d["answers"]["employees_now"] = serde_json::json!(9);
+    write_template_return_in(&returns, "d.xlsx", &filled_from_json(&def, &d), survey_def::Lang::En);
 
     let out = dir.path().join("dataset");
     let result = ingest(&[&returns], &out, &["--strict"]);
     assert!(result.status.success(), "{}", text(&result.stderr));
     let summary = ingest_summary(&out);
-    assert_eq!(
-        assert_accounted(&summary),
-        (3, 3, 0, 0),
-        "{}",
-        text(&std::fs::read(out.join("rejects.jsonl")).unwrap())
-    );
+    let rejects = text(&std::fs::read(out.join("rejects.jsonl")).unwrap());
+    assert_eq!(assert_accounted(&summary), (4, 4, 0, 0), "{rejects}");
+    assert!(rejects.is_empty(), "no warnings either: {rejects}");
 
     let responses = read_parquet(&out.join("responses.parquet"));
-    assert_eq!(responses.height(), 3);
+    assert_eq!(responses.height(), 4);
+    let ids: Vec<Option<String>> = (1..=4).map(|n| Some(credit_code(n))).collect();
+    assert_eq!(strings(&responses, "uscc"), ids);
     assert_eq!(
-        strings(&responses, "uscc"),
-        [Some(credit_code(1)), Some(credit_code(2)), Some(credit_code(3))]
+        integers(&responses, "employees_now"),
+        [Some(52), Some(75), Some(130), Some(9)]
     );
-    assert_eq!(integers(&responses, "employees_now"), [Some(52), Some(75), Some(130)]);
-    assert_eq!(booleans(&responses, "training_subsidy_received"), [Some(true); 3]);
+    assert_eq!(booleans(&responses, "training_subsidy_received"), [Some(true); 4]);
     assert_eq!(responses.column("submitted_on").unwrap().dtype(), &DataType::Date);
     // Calculated: (52 - 50) / 50.
     let change = responses
@@ -158,13 +169,17 @@ fn valid_returns_of_every_format_are_accepted_and_read_back() {
     assert!((change - 0.04).abs() < 1e-12);
     assert_eq!(
         strings(&responses, "support_wanted"),
-        vec![Some("recruitment".to_owned()); 3]
+        vec![Some("recruitment".to_owned()); 4]
     );
 
     let vacancies = read_parquet(&out.join("vacancies.parquet"));
-    assert_eq!(vacancies.height(), 6);
+    assert_eq!(
+        vacancies.height(),
+        8,
+        "two rows from each return, the English template's too"
+    );
     let openings: i64 = integers(&vacancies, "openings").into_iter().map(Option::unwrap).sum();
-    assert_eq!(openings, 18);
+    assert_eq!(openings, 24);
     assert!(
         strings(&responses, "_source_file")[1]
             .as_deref()

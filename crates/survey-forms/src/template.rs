@@ -98,7 +98,14 @@ fn sheet_name(wanted: &str, taken: &mut Vec<String>) -> String {
         .chars()
         .map(|c| if "[]:*?/\\'".contains(c) { ' ' } else { c })
         .collect();
-    let base: String = clean.trim().chars().take(SHEET_NAME_LIMIT).collect();
+    // Trimmed after the cut too: a name ending in a space does not survive every reader.
+    let base: String = clean
+        .trim()
+        .chars()
+        .take(SHEET_NAME_LIMIT)
+        .collect::<String>()
+        .trim_end()
+        .to_owned();
     let mut name = if base.is_empty() { "Sheet".to_owned() } else { base };
     let mut n = 2;
     while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {

@@ -23,47 +23,37 @@ fn unreadable(file: &str, rule: Rule, zh: impl Into<String>, en: impl Into<Strin
     }
 }
 
-/// Reads every return in the file at `path` (named `file` in reports), passing each to
-/// `sink` as it is read. Never panics on content; every outcome reaches `sink`.
-pub fn read_file(path: &Path, file: &str, def: &Definition, limits: &Limits, sink: &mut dyn FnMut(Received)) {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) => {
-            return sink(unreadable(
-                file,
-                Rule::Unreadable,
-                format!("无法读取文件：{e}"),
-                format!("cannot read the file: {e}"),
-            ));
-        }
-    };
+/// Opens a file: its size, modification time (seconds since the epoch), the handle
+/// positioned after its head, and the head.
+fn open(path: &Path) -> std::io::Result<(u64, Option<i64>, std::fs::File, Vec<u8>)> {
+    let meta = std::fs::metadata(path)?;
     let modified = meta
         .modified()
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .and_then(|d| i64::try_from(d.as_secs()).ok());
-    let size = meta.len();
-    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    let mut handle = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            return sink(unreadable(
-                file,
-                Rule::Unreadable,
-                format!("无法读取文件：{e}"),
-                format!("cannot read the file: {e}"),
-            ));
-        }
-    };
-    let mut head = Vec::with_capacity(SNIFF_BYTES.min(size as usize));
-    if let Err(e) = (&mut handle).take(SNIFF_BYTES as u64).read_to_end(&mut head) {
-        return sink(unreadable(
+    let mut handle = std::fs::File::open(path)?;
+    let mut head = Vec::with_capacity(SNIFF_BYTES.min(meta.len() as usize));
+    (&mut handle).take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
+    Ok((meta.len(), modified, handle, head))
+}
+
+/// Reads every return in the file at `path` (named `file` in reports), passing each to
+/// `sink` as it is read. Never panics on content; every outcome reaches `sink`.
+pub fn read_file(path: &Path, file: &str, def: &Definition, limits: &Limits, sink: &mut dyn FnMut(Received)) {
+    let io_failure = |e: std::io::Error| {
+        unreadable(
             file,
             Rule::Unreadable,
             format!("无法读取文件：{e}"),
             format!("cannot read the file: {e}"),
-        ));
-    }
+        )
+    };
+    let (size, modified, handle, head) = match open(path) {
+        Ok(opened) => opened,
+        Err(e) => return sink(io_failure(e)),
+    };
+    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let kind = sniff::sniff(extension.as_deref(), &head);
     match kind {
         // JSON Lines streams: its size is not limited, only its lines are.
@@ -128,12 +118,7 @@ pub fn read_file(path: &Path, file: &str, def: &Definition, limits: &Limits, sin
     let mut bytes = head;
     let rest = (limits.max_file_bytes + 1).saturating_sub(bytes.len() as u64);
     if let Err(e) = handle.take(rest).read_to_end(&mut bytes) {
-        return sink(unreadable(
-            file,
-            Rule::Unreadable,
-            format!("无法读取文件：{e}"),
-            format!("cannot read the file: {e}"),
-        ));
+        return sink(io_failure(e));
     }
     if kind == FileKind::Json {
         return json::read_json(&bytes, file, modified, limits, sink);

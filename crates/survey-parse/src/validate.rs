@@ -556,12 +556,9 @@ impl<'d> Run<'_, 'd> {
                 tables,
                 row: None,
             };
-            asked.top[i] = match expr::eval(rel, &scope) {
-                Value::Bool(b) => b,
-                _ => !expr::references(rel)
-                    .iter()
-                    .any(|r| r.table.is_none() && self.v.top.get(r.name.as_str()).is_some_and(|&j| !asked.top[j])),
-            };
+            let top = &self.v.top;
+            let skipped = |name: &str| top.get(name).is_some_and(|&j| !asked.top[j]);
+            asked.top[i] = expr::is_relevant(rel, &scope, &skipped);
             if asked.top[i] {
                 continue;
             }
@@ -608,16 +605,12 @@ impl<'d> Run<'_, 'd> {
                         tables,
                         row: Some((t, &row)),
                     };
-                    let keep = match expr::eval(rel, &scope) {
-                        Value::Bool(b) => b,
-                        _ => !expr::references(rel).iter().any(|x| {
-                            x.table.is_none()
-                                && q.columns
-                                    .iter()
-                                    .position(|k| k.id() == x.name)
-                                    .is_some_and(|k| !asked.cells[t][r][k])
-                        }),
+                    let row_asked = &asked.cells[t][r];
+                    let skipped = |name: &str| match q.columns.iter().position(|k| k.id() == name) {
+                        Some(k) => !row_asked[k],
+                        None => self.v.top.get(name).is_some_and(|&j| !asked.top[j]),
                     };
+                    let keep = expr::is_relevant(rel, &scope, &skipped);
                     asked.cells[t][r][c] = keep;
                     if !keep && !row[c].is_missing() {
                         let (loc, raw) = places[t][r].cells[c]

@@ -173,8 +173,7 @@ fn read_template(book: &mut Book<'_>, modified: Option<i64>, def: &Definition) -
     let names = book.xlsx.sheet_names();
     let answer_sheet = metadata
         .get(meta::ANSWER_SHEET)
-        .filter(|n| names.contains(n))
-        .cloned()
+        .and_then(|n| sheet_named(&names, n))
         .ok_or_else(|| {
             Box::new(Rejection::file(
                 Location::file(file),
@@ -224,7 +223,7 @@ fn read_template(book: &mut Book<'_>, modified: Option<i64>, def: &Definition) -
     }
     for table in def.tables() {
         let key = format!("{}{}", meta::TABLE_PREFIX, table.id());
-        let Some(sheet) = metadata.get(&key).filter(|n| names.contains(n)).cloned() else {
+        let Some(sheet) = metadata.get(&key).and_then(|n| sheet_named(&names, n)) else {
             continue;
         };
         let cells = book.sheet(&sheet)?;
@@ -232,6 +231,12 @@ fn read_template(book: &mut Book<'_>, modified: Option<i64>, def: &Definition) -
             .push((table.id().to_owned(), table_rows(&cells, table, file, &sheet)));
     }
     Ok(ret)
+}
+
+/// The sheet the metadata names. Metadata values are read trimmed, so names are
+/// compared trimmed too.
+fn sheet_named(names: &[String], wanted: &str) -> Option<String> {
+    names.iter().find(|n| n.trim() == wanted.trim()).cloned()
 }
 
 /// Rows of a table sheet: the row of column ids is found by content (the template puts

@@ -6,6 +6,8 @@
 //! required question by its type, and checks the result.
 
 use crate::check::{self, Record};
+use crate::names;
+use crate::occupations;
 use crate::population::Enterprise;
 use crate::random::{self, Rng, chance, int, uniform};
 use crate::sectors::{self, Sector};
@@ -70,25 +72,31 @@ impl Builder<'_> {
     }
 }
 
-fn num(n: impl Into<f64>) -> Value {
+pub(crate) fn num(n: impl Into<f64>) -> Value {
     Value::Number(n.into())
 }
 
-fn text(t: &str) -> Value {
+pub(crate) fn text(t: &str) -> Value {
     Value::Text(t.to_owned())
 }
 
-fn codes(c: &[&str]) -> Value {
+pub(crate) fn codes(c: &[&str]) -> Value {
     Value::Codes(c.iter().map(|s| (*s).to_owned()).collect())
 }
 
 /// Index of the enterprise's size class (0 smallest).
 pub(crate) fn class_index(def: &Definition, e: &Enterprise) -> usize {
-    crate::population::size_bands(def).iter().position(|(c, _, _)| *c == e.size_class).unwrap_or(0)
+    crate::population::size_bands(def)
+        .iter()
+        .position(|(c, _, _)| *c == e.size_class)
+        .unwrap_or(0)
 }
 
 fn weak(sector: Sector) -> bool {
-    matches!(sector, Sector::Catering | Sector::Manufacturing | Sector::Construction | Sector::Trade)
+    matches!(
+        sector,
+        Sector::Catering | Sector::Manufacturing | Sector::Construction | Sector::Trade
+    )
 }
 
 /// Circumstances decided first, because many answers depend on them.
@@ -103,7 +111,14 @@ pub(crate) struct State {
 fn state(ctx: &Context, e: &Enterprise, rng: &mut Rng) -> State {
     let p = sectors::profile(e.sector);
     let status = if chance(rng, p.stoppage) {
-        *random::pick(rng, &[("partly_stopped", 5.0), ("stopped", 2.0), ("relocating_or_closing", 2.0)])
+        *random::pick(
+            rng,
+            &[
+                ("partly_stopped", 5.0),
+                ("stopped", 2.0),
+                ("relocating_or_closing", 2.0),
+            ],
+        )
     } else {
         "normal"
     };
@@ -120,7 +135,11 @@ fn state(ctx: &Context, e: &Enterprise, rng: &mut Rng) -> State {
 
 /// Answers for `e`, filed on day `submitted_on`; skip logic is applied afterwards.
 pub(crate) fn answers<'a>(ctx: &Context<'a>, e: &Enterprise, submitted_on: i32, rng: &mut Rng) -> Builder<'a> {
-    let mut b = Builder { def: ctx.def, record: Record::default(), decided: BTreeSet::new() };
+    let mut b = Builder {
+        def: ctx.def,
+        record: Record::default(),
+        decided: BTreeSet::new(),
+    };
     let st = state(ctx, e, rng);
     profile(ctx, e, submitted_on, &mut b, rng);
     employment(e, &st, &mut b, rng);
@@ -128,8 +147,8 @@ pub(crate) fn answers<'a>(ctx: &Context<'a>, e: &Enterprise, submitted_on: i32, 
     plans(e, &st, &mut b, rng);
     training(e, &mut b, rng);
     operations(e, &st, submitted_on, &mut b, rng);
-    crate::settle::policies(e, &st, &mut b, rng);
-    support(ctx, &st, &mut b, rng);
+    crate::reach::policies(&st, &mut b, rng);
+    crate::reach::support(ctx, &st, &mut b, rng);
     b
 }
 
@@ -152,13 +171,17 @@ fn profile(ctx: &Context, e: &Enterprise, submitted_on: i32, b: &mut Builder, rn
         ],
     );
     b.maybe(rng, 0.9, "ownership", text(ownership));
-    let surname = sectors::SURNAMES[int(rng, 0, sectors::SURNAMES.len() as i64 - 1) as usize];
-    let given = sectors::GIVEN_NAMES[int(rng, 0, sectors::GIVEN_NAMES.len() as i64 - 1) as usize];
+    let surname = names::SURNAMES[int(rng, 0, names::SURNAMES.len() as i64 - 1) as usize];
+    let given = names::GIVEN_NAMES[int(rng, 0, names::GIVEN_NAMES.len() as i64 - 1) as usize];
     b.maybe(rng, 0.85, "contact_person", Value::Text(format!("{surname}{given}")));
     let phone = if chance(rng, 0.5) {
         format!("021-{}{:07}", int(rng, 5, 6), int(rng, 0, 9_999_999))
     } else {
-        format!("1{}{:09}", *random::pick(rng, &[(3, 3.0), (5, 2.0), (8, 2.0)]), int(rng, 0, 999_999_999))
+        format!(
+            "1{}{:09}",
+            *random::pick(rng, &[(3, 3.0), (5, 2.0), (8, 2.0)]),
+            int(rng, 0, 999_999_999)
+        )
     };
     b.maybe(rng, 0.8, "contact_phone", Value::Text(phone));
     if let Some(q) = &ctx.def.spec.survey.submitted_at_question {
@@ -174,11 +197,18 @@ fn employment(e: &Enterprise, st: &State, b: &mut Builder, rng: &mut Rng) {
         (now / (1.0 - uniform(rng, 0.2, 0.45))).ceil()
     } else {
         let drift = if e.sector == Sector::Software { -0.01 } else { 0.0 };
-        (now * (1.0 + drift + 0.04 * random::normal(rng).clamp(-2.5, 2.5))).round().max(1.0)
+        (now * (1.0 + drift + 0.04 * random::normal(rng).clamp(-2.5, 2.5)))
+            .round()
+            .max(1.0)
     };
     b.set("employees_before_festival", num(before));
     b.set("employees_now", num(now));
-    b.maybe(rng, 0.92, "migrant_workers", num((now * st.migrant_share).round().min(now)));
+    b.maybe(
+        rng,
+        0.92,
+        "migrant_workers",
+        num((now * st.migrant_share).round().min(now)),
+    );
     let stay_share = match e.sector {
         Sector::Catering | Sector::Health | Sector::Services => uniform(rng, 0.3, 0.6),
         _ => uniform(rng, 0.1, 0.4),
@@ -201,12 +231,15 @@ fn employment(e: &Enterprise, st: &State, b: &mut Builder, rng: &mut Rng) {
         let returned = returned.min((now - staying.min(now)).max(0.0));
         b.maybe(rng, 0.97, "returned_after_festival", num(returned));
     } else {
-        b.decided.extend(["expected_to_return".to_owned(), "returned_after_festival".to_owned()]);
+        b.decided
+            .extend(["expected_to_return".to_owned(), "returned_after_festival".to_owned()]);
     }
 }
 
 fn vacancies(ctx: &Context, e: &Enterprise, st: &State, b: &mut Builder, rng: &mut Rng) {
-    let Some(table) = ctx.def.question("vacancies").filter(|q| !q.columns.is_empty()) else { return };
+    let Some(table) = ctx.def.question("vacancies").filter(|q| !q.columns.is_empty()) else {
+        return;
+    };
     b.decided.insert("vacancies".to_owned());
     let top = st.classes.saturating_sub(1).max(1) as f64;
     let rel = st.class as f64 / top;
@@ -221,11 +254,16 @@ fn vacancies(ctx: &Context, e: &Enterprise, st: &State, b: &mut Builder, rng: &m
     let n_rows = (int(rng, 1, 2 + (rel * 6.0).round() as i64) as usize).min(cap);
     let p = sectors::profile(e.sector);
     let chosen = random::pick_some(rng, p.occupations, n_rows);
-    let max_open = 2.0 + 28.0 * rel * rel;
+    // Openings in all: 1-6% of the headcount (a job vacancy rate of a few percent),
+    // spread over the rows, at least one per row.
+    let total_share = uniform(rng, 0.01, 0.06);
+    let per_row = e.employees as f64 * total_share / chosen.len().max(1) as f64;
     let mut rows = Vec::new();
     for code in chosen {
-        let Some(o) = sectors::occupation(code) else { continue };
-        let openings = (1.0 + (max_open - 1.0) * uniform(rng, 0.0, 1.0).powi(2)).round();
+        let Some(o) = occupations::occupation(code) else {
+            continue;
+        };
+        let openings = (per_row * uniform(rng, 0.5, 1.5)).round().max(1.0);
         let hard = random::binomial(rng, openings as u64, o.hard) as f64;
         let mut row: BTreeMap<String, Value> = BTreeMap::new();
         let mut put = |rng: &mut Rng, p: f64, col: &str, v: Value| {
@@ -237,7 +275,12 @@ fn vacancies(ctx: &Context, e: &Enterprise, st: &State, b: &mut Builder, rng: &m
             }
         };
         put(rng, 1.0, "occupation", text(o.code));
-        put(rng, 0.85, "occupation_name", text(if ctx.lang == Lang::Zh { o.zh } else { o.en }));
+        put(
+            rng,
+            0.85,
+            "occupation_name",
+            text(if ctx.lang == Lang::Zh { o.zh } else { o.en }),
+        );
         put(rng, 1.0, "openings", num(openings));
         put(rng, 0.97, "hard_to_fill", num(hard));
         if hard > 0.0 {
@@ -255,7 +298,10 @@ fn vacancies(ctx: &Context, e: &Enterprise, st: &State, b: &mut Builder, rng: &m
         put(rng, 0.9, "wage_offered", num(wage));
         rows.push(row);
     }
-    let hard_total: f64 = rows.iter().filter_map(|r| r.get("hard_to_fill").and_then(Value::as_number)).sum();
+    let hard_total: f64 = rows
+        .iter()
+        .filter_map(|r| r.get("hard_to_fill").and_then(Value::as_number))
+        .sum();
     b.record.tables.insert("vacancies".to_owned(), rows);
     if hard_total > 0.0 {
         let k = int(rng, 1, 3) as usize;
@@ -271,7 +317,11 @@ fn plans(e: &Enterprise, st: &State, b: &mut Builder, rng: &mut Rng) {
         .record
         .tables
         .get("vacancies")
-        .map(|rows| rows.iter().filter_map(|r| r.get("openings").and_then(Value::as_number)).sum())
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|r| r.get("openings").and_then(Value::as_number))
+                .sum()
+        })
         .unwrap_or(0.0);
     let hires = if st.status == "stopped" || st.status == "relocating_or_closing" {
         0.0
@@ -284,7 +334,13 @@ fn plans(e: &Enterprise, st: &State, b: &mut Builder, rng: &mut Rng) {
     };
     b.set("planned_hires", num(hires));
     let troubled = st.status != "normal";
-    let p_layoff = if troubled { 0.5 } else if weak(e.sector) { 0.03 } else { 0.012 };
+    let p_layoff = if troubled {
+        0.5
+    } else if weak(e.sector) {
+        0.03
+    } else {
+        0.012
+    };
     let layoff = chance(rng, p_layoff);
     let reductions = if layoff {
         let r = if now >= 30.0 && chance(rng, 0.5) {
@@ -301,9 +357,23 @@ fn plans(e: &Enterprise, st: &State, b: &mut Builder, rng: &mut Rng) {
     b.set("planned_reductions", num(reductions));
     if reductions > 0.0 {
         let reasons: &[(&str, f64)] = if layoff {
-            &[("orders_down", 4.0), ("costs_up", 3.0), ("restructuring", 2.0), ("relocation", if st.status == "relocating_or_closing" { 6.0 } else { 0.5 }), ("automation", if e.sector == Sector::Manufacturing { 1.5 } else { 0.2 })]
+            &[
+                ("orders_down", 4.0),
+                ("costs_up", 3.0),
+                ("restructuring", 2.0),
+                (
+                    "relocation",
+                    if st.status == "relocating_or_closing" { 6.0 } else { 0.5 },
+                ),
+                ("automation", if e.sector == Sector::Manufacturing { 1.5 } else { 0.2 }),
+            ]
         } else {
-            &[("contracts_end", 4.0), ("seasonal", if e.sector == Sector::Catering { 3.0 } else { 0.5 }), ("costs_up", 1.5), ("other", 0.5)]
+            &[
+                ("contracts_end", 4.0),
+                ("seasonal", if e.sector == Sector::Catering { 3.0 } else { 0.5 }),
+                ("costs_up", 1.5),
+                ("other", 0.5),
+            ]
         };
         let k = int(rng, 1, 2) as usize;
         let picked = random::pick_some(rng, reasons, k);
@@ -323,17 +393,31 @@ fn plans(e: &Enterprise, st: &State, b: &mut Builder, rng: &mut Rng) {
     let k = int(rng, 1, 4) as usize;
     let picked = random::pick_some(rng, &channels, k);
     b.maybe(rng, 0.9, "hire_channels", codes(&picked));
-    let share = if p.graduate_heavy { uniform(rng, 0.2, 0.7) } else { uniform(rng, 0.0, 0.2) };
+    let share = if p.graduate_heavy {
+        uniform(rng, 0.2, 0.7)
+    } else {
+        uniform(rng, 0.0, 0.2)
+    };
     b.maybe(rng, 0.85, "graduates_to_hire", num((hires * share).floor()));
-    let interns = if p.graduate_heavy && chance(rng, 0.4) { int(rng, 1, 2 + (now / 20.0).min(18.0) as i64) } else { 0 };
+    let interns = if p.graduate_heavy && chance(rng, 0.4) {
+        int(rng, 1, 2 + (now / 20.0).min(18.0) as i64)
+    } else {
+        0
+    };
     b.maybe(rng, 0.8, "interns_wanted", num(interns as f64));
-    let labor_coop = matches!(e.sector, Sector::Manufacturing | Sector::Construction | Sector::Catering | Sector::Transport | Sector::Services);
+    let labor_coop = matches!(
+        e.sector,
+        Sector::Manufacturing | Sector::Construction | Sector::Catering | Sector::Transport | Sector::Services
+    );
     let interest = chance(rng, if labor_coop { 0.35 } else { 0.05 });
     b.maybe(rng, 0.9, "interest_labor_cooperation", Value::Bool(interest));
     let workers = int(rng, 2, 5 + (now / 10.0).min(55.0) as i64) as f64;
     let interested = b.yes("interest_labor_cooperation");
     b.follow_up(rng, interested, 0.85, "labor_cooperation_workers", num(workers));
-    let odd_sector = matches!(e.sector, Sector::Catering | Sector::Trade | Sector::Transport | Sector::Services);
+    let odd_sector = matches!(
+        e.sector,
+        Sector::Catering | Sector::Trade | Sector::Transport | Sector::Services
+    );
     let odd_demand = chance(rng, if odd_sector { 0.35 } else { 0.1 });
     b.maybe(rng, 0.9, "odd_job_demand", Value::Bool(odd_demand));
     let odd = int(rng, 1, 3 + (now / 15.0).min(27.0) as i64) as f64;
@@ -349,12 +433,19 @@ fn training(e: &Enterprise, b: &mut Builder, rng: &mut Rng) {
     let k = *random::pick(rng, &[(0usize, 0.2), (1, 0.35), (2, 0.3), (3, 0.15)]);
     let needs = random::pick_some(rng, p.training, k);
     b.maybe(rng, 0.88, "training_needs", codes(&needs));
-    let workers = if needs.is_empty() { 0.0 } else { (now * uniform(rng, 0.05, 0.5)).round().max(1.0) };
+    let workers = if needs.is_empty() {
+        0.0
+    } else {
+        (now * uniform(rng, 0.05, 0.5)).round().max(1.0)
+    };
     b.maybe(rng, 0.85, "training_workers", num(workers));
     let extra = if e.sector == Sector::Manufacturing { 0.15 } else { 0.0 };
     let order = chance(rng, 0.25 + extra);
     b.maybe(rng, 0.85, "order_training_interest", Value::Bool(order));
-    let trades = matches!(e.sector, Sector::Manufacturing | Sector::Catering | Sector::Construction | Sector::Health | Sector::Services);
+    let trades = matches!(
+        e.sector,
+        Sector::Manufacturing | Sector::Catering | Sector::Construction | Sector::Health | Sector::Services
+    );
     let recognition = chance(rng, if trades { 0.4 } else { 0.15 });
     b.maybe(rng, 0.85, "skill_recognition_interest", Value::Bool(recognition));
 }
@@ -377,42 +468,32 @@ fn operations(e: &Enterprise, st: &State, submitted_on: i32, b: &mut Builder, rn
     b.follow_up(rng, st.arrears, 1.0, "arrears_workers", num(workers));
     let months = *random::pick(rng, &[(1u8, 5.0), (2, 3.0), (3, 1.5), (4, 0.7), (6, 0.3)]);
     let monthly = uniform(rng, 5_500.0, 9_000.0);
-    let amount = (workers * monthly * f64::from(months) * uniform(rng, 0.5, 1.0) / 100.0).round().max(1.0) * 100.0;
+    let amount = (workers * monthly * f64::from(months) * uniform(rng, 0.5, 1.0) / 100.0)
+        .round()
+        .max(1.0)
+        * 100.0;
     b.follow_up(rng, st.arrears, 1.0, "arrears_amount", num(amount));
     b.follow_up(rng, st.arrears, 0.92, "arrears_months", num(months));
     let migrants = (workers * (st.migrant_share * uniform(rng, 0.9, 1.2)).min(1.0)).round();
     b.follow_up(rng, st.arrears, 0.85, "migrant_arrears_workers", num(migrants));
     let troubled = st.arrears || st.status != "normal";
     let (partly, full) = if troubled { (30.0, 20.0) } else { (2.5, 1.0) };
-    let si = *random::pick(rng, &[("paid_in_full", 100.0 - partly - full), ("partly_in_arrears", partly), ("in_arrears", full)]);
+    let si = *random::pick(
+        rng,
+        &[
+            ("paid_in_full", 100.0 - partly - full),
+            ("partly_in_arrears", partly),
+            ("in_arrears", full),
+        ],
+    );
     b.set("social_insurance", text(si));
-    let p_fin = if troubled { 0.8 } else if weak(e.sector) { 0.2 } else { 0.1 };
+    let p_fin = if troubled {
+        0.8
+    } else if weak(e.sector) {
+        0.2
+    } else {
+        0.1
+    };
     let difficulty = chance(rng, p_fin);
     b.maybe(rng, 0.9, "financial_difficulty", Value::Bool(difficulty));
-}
-
-fn support(ctx: &Context, st: &State, b: &mut Builder, rng: &mut Rng) {
-    let yes = |b: &Builder, id: &str| b.record.answers.get(id) == Some(&Value::Bool(true));
-    let positive = |b: &Builder, id: &str| b.number(id).is_some_and(|n| n > 0.0);
-    let has_vacancies = b.record.tables.get("vacancies").is_some_and(|r| !r.is_empty());
-    let needs_training = matches!(b.record.answers.get("training_needs"), Some(Value::Codes(c)) if !c.is_empty());
-    let w = |cond: bool, hi: f64, lo: f64| if cond { hi } else { lo };
-    let options = [
-        ("policy_interpretation", 2.0),
-        ("labor_cooperation", w(yes(b, "interest_labor_cooperation"), 3.0, 0.1)),
-        ("festival_staff_care", w(b.number("staying_over_festival").is_some_and(|n| n >= 10.0), 1.0, 0.2)),
-        ("recruitment", w(has_vacancies, 3.0, 0.5)),
-        ("odd_job_matching", w(yes(b, "odd_job_demand"), 2.0, 0.1)),
-        ("intern_training", w(positive(b, "interns_wanted"), 2.0, 0.2)),
-        ("startup_support", w(st.class == 0, 1.0, 0.1)),
-        ("training_subsidy", w(needs_training, 2.0, 0.5)),
-        ("skill_recognition", w(yes(b, "skill_recognition_interest"), 2.0, 0.2)),
-        ("wage_arrears_mediation", w(st.arrears, 3.0, 0.02)),
-    ];
-    let k = int(rng, 1, 3) as usize;
-    let picked = random::pick_some(rng, &options, k);
-    b.maybe(rng, 0.85, "support_wanted", codes(&picked));
-    let list = if ctx.lang == Lang::Zh { sectors::COMMENTS_ZH } else { sectors::COMMENTS_EN };
-    let comment = list[int(rng, 0, list.len() as i64 - 1) as usize];
-    b.maybe(rng, 0.2, "comments", text(comment));
 }

@@ -2,7 +2,7 @@
 //! same expressions the parser evaluates, so a return this module passes is one the
 //! ingest must accept.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use survey_def::codes::{industry_division, normalize_uscc, occupation_major_group};
 use survey_def::expr::{self, Answers, Value};
 use survey_def::{Definition, Question, QuestionType};
@@ -64,7 +64,14 @@ pub(crate) fn eval_row(
     row: &BTreeMap<String, Value>,
     e: &expr::Expr,
 ) -> Value {
-    expr::eval(e, &Scope { def, record, row: Some((table, row)) })
+    expr::eval(
+        e,
+        &Scope {
+            def,
+            record,
+            row: Some((table, row)),
+        },
+    )
 }
 
 /// Fills in every `calculate` (top-level ones in order, repeated so one may read another).
@@ -84,7 +91,10 @@ pub(crate) fn calculate(def: &Definition, record: &mut Record) {
 /// Whether `value` is a well-formed answer to `q` (type, list, range, length, code).
 pub(crate) fn well_formed(def: &Definition, q: &Question, value: &Value) -> Result<(), String> {
     let spec = &q.spec;
-    let in_list = |code: &str| def.choices_of(spec).is_some_and(|l| l.options.iter().any(|o| o.code == code));
+    let in_list = |code: &str| {
+        def.choices_of(spec)
+            .is_some_and(|l| l.options.iter().any(|o| o.code == code))
+    };
     let ok = match (spec.kind, value) {
         (QuestionType::Integer | QuestionType::Decimal, Value::Number(n)) => {
             if spec.kind == QuestionType::Integer && n.fract() != 0.0 {
@@ -104,7 +114,46 @@ pub(crate) fn well_formed(def: &Definition, q: &Question, value: &Value) -> Resu
         (QuestionType::OccupationCode, Value::Text(t)) => occupation_major_group(t).is_some(),
         _ => false,
     };
-    if ok { Ok(()) } else { Err(format!("{value:?} is not a valid {:?} answer", spec.kind)) }
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{value:?} is not a valid {:?} answer", spec.kind))
+    }
+}
+
+/// Whether `q` (a top-level question) is asked, given the questions skipped before it:
+/// decided by its skip rule, or, when that cannot be decided, asked unless the rule
+/// reads a skipped question (skip logic cascades, as in the ingest).
+pub(crate) fn asked(def: &Definition, record: &Record, q: &Question, skipped: &BTreeSet<String>) -> bool {
+    q.relevant.as_ref().is_none_or(|rule| {
+        let scope = Scope { def, record, row: None };
+        expr::is_relevant(rule, &scope, &|name| skipped.contains(name))
+    })
+}
+
+/// Whether column `col` of one row of `table` is asked, given the top-level questions
+/// and the row's columns skipped so far.
+pub(crate) fn cell_asked(
+    def: &Definition,
+    record: &Record,
+    table: &Question,
+    row: &BTreeMap<String, Value>,
+    col: &Question,
+    skipped: &BTreeSet<String>,
+    skipped_cols: &BTreeSet<String>,
+) -> bool {
+    col.relevant.as_ref().is_none_or(|rule| {
+        let scope = Scope {
+            def,
+            record,
+            row: Some((table, row)),
+        };
+        let is_skipped = |name: &str| match table.column(name) {
+            Some(_) => skipped_cols.contains(name),
+            None => skipped.contains(name),
+        };
+        expr::is_relevant(rule, &scope, &is_skipped)
+    })
 }
 
 /// Every way `record` breaks the definition: ill-formed answers, answers to skipped
@@ -112,8 +161,12 @@ pub(crate) fn well_formed(def: &Definition, q: &Question, value: &Value) -> Resu
 /// clean return. Calculated questions must already be filled in.
 pub(crate) fn problems(def: &Definition, record: &Record) -> Vec<String> {
     let mut out = Vec::new();
+    let mut skipped = BTreeSet::new();
     for q in def.questions().iter().filter(|q| q.is_asked()) {
-        let relevant = q.relevant.as_ref().is_none_or(|e| eval(def, record, e) != Value::Bool(false));
+        let relevant = asked(def, record, q, &skipped);
+        if !relevant {
+            skipped.insert(q.id().to_owned());
+        }
         if q.kind() == QuestionType::Table {
             let rows = record.tables.get(q.id()).map(Vec::as_slice).unwrap_or_default();
             if !relevant && !rows.is_empty() {
@@ -123,12 +176,13 @@ pub(crate) fn problems(def: &Definition, record: &Record) -> Vec<String> {
                 out.push(format!("{}: {} rows, more than allowed", q.id(), rows.len()));
             }
             for (r, row) in rows.iter().enumerate() {
+                let mut skipped_cols = BTreeSet::new();
                 for col in q.columns.iter().filter(|c| c.is_asked()) {
                     let name = format!("{}[{}].{}", q.id(), r + 1, col.id());
-                    let rel = col
-                        .relevant
-                        .as_ref()
-                        .is_none_or(|e| eval_row(def, record, q, row, e) != Value::Bool(false));
+                    let rel = cell_asked(def, record, q, row, col, &skipped, &skipped_cols);
+                    if !rel {
+                        skipped_cols.insert(col.id().to_owned());
+                    }
                     let value = row.get(col.id());
                     check_one(def, record, col, value, rel, Some((q, row)), &name, &mut out);
                 }
@@ -140,7 +194,6 @@ pub(crate) fn problems(def: &Definition, record: &Record) -> Vec<String> {
     }
     out
 }
-
 #[allow(clippy::too_many_arguments)]
 fn check_one(
     def: &Definition,
@@ -171,7 +224,10 @@ fn check_one(
                     None => eval(def, record, c),
                 };
                 if result == Value::Bool(false) {
-                    out.push(format!("{name}: constraint `{}` fails", q.spec.constraint.as_deref().unwrap_or("")));
+                    out.push(format!(
+                        "{name}: constraint `{}` fails",
+                        q.spec.constraint.as_deref().unwrap_or("")
+                    ));
                 }
             }
         }

@@ -4,9 +4,9 @@
 
 use crate::check::{self, Record};
 use crate::formats::{Filed, Format, Out, date_text};
-use survey_def::expr::Value;
 use crate::random::{self, Rng, chance, int};
 use survey_def::codes::USCC_ALPHABET;
+use survey_def::expr::Value;
 use survey_def::{Definition, Question, QuestionType};
 
 /// A kind of flaw.
@@ -100,15 +100,28 @@ pub(crate) struct Planted {
 }
 
 fn planted(question: String, value: Option<String>) -> Planted {
-    Planted { question: Some(question), value }
+    Planted {
+        question: Some(question),
+        value,
+    }
 }
 
-/// Every answered cell: (name for the manifest, question, table and row when in a table).
-fn cells<'d>(def: &'d Definition, f: &Filed) -> Vec<(String, &'d Question, Option<(&'d Question, usize)>)> {
+/// An answered cell: name for the manifest, question, and table and row when in a table.
+type Cell<'d> = (String, &'d Question, Option<(&'d Question, usize)>);
+
+/// Every answered cell.
+fn cells<'d>(def: &'d Definition, f: &Filed) -> Vec<Cell<'d>> {
     let mut out = Vec::new();
     for q in def.questions().iter().filter(|q| q.is_asked()) {
         if q.kind() == QuestionType::Table {
-            for (r, row) in f.tables.get(q.id()).map(Vec::as_slice).unwrap_or_default().iter().enumerate() {
+            for (r, row) in f
+                .tables
+                .get(q.id())
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+            {
                 for c in q.columns.iter().filter(|c| row.contains_key(c.id())) {
                     out.push((format!("{}[{}].{}", q.id(), r + 1, c.id()), c, Some((q, r))));
                 }
@@ -131,7 +144,9 @@ fn get<'f>(f: &'f mut Filed, q: &Question, at: Option<(&Question, usize)>) -> Op
 fn typo(def: &Definition, q: &Question, code: &str, rng: &mut Rng) -> String {
     let taken = |s: &str| {
         def.choices_of(&q.spec).is_some_and(|l| {
-            l.options.iter().any(|o| o.code.eq_ignore_ascii_case(s) || o.label.zh == s || o.label.en.eq_ignore_ascii_case(s))
+            l.options
+                .iter()
+                .any(|o| o.code.eq_ignore_ascii_case(s) || o.label.zh == s || o.label.en.eq_ignore_ascii_case(s))
         })
     };
     let chars: Vec<char> = code.chars().collect();
@@ -172,12 +187,17 @@ fn surely_asked(def: &Definition, record: &Record, q: &Question, at: Option<(&Qu
 /// has nothing to plant it in.
 pub(crate) fn plant(def: &Definition, flaw: Flaw, f: &mut Filed, record: &Record, rng: &mut Rng) -> Option<Planted> {
     let all = cells(def, f);
-    let choose = |rng: &mut Rng, list: &[usize]| (!list.is_empty()).then(|| list[int(rng, 0, list.len() as i64 - 1) as usize]);
+    let choose =
+        |rng: &mut Rng, list: &[usize]| (!list.is_empty()).then(|| list[int(rng, 0, list.len() as i64 - 1) as usize]);
     match flaw {
         UnknownCode => {
-            let list: Vec<usize> = (0..all.len()).filter(|&i| all[i].1.kind() == QuestionType::SingleChoice).collect();
+            let list: Vec<usize> = (0..all.len())
+                .filter(|&i| all[i].1.kind() == QuestionType::SingleChoice)
+                .collect();
             let (name, q, at) = &all[choose(rng, &list)?];
-            let Some(Out::Text(code)) = get(f, q, *at).cloned() else { return None };
+            let Some(Out::Text(code)) = get(f, q, *at).cloned() else {
+                return None;
+            };
             let bad = typo(def, q, &code, rng);
             *get(f, q, *at)? = Out::Text(bad.clone());
             Some(planted(name.clone(), Some(bad)))
@@ -187,7 +207,9 @@ pub(crate) fn plant(def: &Definition, flaw: Flaw, f: &mut Filed, record: &Record
                 .filter(|&i| all[i].1.kind() == QuestionType::Integer && all[i].1.spec.required)
                 .collect();
             let (name, q, at) = &all[choose(rng, &list)?];
-            let Some(Out::Num(n)) = get(f, q, *at).cloned() else { return None };
+            let Some(Out::Num(n)) = get(f, q, *at).cloned() else {
+                return None;
+            };
             let n = n as i64;
             let bad = match int(rng, 0, 4) {
                 0 => format!("about {n}"),
@@ -225,34 +247,55 @@ pub(crate) fn plant(def: &Definition, flaw: Flaw, f: &mut Filed, record: &Record
                 .filter(|&i| all[i].1.spec.min.is_some() || all[i].1.spec.max.is_some())
                 .collect();
             let (name, q, at) = &all[choose(rng, &list)?];
-            let Some(Out::Num(n)) = get(f, q, *at).cloned() else { return None };
+            let Some(Out::Num(n)) = get(f, q, *at).cloned() else {
+                return None;
+            };
             let bad = bad_of(q, n)?;
             *get(f, q, *at)? = Out::Num(bad);
             Some(planted(name.clone(), Some(format!("{bad}"))))
         }
         BadCheckCharacter => {
             let id = def.spec.survey.enterprise_question.clone();
-            let Some(Out::Text(code)) = f.answers.get(&id).cloned() else { return None };
+            let Some(Out::Text(code)) = f.answers.get(&id).cloned() else {
+                return None;
+            };
             let last = code.chars().last()?;
             let symbols: Vec<char> = USCC_ALPHABET.chars().collect();
             let i = symbols.iter().position(|c| *c == last).unwrap_or(0);
             let shift = int(rng, 1, 30) as usize;
-            let bad: String = code.chars().take(17).chain([symbols[(i + shift) % symbols.len()]]).collect();
+            let bad: String = code
+                .chars()
+                .take(17)
+                .chain([symbols[(i + shift) % symbols.len()]])
+                .collect();
             f.answers.insert(id.clone(), Out::Text(bad.clone()));
             Some(planted(id, Some(bad)))
         }
         HardToFillExceedsOpenings => {
-            let list: Vec<usize> = (0..all.len()).filter(|&i| all[i].1.id() == "openings" && all[i].2.is_some()).collect();
+            let list: Vec<usize> = (0..all.len())
+                .filter(|&i| all[i].1.id() == "openings" && all[i].2.is_some())
+                .collect();
             let (_, q, at) = &all[choose(rng, &list)?];
-            let Some(Out::Num(open)) = get(f, q, *at).cloned() else { return None };
+            let Some(Out::Num(open)) = get(f, q, *at).cloned() else {
+                return None;
+            };
             let (t, r) = (*at)?;
             let bad = open + int(rng, 1, 3) as f64;
-            f.tables.get_mut(t.id())?.get_mut(r)?.insert("hard_to_fill".to_owned(), Out::Num(bad));
-            Some(planted(format!("{}[{}].hard_to_fill", t.id(), r + 1), Some(format!("{bad}"))))
+            f.tables
+                .get_mut(t.id())?
+                .get_mut(r)?
+                .insert("hard_to_fill".to_owned(), Out::Num(bad));
+            Some(planted(
+                format!("{}[{}].hard_to_fill", t.id(), r + 1),
+                Some(format!("{bad}")),
+            ))
         }
         ReceivedWithoutApplied => {
-            let aware: Vec<&survey_def::Policy> =
-                def.policies().iter().filter(|p| f.answers.get(&p.spec.aware) == Some(&Out::Bool(true))).collect();
+            let aware: Vec<&survey_def::Policy> = def
+                .policies()
+                .iter()
+                .filter(|p| f.answers.get(&p.spec.aware) == Some(&Out::Bool(true)))
+                .collect();
             if aware.is_empty() {
                 return None;
             }
@@ -267,20 +310,22 @@ pub(crate) fn plant(def: &Definition, flaw: Flaw, f: &mut Filed, record: &Record
 
 fn full_width(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_ascii_digit() { char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap_or(c) } else { c })
+        .map(|c| {
+            if c.is_ascii_digit() {
+                char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap_or(c)
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
 fn grouped(n: i64) -> String {
-    let digits = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
+    let reversed: Vec<char> = n.abs().to_string().chars().rev().collect();
+    let mut groups: Vec<String> = reversed.chunks(3).map(|c| c.iter().rev().collect()).collect();
+    groups.reverse();
+    let body = groups.join(",");
+    if n < 0 { format!("-{body}") } else { body }
 }
 
 /// Harmless variants for a return about to be written in `format`: each is something
@@ -307,10 +352,16 @@ pub(crate) fn variants(def: &Definition, f: &mut Filed, format: Format, rng: &mu
             .filter(|&i| all[i].1.kind() == QuestionType::Integer)
             .filter(|&i| matches!(get(f, all[i].1, all[i].2), Some(Out::Num(n)) if *n >= 0.0))
             .collect();
-        let big: Vec<usize> =
-            numeric.iter().copied().filter(|&i| matches!(get(f, all[i].1, all[i].2), Some(Out::Num(n)) if *n >= 1000.0)).collect();
-        let persons: Vec<usize> =
-            numeric.iter().copied().filter(|&i| all[i].1.spec.unit == Some(survey_def::Unit::Persons)).collect();
+        let big: Vec<usize> = numeric
+            .iter()
+            .copied()
+            .filter(|&i| matches!(get(f, all[i].1, all[i].2), Some(Out::Num(n)) if *n >= 1000.0))
+            .collect();
+        let persons: Vec<usize> = numeric
+            .iter()
+            .copied()
+            .filter(|&i| all[i].1.spec.unit == Some(survey_def::Unit::Persons))
+            .collect();
         let pool = match kind {
             "full_width_digits" => &numeric,
             "thousands_separator" => &big,
@@ -320,7 +371,9 @@ pub(crate) fn variants(def: &Definition, f: &mut Filed, format: Format, rng: &mu
         match kind {
             "full_width_digits" | "thousands_separator" | "unit_suffix" if !pool.is_empty() => {
                 let (name, q, at) = &all[pool[int(rng, 0, pool.len() as i64 - 1) as usize]];
-                let Some(Out::Num(n)) = get(f, q, *at).cloned() else { continue };
+                let Some(Out::Num(n)) = get(f, q, *at).cloned() else {
+                    continue;
+                };
                 let n = n as i64;
                 let text = match kind {
                     "full_width_digits" => full_width(&n.to_string()),
@@ -340,10 +393,16 @@ pub(crate) fn variants(def: &Definition, f: &mut Filed, format: Format, rng: &mu
                 }
             }
             "date_as_text" => {
-                let Some(id) = def.spec.survey.submitted_at_question.clone() else { continue };
+                let Some(id) = def.spec.survey.submitted_at_question.clone() else {
+                    continue;
+                };
                 if let Some(Out::Date(d)) = f.answers.get(&id).cloned() {
                     let iso = date_text(d);
-                    let (y, m, day) = (&iso[0..4], iso[5..7].trim_start_matches('0'), iso[8..10].trim_start_matches('0'));
+                    let (y, m, day) = (
+                        &iso[0..4],
+                        iso[5..7].trim_start_matches('0'),
+                        iso[8..10].trim_start_matches('0'),
+                    );
                     f.answers.insert(id.clone(), Out::Text(format!("{y}年{m}月{day}日")));
                     done.push(format!("{kind}:{id}"));
                 }

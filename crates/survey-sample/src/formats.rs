@@ -93,7 +93,12 @@ impl Filed {
                 answers.insert(q.id().to_owned(), v);
             }
         }
-        Filed { answers, tables, submitted_at, bare_codes: false }
+        Filed {
+            answers,
+            tables,
+            submitted_at,
+            bare_codes: false,
+        }
     }
 }
 
@@ -111,7 +116,11 @@ pub(crate) fn ymd(days: i32) -> (u16, u8, u8) {
 }
 
 fn option_label<'d>(def: &'d Definition, q: &Question, code: &str, lang: Lang) -> Option<&'d str> {
-    def.choices_of(&q.spec)?.options.iter().find(|o| o.code == code).map(|o| o.label.get(lang))
+    def.choices_of(&q.spec)?
+        .options
+        .iter()
+        .find(|o| o.code == code)
+        .map(|o| o.label.get(lang))
 }
 
 fn division_name(code: &str, lang: Lang) -> Option<&'static str> {
@@ -155,7 +164,12 @@ pub(crate) fn xlsx(def: &Definition, lang: Lang, f: &Filed) -> Result<Vec<u8>, T
                 .map(|r| {
                     q.columns
                         .iter()
-                        .filter_map(|c| Some((c.id().to_owned(), template_cell(def, c, r.get(c.id())?, lang, f.bare_codes))))
+                        .filter_map(|c| {
+                            Some((
+                                c.id().to_owned(),
+                                template_cell(def, c, r.get(c.id())?, lang, f.bare_codes),
+                            ))
+                        })
                         .collect()
                 })
                 .collect();
@@ -165,13 +179,19 @@ pub(crate) fn xlsx(def: &Definition, lang: Lang, f: &Filed) -> Result<Vec<u8>, T
         let Some(v) = f.answers.get(q.id()) else { continue };
         match (q.kind(), v) {
             (QuestionType::MultipleChoice, Out::Codes(ticked)) => {
-                for o in def.choices_of(&q.spec).map(|l| l.options.as_slice()).unwrap_or_default() {
+                for o in def
+                    .choices_of(&q.spec)
+                    .map(|l| l.options.as_slice())
+                    .unwrap_or_default()
+                {
                     let key = format!("{}{OPTION_SEPARATOR}{}", q.id(), o.code);
                     filled.answers.insert(key, CellValue::Bool(ticked.contains(&o.code)));
                 }
             }
             _ => {
-                filled.answers.insert(q.id().to_owned(), template_cell(def, q, v, lang, f.bare_codes));
+                filled
+                    .answers
+                    .insert(q.id().to_owned(), template_cell(def, q, v, lang, f.bare_codes));
             }
         }
     }
@@ -240,8 +260,10 @@ enum WideColumn<'d> {
 }
 
 fn wide_columns<'d>(def: &'d Definition, rows_used: &BTreeMap<String, usize>) -> Vec<(String, WideColumn<'d>)> {
-    let mut cols: Vec<(String, WideColumn)> =
-        ["survey", "version", "submitted_at"].into_iter().map(|m| (m.to_owned(), WideColumn::Meta(m))).collect();
+    let mut cols: Vec<(String, WideColumn)> = ["survey", "version", "submitted_at"]
+        .into_iter()
+        .map(|m| (m.to_owned(), WideColumn::Meta(m)))
+        .collect();
     for q in def.questions().iter().filter(|q| q.is_asked()) {
         match q.kind() {
             QuestionType::Table => {
@@ -252,8 +274,15 @@ fn wide_columns<'d>(def: &'d Definition, rows_used: &BTreeMap<String, usize>) ->
                 }
             }
             QuestionType::MultipleChoice => {
-                for o in def.choices_of(&q.spec).map(|l| l.options.as_slice()).unwrap_or_default() {
-                    cols.push((format!("{}{OPTION_SEPARATOR}{}", q.id(), o.code), WideColumn::Option(q, o.code.clone())));
+                for o in def
+                    .choices_of(&q.spec)
+                    .map(|l| l.options.as_slice())
+                    .unwrap_or_default()
+                {
+                    cols.push((
+                        format!("{}{OPTION_SEPARATOR}{}", q.id(), o.code),
+                        WideColumn::Option(q, o.code.clone()),
+                    ));
                 }
             }
             _ => cols.push((q.id().to_owned(), WideColumn::Question(q))),
@@ -272,7 +301,8 @@ fn wide_text(def: &Definition, q: &Question, v: &Out) -> Option<String> {
             QuestionType::SingleChoice | QuestionType::Subdistrict => {
                 let list = def.choices_of(&q.spec);
                 let label = option_label(def, q, t, Lang::Zh);
-                let unique = list.is_some_and(|l| l.options.iter().filter(|o| Some(o.label.zh.as_str()) == label).count() == 1);
+                let unique =
+                    list.is_some_and(|l| l.options.iter().filter(|o| Some(o.label.zh.as_str()) == label).count() == 1);
                 match label {
                     Some(l) if unique => l.to_owned(),
                     _ => t.clone(),
@@ -332,7 +362,12 @@ pub(crate) fn wide(def: &Definition, returns: &[&Filed]) -> Result<Vec<u8>, Xlsx
                     (*q, v)
                 }
                 WideColumn::Cell(t, i, col) => {
-                    let v = f.tables.get(t.id()).and_then(|rows| rows.get(*i)).and_then(|r| r.get(col.id())).cloned();
+                    let v = f
+                        .tables
+                        .get(t.id())
+                        .and_then(|rows| rows.get(*i))
+                        .and_then(|r| r.get(col.id()))
+                        .cloned();
                     (*col, v)
                 }
             };

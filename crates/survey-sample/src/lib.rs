@@ -8,18 +8,20 @@
 //! (`previous/returns.jsonl`), and `manifest.json`, which says for every return where it
 //! is and what the ingest should make of it (accepted, rejected, superseded, unreadable).
 //!
-//! Clean returns hang together: they are checked against every constraint, skip rule
-//! and required answer of the definition with its own expression evaluator before they
-//! are written, so a clean return the ingest rejects is a bug in the ingest.
+//! Clean returns hang together: before they are written they are checked against every
+//! constraint, skip rule (cascading, as the ingest applies it) and required answer of
+//! the definition, with the definition's own evaluator (`survey_def::expr`), so a clean
+//! return the ingest rejects is a bug in the ingest.
 //!
-//! Used by the CLI's sample-data command, by tests of the parser and the analysis, and
-//! for demonstrations. The same definition and options always give byte-identical files.
+//! Called by the CLI's `sample` command (which fills `sample-data/`), by tests of the
+//! parser and the analysis, and for demonstrations. The same definition and options
+//! always give byte-identical files.
 //!
 //! ```no_run
 //! use std::path::Path;
 //! let def = survey_def::load(Path::new("survey-defs/spring-2024.toml")).unwrap();
 //! let options = survey_sample::SampleOptions { enterprises: 300, seed: 1, ..Default::default() };
-//! let summary = survey_sample::generate(&def, &options, Path::new("sample-data/spring-2024")).unwrap();
+//! let summary = survey_sample::generate(&def, &options, Path::new("sample-data")).unwrap();
 //! println!("{} returns from {} enterprises, {} flawed", summary.returns, summary.population, summary.flawed);
 //! ```
 
@@ -30,9 +32,12 @@ mod check;
 mod flaws;
 mod formats;
 pub mod manifest;
+mod names;
+mod occupations;
 mod population;
 mod previous;
 mod random;
+mod reach;
 mod sectors;
 mod settle;
 mod wave;
@@ -43,6 +48,10 @@ mod tests;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use survey_def::Definition;
+
+/// What [`generate`] writes under the output folder. It refuses to run when any of them
+/// exists; other files (a README) may stay.
+pub const GENERATED: [&str; 4] = ["returns", "previous", "frame.csv", "manifest.json"];
 
 /// Most enterprises one run responds for (credit codes and memory stay comfortable).
 pub const MAX_ENTERPRISES: usize = 100_000;
@@ -65,7 +74,13 @@ pub struct SampleOptions {
 
 impl Default for SampleOptions {
     fn default() -> Self {
-        SampleOptions { enterprises: 300, seed: 1, flawed_share: 0.08, response_rate: 0.6, previous_wave: true }
+        SampleOptions {
+            enterprises: 300,
+            seed: 1,
+            flawed_share: 0.08,
+            response_rate: 0.6,
+            previous_wave: true,
+        }
     }
 }
 
@@ -103,9 +118,10 @@ pub enum SampleError {
     /// An option is out of range.
     #[error("invalid sample options: {0}")]
     Options(String),
-    /// The output folder already holds files (stale returns would mix with new ones).
-    #[error("output folder {} is not empty; choose a new or empty folder", .0.display())]
-    NotEmpty(PathBuf),
+    /// The output folder already holds generated data (stale returns would mix with new
+    /// ones); remove the paths in [`GENERATED`] first.
+    #[error("{} already exists; remove the generated data (returns/, previous/, frame.csv, manifest.json) or choose another folder", .0.display())]
+    AlreadyGenerated(PathBuf),
     /// A file or folder could not be written.
     #[error("cannot write {}: {source}", path.display())]
     Io {
@@ -141,13 +157,22 @@ impl SampleOptions {
     fn check(&self) -> Result<(), SampleError> {
         let bad = |m: String| Err(SampleError::Options(m));
         if self.enterprises == 0 || self.enterprises > MAX_ENTERPRISES {
-            return bad(format!("enterprises must be 1 to {MAX_ENTERPRISES}, not {}", self.enterprises));
+            return bad(format!(
+                "enterprises must be 1 to {MAX_ENTERPRISES}, not {}",
+                self.enterprises
+            ));
         }
         if !(self.flawed_share >= 0.0 && self.flawed_share < 1.0) {
-            return bad(format!("flawed share must be at least 0 and below 1, not {}", self.flawed_share));
+            return bad(format!(
+                "flawed share must be at least 0 and below 1, not {}",
+                self.flawed_share
+            ));
         }
         if !(self.response_rate > 0.0 && self.response_rate <= 1.0) {
-            return bad(format!("response rate must be above 0 and at most 1, not {}", self.response_rate));
+            return bad(format!(
+                "response rate must be above 0 and at most 1, not {}",
+                self.response_rate
+            ));
         }
         Ok(())
     }
@@ -162,13 +187,22 @@ pub(crate) struct Writer {
 impl Writer {
     pub(crate) fn write(&mut self, relative: &str, bytes: &[u8]) -> Result<(), SampleError> {
         let path = self.root.join(relative);
-        let io = |source| SampleError::Io { path: path.clone(), source };
+        let io = |source| SampleError::Io {
+            path: path.clone(),
+            source,
+        };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let temp = path.with_file_name(format!(".{name}.tmp"));
-        std::fs::write(&temp, bytes).map_err(|source| SampleError::Io { path: temp.clone(), source })?;
+        std::fs::write(&temp, bytes).map_err(|source| SampleError::Io {
+            path: temp.clone(),
+            source,
+        })?;
         std::fs::rename(&temp, &path).map_err(io)?;
         self.files += 1;
         Ok(())
@@ -185,21 +219,18 @@ fn period(def: &Definition) -> Result<(i32, i32), SampleError> {
 }
 
 /// Generates the frame, the current wave's returns, the previous wave and the manifest
-/// into `out_dir` (created if missing; it must be empty). Deterministic: the same
-/// definition and options give byte-identical files.
+/// into `out_dir` (created if missing; none of [`GENERATED`] may exist in it yet).
+/// Deterministic: the same definition and options give byte-identical files.
 pub fn generate(def: &Definition, options: &SampleOptions, out_dir: &Path) -> Result<SampleSummary, SampleError> {
     options.check()?;
     let period = period(def)?;
-    match std::fs::read_dir(out_dir) {
-        Ok(mut entries) => {
-            if entries.next().is_some() {
-                return Err(SampleError::NotEmpty(out_dir.to_owned()));
-            }
-        }
-        Err(_) => {
-            std::fs::create_dir_all(out_dir).map_err(|source| SampleError::Io { path: out_dir.to_owned(), source })?
-        }
+    if let Some(existing) = GENERATED.iter().map(|p| out_dir.join(p)).find(|p| p.exists()) {
+        return Err(SampleError::AlreadyGenerated(existing));
     }
+    std::fs::create_dir_all(out_dir).map_err(|source| SampleError::Io {
+        path: out_dir.to_owned(),
+        source,
+    })?;
     let population = ((options.enterprises as f64 / options.response_rate).round() as usize).max(options.enterprises);
     let frame = population::frame(def, population, options.seed);
     let mut order: Vec<usize> = (0..frame.len()).collect();
@@ -207,7 +238,10 @@ pub fn generate(def: &Definition, options: &SampleOptions, out_dir: &Path) -> Re
     let mut respondents = order[..options.enterprises].to_vec();
     respondents.sort_unstable();
 
-    let mut out = Writer { root: out_dir.to_owned(), files: 0 };
+    let mut out = Writer {
+        root: out_dir.to_owned(),
+        files: 0,
+    };
     let jobs = wave::plan(def, &frame, &respondents, options, period)?;
     let returns = wave::write(def, &jobs, &mut out)?;
     let previous = if options.previous_wave {
@@ -225,13 +259,24 @@ pub fn generate(def: &Definition, options: &SampleOptions, out_dir: &Path) -> Re
         respondents: respondents.len(),
         returns: returns.len(),
         flawed: returns.iter().filter(|r| r.flaw.is_some()).count(),
-        expected_accepted: returns.iter().filter(|r| r.expected == manifest::Expected::Accepted).count(),
+        expected_accepted: returns
+            .iter()
+            .filter(|r| r.expected == manifest::Expected::Accepted)
+            .count(),
         with_variants: returns.iter().filter(|r| !r.variants.is_empty()).count(),
         files_written: out.files + 1,
         by_format: counts.get("format").cloned().unwrap_or_default(),
-        by_flaw: counts.get("flaw").cloned().unwrap_or_default().into_iter().filter(|(k, _)| k != "none").collect(),
+        by_flaw: counts
+            .get("flaw")
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, _)| k != "none")
+            .collect(),
         previous_returns: previous.as_ref().map_or(0, |p| p.returns.len()),
-        previous_outliers: previous.as_ref().map_or(0, |p| p.returns.iter().filter(|r| r.outlier.is_some()).count()),
+        previous_outliers: previous
+            .as_ref()
+            .map_or(0, |p| p.returns.iter().filter(|r| r.outlier.is_some()).count()),
     };
     let manifest = manifest::Manifest {
         survey: def.spec.survey.id.clone(),

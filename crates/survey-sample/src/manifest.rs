@@ -119,13 +119,27 @@ impl Manifest {
     pub fn tally(returns: &[ReturnEntry]) -> BTreeMap<String, BTreeMap<String, usize>> {
         let mut counts: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
         for r in returns {
-            *counts.entry("format".into()).or_default().entry(r.format.clone()).or_default() += 1;
+            *counts
+                .entry("format".into())
+                .or_default()
+                .entry(r.format.clone())
+                .or_default() += 1;
             let flaw = r.flaw.clone().unwrap_or_else(|| "none".into());
             *counts.entry("flaw".into()).or_default().entry(flaw).or_default() += 1;
-            let expected = serde_json::to_value(r.expected).ok().and_then(|v| v.as_str().map(str::to_owned));
-            *counts.entry("expected".into()).or_default().entry(expected.unwrap_or_default()).or_default() += 1;
+            let expected = serde_json::to_value(r.expected)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned));
+            *counts
+                .entry("expected".into())
+                .or_default()
+                .entry(expected.unwrap_or_default())
+                .or_default() += 1;
             if !r.variants.is_empty() {
-                *counts.entry("variants".into()).or_default().entry("returns".into()).or_default() += 1;
+                *counts
+                    .entry("variants".into())
+                    .or_default()
+                    .entry("returns".into())
+                    .or_default() += 1;
             }
         }
         counts

@@ -1,6 +1,7 @@
 //! The sampling frame: every enterprise of the district's population, with its credit
 //! code, name, industry, size and sub-district.
 
+use crate::names;
 use crate::random::{self, Rng};
 use crate::sectors::{self, Sector};
 use std::collections::BTreeSet;
@@ -120,7 +121,11 @@ fn org_code(rng: &mut Rng) -> String {
             11 => '0',
             d => char::from_digit(d, 10).unwrap_or('0'),
         };
-        digits.iter().filter_map(|d| char::from_digit(*d, 10)).chain([check]).collect()
+        digits
+            .iter()
+            .filter_map(|d| char::from_digit(*d, 10))
+            .chain([check])
+            .collect()
     }
 }
 
@@ -137,7 +142,7 @@ fn credit_code(rng: &mut Rng, sector: Sector) -> String {
 
 fn enterprise_name(rng: &mut Rng, sector: Sector, large: bool) -> String {
     let p = sectors::profile(sector);
-    let trade = sectors::TRADE_NAMES[random::int(rng, 0, sectors::TRADE_NAMES.len() as i64 - 1) as usize];
+    let trade = names::TRADE_NAMES[random::int(rng, 0, names::TRADE_NAMES.len() as i64 - 1) as usize];
     let word = p.name_words[random::int(rng, 0, p.name_words.len() as i64 - 1) as usize];
     let suffix = match sector {
         Sector::Health if word == "门诊部" => "",
@@ -145,8 +150,16 @@ fn enterprise_name(rng: &mut Rng, sector: Sector, large: bool) -> String {
         _ if large && random::chance(rng, 0.5) => "股份有限公司",
         _ => "有限公司",
     };
-    let branch = if random::chance(rng, 0.08) { "杨浦分公司" } else { "" };
-    let suffix = if branch.is_empty() { suffix.to_owned() } else { format!("{suffix}{branch}") };
+    let branch = if random::chance(rng, 0.08) {
+        "杨浦分公司"
+    } else {
+        ""
+    };
+    let suffix = if branch.is_empty() {
+        suffix.to_owned()
+    } else {
+        format!("{suffix}{branch}")
+    };
     format!("上海{trade}{word}{suffix}")
 }
 
@@ -205,7 +218,8 @@ fn csv_field(text: &str) -> String {
 
 /// The frame as CSV, one row per enterprise in the given (credit code) order.
 pub(crate) fn frame_csv(frame: &[Enterprise]) -> String {
-    let mut out = String::from("enterprise_id,name,industry_division,industry_section,size_class,employees,subdistrict\n");
+    let mut out =
+        String::from("enterprise_id,name,industry_division,industry_section,size_class,employees,subdistrict\n");
     for e in frame {
         let row = [
             csv_field(&e.id),

@@ -34,13 +34,18 @@ pub(crate) fn previous(
     let mut panel = respondents.to_vec();
     random::shuffle(&mut rng, &mut panel);
     panel.truncate((respondents.len() as f64 * PANEL_SHARE).round() as usize);
-    let mut others: Vec<usize> = (0..frame.len()).filter(|k| respondents.binary_search(k).is_err()).collect();
+    let mut others: Vec<usize> = (0..frame.len())
+        .filter(|k| respondents.binary_search(k).is_err())
+        .collect();
     random::shuffle(&mut rng, &mut others);
     others.truncate((respondents.len() as f64 * OTHERS_SHARE).round() as usize);
 
     // Outliers among panel members large enough to shrink fivefold.
-    let mut candidates: Vec<usize> =
-        panel.iter().copied().filter(|&k| frame[k].employees >= OUTLIER_MIN_EMPLOYEES).collect();
+    let mut candidates: Vec<usize> = panel
+        .iter()
+        .copied()
+        .filter(|&k| frame[k].employees >= OUTLIER_MIN_EMPLOYEES)
+        .collect();
     candidates.sort_unstable();
     random::shuffle(&mut rng, &mut candidates);
     let n_outliers = (panel.len() / 100).max(3).min(candidates.len());
@@ -50,18 +55,27 @@ pub(crate) fn previous(
         .map(|(i, &k)| (k, if i % 2 == 0 { "current_x5" } else { "current_div5" }))
         .collect();
 
-    let mut members: Vec<(usize, bool)> = panel.iter().map(|&k| (k, true)).chain(others.iter().map(|&k| (k, false))).collect();
+    let mut members: Vec<(usize, bool)> = panel
+        .iter()
+        .map(|&k| (k, true))
+        .chain(others.iter().map(|&k| (k, false)))
+        .collect();
     members.sort_unstable();
     let mut lines = Vec::with_capacity(members.len());
     for (k, current) in members {
         let e = &frame[k];
         let mut rng = random::stream(seed, "previous-return", k as u64);
-        let outlier = outliers.iter().find(|(o, _)| *o == k).map(|(_, kind)| (*kind).to_owned());
+        let outlier = outliers
+            .iter()
+            .find(|(o, _)| *o == k)
+            .map(|(_, kind)| (*kind).to_owned());
         let y = e.employees as f64;
         let x = match outlier.as_deref() {
             Some("current_x5") => (y / 5.0).round(),
             Some(_) => y * 5.0,
-            None => (y / (0.02 + 0.07 * random::normal(&mut rng)).clamp(-0.25, 0.25).exp()).round().max(1.0),
+            None => (y / (0.02 + 0.07 * random::normal(&mut rng)).clamp(-0.25, 0.25).exp())
+                .round()
+                .max(1.0),
         };
         let mut then = e.clone();
         then.employees = x as u64;
@@ -69,9 +83,17 @@ pub(crate) fn previous(
             then.size_class = c.code.clone();
         }
         let day = filing_day(&mut rng, period, 0.05, 0.45);
-        let ctx = Context { def, period, lang: Lang::Zh, max_rows: usize::MAX };
-        let record = crate::settle::clean_return(&ctx, &then, day, &mut rng)
-            .map_err(|problems| SampleError::Inconsistent { enterprise: e.id.clone(), problems })?;
+        let ctx = Context {
+            def,
+            period,
+            lang: Lang::Zh,
+            max_rows: usize::MAX,
+        };
+        let record =
+            crate::settle::clean_return(&ctx, &then, day, &mut rng).map_err(|problems| SampleError::Inconsistent {
+                enterprise: e.id.clone(),
+                problems,
+            })?;
         let filed = Filed::new(def, &record, filing_time(&mut rng, day));
         let text = serde_json::to_string(&formats::json(def, &filed, false))?;
         let entry = PreviousEntry {
@@ -93,5 +115,11 @@ pub(crate) fn previous(
         entry.line = n as u64 + 1;
         returns.push(entry);
     }
-    Ok((text, Previous { file: FILE.to_owned(), returns }))
+    Ok((
+        text,
+        Previous {
+            file: FILE.to_owned(),
+            returns,
+        },
+    ))
 }

@@ -1,10 +1,7 @@
 //! What the enterprises of an urban Shanghai district look like, sector by sector:
-//! GB/T 4754 divisions and their weights, size mix, occupations (GB/T 6565) with wages
-//! and recruitment difficulty, and the words their names are made of.
-//!
-//! Occupation codes follow GB/T 6565-2015 as far as they could be recalled; the parser
-//! checks only their structure and major group, so an approximate minor code does no
-//! harm to the data's use.
+//! GB/T 4754 divisions and their weights, size mix, migrant shares, stoppages and
+//! arrears, the occupations they recruit, why recruiting is hard, what training they
+//! need, and the words their names are made of.
 
 /// A group of divisions that behave alike in the data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,7 +138,12 @@ const SOFTWARE: Profile = Profile {
         ("high_turnover", 1.0),
         ("other", 0.3),
     ],
-    training: &[("digital_skills", 4.0), ("management", 2.0), ("trade_skills", 2.0), ("new_hire_induction", 1.5)],
+    training: &[
+        ("digital_skills", 4.0),
+        ("management", 2.0),
+        ("trade_skills", 2.0),
+        ("new_hire_induction", 1.5),
+    ],
     name_words: &["信息科技", "网络科技", "软件技术", "数据科技", "智能科技"],
     graduate_heavy: true,
 };
@@ -166,7 +168,12 @@ const BUSINESS: Profile = Profile {
         ("high_turnover", 2.0),
         ("competition", 1.5),
     ],
-    training: &[("management", 3.0), ("digital_skills", 2.0), ("new_hire_induction", 2.0), ("trade_skills", 1.0)],
+    training: &[
+        ("management", 3.0),
+        ("digital_skills", 2.0),
+        ("new_hire_induction", 2.0),
+        ("trade_skills", 1.0),
+    ],
     name_words: &["企业管理咨询", "商务咨询", "人力资源", "投资管理", "物业管理"],
     graduate_heavy: true,
 };
@@ -223,7 +230,12 @@ const TRADE: Profile = Profile {
         ("shift_work", 1.5),
         ("competition", 1.0),
     ],
-    training: &[("service_skills", 2.0), ("digital_skills", 2.0), ("new_hire_induction", 2.0), ("management", 1.0)],
+    training: &[
+        ("service_skills", 2.0),
+        ("digital_skills", 2.0),
+        ("new_hire_induction", 2.0),
+        ("management", 1.0),
+    ],
     name_words: &["贸易", "商贸", "供应链管理", "电子商务", "超市"],
     graduate_heavy: false,
 };
@@ -313,7 +325,11 @@ const CONSTRUCTION: Profile = Profile {
         ("high_turnover", 1.5),
         ("experience_required", 1.5),
     ],
-    training: &[("safety_production", 5.0), ("skill_certification", 2.0), ("trade_skills", 2.0)],
+    training: &[
+        ("safety_production", 5.0),
+        ("skill_certification", 2.0),
+        ("trade_skills", 2.0),
+    ],
     name_words: &["建筑工程", "建设工程", "装饰工程", "安装工程"],
     graduate_heavy: false,
 };
@@ -336,7 +352,11 @@ const TRANSPORT: Profile = Profile {
         ("high_turnover", 3.0),
         ("wages_not_competitive", 1.5),
     ],
-    training: &[("safety_production", 4.0), ("new_hire_induction", 2.0), ("digital_skills", 1.0)],
+    training: &[
+        ("safety_production", 4.0),
+        ("new_hire_induction", 2.0),
+        ("digital_skills", 1.0),
+    ],
     name_words: &["物流", "供应链管理", "货运代理", "快递服务"],
     graduate_heavy: false,
 };
@@ -347,14 +367,23 @@ const HEALTH: Profile = Profile {
     arrears: 0.006,
     stoppage: 0.01,
     slow_return: 0.06,
-    occupations: &[("2-05-08-01", 3.0), ("4-10-01-05", 3.0), ("2-05-01-01", 1.5), ("3-01-02-01", 0.8)],
+    occupations: &[
+        ("2-05-08-01", 3.0),
+        ("4-10-01-05", 3.0),
+        ("2-05-01-01", 1.5),
+        ("3-01-02-01", 0.8),
+    ],
     difficulties: &[
         ("few_applicants", 3.0),
         ("shift_work", 3.0),
         ("wages_not_competitive", 2.0),
         ("experience_required", 2.0),
     ],
-    training: &[("service_skills", 3.0), ("skill_certification", 3.0), ("trade_skills", 2.0)],
+    training: &[
+        ("service_skills", 3.0),
+        ("skill_certification", 3.0),
+        ("trade_skills", 2.0),
+    ],
     name_words: &["医疗管理", "养老服务", "门诊部", "健康管理"],
     graduate_heavy: false,
 };
@@ -365,7 +394,12 @@ const EDUCATION: Profile = Profile {
     arrears: 0.01,
     stoppage: 0.02,
     slow_return: 0.05,
-    occupations: &[("2-08-09-02", 3.0), ("2-10-01-02", 1.5), ("4-01-02-01", 1.5), ("3-01-02-01", 1.0)],
+    occupations: &[
+        ("2-08-09-02", 3.0),
+        ("2-10-01-02", 1.5),
+        ("4-01-02-01", 1.5),
+        ("3-01-02-01", 1.0),
+    ],
     difficulties: &[
         ("experience_required", 3.0),
         ("wages_not_competitive", 2.0),
@@ -383,149 +417,23 @@ const SERVICES: Profile = Profile {
     arrears: 0.02,
     stoppage: 0.03,
     slow_return: 0.15,
-    occupations: &[("4-10-01-01", 3.0), ("4-06-01-01", 2.0), ("4-07-05-01", 2.0), ("4-12-01-01", 1.5)],
+    occupations: &[
+        ("4-10-01-01", 3.0),
+        ("4-06-01-01", 2.0),
+        ("4-07-05-01", 2.0),
+        ("4-12-01-01", 1.5),
+    ],
     difficulties: &[
         ("few_applicants", 3.0),
         ("wages_not_competitive", 3.0),
         ("high_turnover", 2.0),
         ("shift_work", 1.0),
     ],
-    training: &[("service_skills", 4.0), ("skill_certification", 2.0), ("safety_production", 1.0)],
+    training: &[
+        ("service_skills", 4.0),
+        ("skill_certification", 2.0),
+        ("safety_production", 1.0),
+    ],
     name_words: &["家政服务", "物业管理", "环境服务", "维修服务"],
     graduate_heavy: false,
 };
-
-/// An occupation a vacancy row can name.
-pub(crate) struct Occupation {
-    pub code: &'static str,
-    pub zh: &'static str,
-    pub en: &'static str,
-    /// Monthly wage offered, yuan (range).
-    pub wage: (u32, u32),
-    /// Probability an opening is hard to fill.
-    pub hard: f64,
-    /// Probability a hard-to-fill opening is hard for lack of skills.
-    pub skill: f64,
-    pub education: &'static [(&'static str, f64)],
-    pub skill_level: &'static [(&'static str, f64)],
-    pub forms: &'static [(&'static str, f64)],
-}
-
-const EDU_DEGREE: &[(&str, f64)] = &[("bachelor", 6.0), ("postgraduate", 1.5), ("college", 2.0)];
-const EDU_COLLEGE: &[(&str, f64)] = &[("college", 4.0), ("bachelor", 3.0), ("senior_secondary_vocational", 1.0)];
-const EDU_SECONDARY: &[(&str, f64)] = &[
-    ("senior_secondary_vocational", 4.0),
-    ("junior_secondary", 2.0),
-    ("college", 1.0),
-    ("none_required", 1.0),
-];
-const EDU_BASIC: &[(&str, f64)] = &[("none_required", 4.0), ("junior_secondary", 3.0), ("senior_secondary_vocational", 1.0)];
-const SKILL_PROF: &[(&str, f64)] = &[("none", 5.0), ("professional_title", 2.0)];
-const SKILL_TRADE: &[(&str, f64)] = &[
-    ("level4", 3.0),
-    ("level3", 2.0),
-    ("level5", 2.0),
-    ("none", 2.0),
-    ("level2", 0.4),
-];
-const SKILL_NONE: &[(&str, f64)] = &[("none", 8.0), ("level5", 1.0)];
-const FULL_TIME: &[(&str, f64)] = &[("full_time", 20.0), ("dispatched", 1.0)];
-const SHIFTS: &[(&str, f64)] = &[("full_time", 10.0), ("part_time", 2.0), ("dispatched", 1.5), ("odd_job", 1.5)];
-
-/// Every occupation any sector recruits.
-pub(crate) const OCCUPATIONS: &[Occupation] = &[
-    occ("2-02-10-03", "软件开发工程师", "Software engineer", (15_000, 30_000), 0.5, 0.75, EDU_DEGREE, SKILL_PROF, FULL_TIME),
-    occ("2-02-10-09", "人工智能工程师", "AI engineer", (20_000, 30_000), 0.65, 0.8, EDU_DEGREE, SKILL_PROF, FULL_TIME),
-    occ("2-02-10-04", "网络工程师", "Network engineer", (10_000, 20_000), 0.3, 0.6, EDU_COLLEGE, SKILL_PROF, FULL_TIME),
-    occ("2-02-10-07", "信息安全工程师", "Security engineer", (14_000, 28_000), 0.5, 0.8, EDU_DEGREE, SKILL_PROF, FULL_TIME),
-    occ("2-02-10-11", "大数据工程师", "Data engineer", (15_000, 28_000), 0.5, 0.75, EDU_DEGREE, SKILL_PROF, FULL_TIME),
-    occ("2-02-10-08", "运维工程师", "IT operations engineer", (8_000, 15_000), 0.25, 0.5, EDU_COLLEGE, SKILL_PROF, FULL_TIME),
-    occ("2-02-07-01", "机械设计工程师", "Mechanical design engineer", (10_000, 20_000), 0.4, 0.7, EDU_DEGREE, SKILL_PROF, FULL_TIME),
-    occ("2-02-18-01", "施工员", "Site engineer", (8_000, 15_000), 0.35, 0.6, EDU_COLLEGE, SKILL_PROF, FULL_TIME),
-    occ("2-06-03-00", "会计", "Accountant", (7_000, 14_000), 0.15, 0.4, EDU_COLLEGE, SKILL_PROF, FULL_TIME),
-    occ("2-05-08-01", "护士", "Nurse", (7_000, 12_000), 0.45, 0.5, EDU_COLLEGE, SKILL_PROF, FULL_TIME),
-    occ("2-05-01-01", "全科医生", "General practitioner", (15_000, 28_000), 0.55, 0.7, EDU_DEGREE, SKILL_PROF, FULL_TIME),
-    occ("2-08-09-02", "培训讲师", "Trainer", (8_000, 16_000), 0.25, 0.5, EDU_DEGREE, SKILL_PROF, FULL_TIME),
-    occ("2-10-01-02", "编辑", "Editor", (7_000, 13_000), 0.2, 0.4, EDU_DEGREE, SKILL_PROF, FULL_TIME),
-    occ("3-01-02-01", "行政专员", "Administrative clerk", (5_500, 9_000), 0.08, 0.2, EDU_COLLEGE, SKILL_NONE, FULL_TIME),
-    occ("4-01-02-01", "销售代表", "Sales representative", (6_000, 15_000), 0.3, 0.3, EDU_COLLEGE, SKILL_NONE, FULL_TIME),
-    occ("4-01-02-02", "电商运营", "E-commerce specialist", (7_000, 14_000), 0.3, 0.5, EDU_COLLEGE, SKILL_NONE, FULL_TIME),
-    occ("4-01-02-03", "营业员", "Shop assistant", (5_000, 7_500), 0.25, 0.1, EDU_BASIC, SKILL_NONE, SHIFTS),
-    occ("4-01-02-04", "收银员", "Cashier", (5_000, 7_000), 0.2, 0.1, EDU_BASIC, SKILL_NONE, SHIFTS),
-    occ("4-02-02-02", "货车司机", "Truck driver", (8_000, 13_000), 0.45, 0.5, EDU_BASIC, SKILL_TRADE, FULL_TIME),
-    occ("4-02-06-01", "仓库管理员", "Warehouse keeper", (6_000, 9_000), 0.2, 0.2, EDU_SECONDARY, SKILL_NONE, FULL_TIME),
-    occ("4-02-07-08", "快递员", "Courier", (7_000, 12_000), 0.45, 0.1, EDU_BASIC, SKILL_NONE, SHIFTS),
-    occ("4-03-01-01", "前台接待", "Front-desk clerk", (5_500, 7_500), 0.25, 0.2, EDU_SECONDARY, SKILL_NONE, FULL_TIME),
-    occ("4-03-01-02", "客房服务员", "Room attendant", (5_000, 6_500), 0.4, 0.1, EDU_BASIC, SKILL_NONE, SHIFTS),
-    occ("4-03-02-01", "中式烹调师", "Chef (Chinese cuisine)", (6_500, 12_000), 0.55, 0.55, EDU_SECONDARY, SKILL_TRADE, FULL_TIME),
-    occ("4-03-02-02", "中式面点师", "Pastry cook", (6_000, 10_000), 0.45, 0.5, EDU_SECONDARY, SKILL_TRADE, FULL_TIME),
-    occ("4-03-02-05", "餐厅服务员", "Waiter", (5_000, 7_000), 0.45, 0.1, EDU_BASIC, SKILL_NONE, SHIFTS),
-    occ("4-06-01-01", "物业管理员", "Property manager", (5_500, 8_500), 0.2, 0.2, EDU_SECONDARY, SKILL_NONE, FULL_TIME),
-    occ("4-07-05-01", "保安员", "Security guard", (5_000, 6_500), 0.3, 0.1, EDU_BASIC, SKILL_NONE, SHIFTS),
-    occ("4-08-05-01", "质量检验员", "Quality inspector", (6_000, 10_000), 0.3, 0.5, EDU_SECONDARY, SKILL_TRADE, FULL_TIME),
-    occ("4-10-01-01", "家政服务员", "Domestic helper", (5_500, 9_000), 0.5, 0.3, EDU_BASIC, SKILL_TRADE, SHIFTS),
-    occ("4-10-01-05", "养老护理员", "Elderly care worker", (5_500, 8_500), 0.6, 0.4, EDU_BASIC, SKILL_TRADE, SHIFTS),
-    occ("4-12-01-01", "维修电工", "Maintenance electrician", (7_000, 11_000), 0.4, 0.6, EDU_SECONDARY, SKILL_TRADE, FULL_TIME),
-    occ("6-18-01-01", "数控车工", "CNC lathe operator", (7_000, 12_000), 0.6, 0.65, EDU_SECONDARY, SKILL_TRADE, FULL_TIME),
-    occ("6-18-01-02", "铣工", "Milling machine operator", (7_000, 12_000), 0.55, 0.6, EDU_SECONDARY, SKILL_TRADE, FULL_TIME),
-    occ("6-18-02-04", "焊工", "Welder", (7_500, 13_000), 0.6, 0.6, EDU_SECONDARY, SKILL_TRADE, FULL_TIME),
-    occ("6-31-01-03", "机修钳工", "Maintenance fitter", (7_000, 12_000), 0.5, 0.6, EDU_SECONDARY, SKILL_TRADE, FULL_TIME),
-    occ("6-29-01-01", "砌筑工", "Bricklayer", (7_000, 11_000), 0.5, 0.3, EDU_BASIC, SKILL_TRADE, SHIFTS),
-    occ("6-29-01-03", "混凝土工", "Concrete worker", (7_000, 11_000), 0.45, 0.3, EDU_BASIC, SKILL_TRADE, SHIFTS),
-    occ("6-29-01-04", "钢筋工", "Steel fixer", (7_500, 12_000), 0.5, 0.35, EDU_BASIC, SKILL_TRADE, SHIFTS),
-    occ("6-29-01-05", "架子工", "Scaffolder", (7_500, 12_000), 0.55, 0.4, EDU_BASIC, SKILL_TRADE, SHIFTS),
-];
-
-#[allow(clippy::too_many_arguments)]
-const fn occ(
-    code: &'static str,
-    zh: &'static str,
-    en: &'static str,
-    wage: (u32, u32),
-    hard: f64,
-    skill: f64,
-    education: &'static [(&'static str, f64)],
-    skill_level: &'static [(&'static str, f64)],
-    forms: &'static [(&'static str, f64)],
-) -> Occupation {
-    Occupation { code, zh, en, wage, hard, skill, education, skill_level, forms }
-}
-
-/// The occupation with this code.
-pub(crate) fn occupation(code: &str) -> Option<&'static Occupation> {
-    OCCUPATIONS.iter().find(|o| o.code == code)
-}
-
-/// Characters of trade names (字号).
-pub(crate) const TRADE_NAMES: &[&str] = &[
-    "云启", "恒信", "智联", "博远", "华创", "新禾", "易达", "瑞丰", "嘉仕", "启明", "同济", "复远", "江湾", "五角",
-    "杨帆", "海纳", "汇通", "鼎盛", "朗润", "优品", "星河", "君和", "百川", "睿思", "弘毅", "锦程", "德邦", "万象",
-    "卓越", "东升", "沪联", "众望", "天祥", "安信", "明德", "聚力", "鸿业", "金桥", "青藤", "知行",
-];
-
-/// Surnames and given names for contact persons.
-pub(crate) const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "朱", "马", "胡", "郭", "林", "何",
-];
-pub(crate) const GIVEN_NAMES: &[&str] = &[
-    "伟", "芳", "敏", "静", "丽", "强", "磊", "洁", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "晓东",
-    "海燕", "建华", "文静", "志强", "佳怡",
-];
-
-/// Comments respondents leave, by language.
-pub(crate) const COMMENTS_ZH: &[&str] = &[
-    "希望多组织专场招聘会。",
-    "稳岗返还申请流程希望进一步简化。",
-    "建议加强职业院校与企业的对接。",
-    "希望提供更多技能培训补贴信息。",
-    "招工难，尤其是一线岗位，希望加强劳务协作。",
-    "感谢街道就业服务站的上门服务。",
-    "希望政策宣传能更及时一些。",
-    "员工住宿问题难以解决，希望提供帮助。",
-];
-pub(crate) const COMMENTS_EN: &[&str] = &[
-    "More job fairs for our sector would help.",
-    "Please simplify the application for the unemployment-insurance return.",
-    "We would welcome closer links with vocational colleges.",
-    "Housing for new staff is our main problem.",
-];

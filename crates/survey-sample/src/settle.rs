@@ -1,95 +1,15 @@
-//! Turning a draft into a clean return: policy take-up (read from the definition's
-//! policies), skip logic, answers by type for questions the draft does not know, and
-//! the final check against every constraint and required answer.
+//! Turning a draft into a clean return: skip logic, answers by type for questions the
+//! draft does not know, and the final check against every constraint and required
+//! answer.
 
-use crate::answers::{Builder, Context, State};
+use crate::answers::{Builder, Context};
 use crate::check::{self, Record};
 use crate::population::Enterprise;
-use crate::random::{self, Rng, chance, int, uniform};
+use crate::random::{Rng, chance, int, uniform};
 use crate::sectors;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use survey_def::expr::Value;
 use survey_def::{Question, QuestionType};
-
-/// Share of enterprises that know a policy, before the size adjustment.
-fn awareness(policy: &str) -> f64 {
-    match policy {
-        "service_package" => 0.55,
-        "handbook" => 0.5,
-        "ui_return" => 0.7,
-        "youth_hiring_subsidy" => 0.5,
-        "training_subsidy" => 0.6,
-        "skill_recognition" => 0.4,
-        "startup_loans" => 0.3,
-        "labor_cooperation" => 0.35,
-        "recruitment_platform" => 0.75,
-        "internship_subsidy" => 0.45,
-        _ => 0.5,
-    }
-}
-
-/// Share of applicants that have received the support.
-fn approval(policy: &str) -> f64 {
-    match policy {
-        "handbook" => 0.95,
-        "ui_return" => 0.85,
-        "startup_loans" => 0.5,
-        "labor_cooperation" => 0.55,
-        _ => 0.7,
-    }
-}
-
-fn channel_weight(policy: &str, code: &str) -> f64 {
-    match (policy, code) {
-        ("handbook", "handbook" | "ebook") => 4.0,
-        (_, "wechat") => 3.0,
-        (_, "handbook" | "community_station" | "subdistrict_office") => 2.0,
-        (_, "job_fair") => 1.5,
-        (_, "other") => 0.3,
-        _ => 1.0,
-    }
-}
-
-/// Aware, channel, applied, received for every policy of the definition: received
-/// implies applied implies aware; larger firms know more; firms that need a policy
-/// apply more often.
-pub(crate) fn policies(_e: &Enterprise, st: &State, b: &mut Builder, rng: &mut Rng) {
-    let def = b.def;
-    let rel = st.class as f64 / st.classes.saturating_sub(1).max(1) as f64;
-    let size_adjust = -0.1 + 0.25 * rel;
-    for p in def.policies() {
-        let s = &p.spec;
-        let aware = chance(rng, (awareness(&s.id) + size_adjust).clamp(0.05, 0.95));
-        b.set(&s.aware, Value::Bool(aware));
-        let channel = s.channel.as_deref().and_then(|c| def.question(c));
-        if !aware {
-            b.decided.extend([s.applied.clone(), s.received.clone()]);
-            b.decided.extend(channel.map(|c| c.id().to_owned()));
-            continue;
-        }
-        if let Some(q) = channel
-            && let Some(list) = def.choices_of(&q.spec)
-        {
-            let options: Vec<(&str, f64)> =
-                list.options.iter().map(|o| (o.code.as_str(), channel_weight(&s.id, &o.code))).collect();
-            let code = *random::pick(rng, &options);
-            b.maybe(rng, 0.9, q.id(), Value::Text(code.to_owned()));
-        }
-        let need = p.need.as_ref().map(|e| check::eval(def, &b.record, e) == Value::Bool(true));
-        let p_apply = match need {
-            Some(true) => 0.6,
-            Some(false) => 0.15,
-            None => 0.4,
-        };
-        let applied = chance(rng, p_apply);
-        b.set(&s.applied, Value::Bool(applied));
-        if applied {
-            b.set(&s.received, Value::Bool(chance(rng, approval(&s.id))));
-        } else {
-            b.decided.insert(s.received.clone());
-        }
-    }
-}
 
 /// An answer to `q` made from its type alone.
 fn by_type(ctx: &Context, q: &Question, e: &Enterprise, rng: &mut Rng) -> Option<Value> {
@@ -99,15 +19,33 @@ fn by_type(ctx: &Context, q: &Question, e: &Enterprise, rng: &mut Rng) -> Option
             let lo = spec.min.unwrap_or(0.0);
             let hi = spec.max.unwrap_or(lo + 100.0).min(lo + 50.0);
             let x = uniform(rng, lo, hi);
-            Value::Number(if spec.kind == QuestionType::Integer { x.floor() } else { (x * 100.0).round() / 100.0 })
+            Value::Number(if spec.kind == QuestionType::Integer {
+                x.floor()
+            } else {
+                (x * 100.0).round() / 100.0
+            })
         }
-        QuestionType::Text => Value::Text(if ctx.lang == survey_def::Lang::Zh { "无" } else { "none" }.to_owned()),
+        QuestionType::Text => Value::Text(
+            if ctx.lang == survey_def::Lang::Zh {
+                "无"
+            } else {
+                "none"
+            }
+            .to_owned(),
+        ),
         QuestionType::Boolean => Value::Bool(chance(rng, 0.5)),
         QuestionType::Date => Value::Date(int(rng, i64::from(ctx.period.0), i64::from(ctx.period.1)) as i32),
         QuestionType::SingleChoice | QuestionType::Subdistrict | QuestionType::MultipleChoice => {
             let options = &ctx.def.choices_of(spec)?.options;
-            let code = options.get(int(rng, 0, options.len() as i64 - 1) as usize)?.code.clone();
-            if spec.kind == QuestionType::MultipleChoice { Value::Codes(vec![code]) } else { Value::Text(code) }
+            let code = options
+                .get(int(rng, 0, options.len() as i64 - 1) as usize)?
+                .code
+                .clone();
+            if spec.kind == QuestionType::MultipleChoice {
+                Value::Codes(vec![code])
+            } else {
+                Value::Text(code)
+            }
         }
         QuestionType::EnterpriseId => Value::Text(e.id.clone()),
         QuestionType::IndustryCode => Value::Text(e.division.to_owned()),
@@ -137,10 +75,14 @@ fn fitting(
 /// Returns the problems when the return is not clean.
 pub(crate) fn settle(ctx: &Context, e: &Enterprise, mut b: Builder, rng: &mut Rng) -> Result<Record, Vec<String>> {
     let def = ctx.def;
+    let mut skipped = BTreeSet::new();
     for q in def.questions().iter().filter(|q| q.is_asked()) {
         check::calculate(def, &mut b.record);
-        let relevant = q.relevant.as_ref().is_none_or(|x| check::eval(def, &b.record, x) != Value::Bool(false));
+        let relevant = check::asked(def, &b.record, q, &skipped);
         let id = q.id().to_owned();
+        if !relevant {
+            skipped.insert(id.clone());
+        }
         if q.kind() == QuestionType::Table {
             if !relevant {
                 b.record.tables.remove(&id);
@@ -148,7 +90,7 @@ pub(crate) fn settle(ctx: &Context, e: &Enterprise, mut b: Builder, rng: &mut Rn
             }
             let mut rows = b.record.tables.remove(&id).unwrap_or_default();
             for row in &mut rows {
-                settle_row(ctx, e, q, &b.record, row, b.decided.contains(&id), rng);
+                settle_row(ctx, e, q, &b.record, row, &skipped, b.decided.contains(&id), rng);
             }
             b.record.tables.insert(id, rows);
             continue;
@@ -161,7 +103,9 @@ pub(crate) fn settle(ctx: &Context, e: &Enterprise, mut b: Builder, rng: &mut Rn
                 let mut trial = b.record.clone();
                 let passes = |v: &Value| {
                     trial.answers.insert(id.clone(), v.clone());
-                    q.constraint.as_ref().is_none_or(|c| check::eval(def, &trial, c) != Value::Bool(false))
+                    q.constraint
+                        .as_ref()
+                        .is_none_or(|c| check::eval(def, &trial, c) != Value::Bool(false))
                 };
                 if let Some(v) = fitting(ctx, q, e, rng, passes) {
                     b.record.answers.insert(id, v);
@@ -171,7 +115,11 @@ pub(crate) fn settle(ctx: &Context, e: &Enterprise, mut b: Builder, rng: &mut Rn
     }
     check::calculate(def, &mut b.record);
     // Answers made by type alone may break a constraint; optional ones are dropped.
-    for q in def.questions().iter().filter(|q| q.is_asked() && !q.spec.required && !b.decided.contains(q.id())) {
+    for q in def
+        .questions()
+        .iter()
+        .filter(|q| q.is_asked() && !q.spec.required && !b.decided.contains(q.id()))
+    {
         if let Some(c) = &q.constraint
             && b.record.answers.contains_key(q.id())
             && check::eval(def, &b.record, c) == Value::Bool(false)
@@ -181,24 +129,29 @@ pub(crate) fn settle(ctx: &Context, e: &Enterprise, mut b: Builder, rng: &mut Rn
     }
     check::calculate(def, &mut b.record);
     let problems = check::problems(def, &b.record);
-    if problems.is_empty() { Ok(b.record) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(b.record)
+    } else {
+        Err(problems)
+    }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn settle_row(
     ctx: &Context,
     e: &Enterprise,
     table: &Question,
     record: &Record,
     row: &mut BTreeMap<String, Value>,
+    skipped: &BTreeSet<String>,
     known: bool,
     rng: &mut Rng,
 ) {
+    let mut skipped_cols = BTreeSet::new();
     for col in table.columns.iter().filter(|c| c.is_asked()) {
-        let relevant = col
-            .relevant
-            .as_ref()
-            .is_none_or(|x| check::eval_row(ctx.def, record, table, row, x) != Value::Bool(false));
+        let relevant = check::cell_asked(ctx.def, record, table, row, col, skipped, &skipped_cols);
         if !relevant {
+            skipped_cols.insert(col.id().to_owned());
             row.remove(col.id());
         } else if !row.contains_key(col.id()) && (col.spec.required || (!known && chance(rng, 0.5))) {
             let mut trial = row.clone();
@@ -225,7 +178,12 @@ fn settle_row(
 }
 
 /// A clean return for `e` filed on `submitted_on`.
-pub(crate) fn clean_return(ctx: &Context, e: &Enterprise, submitted_on: i32, rng: &mut Rng) -> Result<Record, Vec<String>> {
+pub(crate) fn clean_return(
+    ctx: &Context,
+    e: &Enterprise,
+    submitted_on: i32,
+    rng: &mut Rng,
+) -> Result<Record, Vec<String>> {
     let b = crate::answers::answers(ctx, e, submitted_on, rng);
     settle(ctx, e, b, rng)
 }

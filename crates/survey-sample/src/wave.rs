@@ -50,7 +50,12 @@ pub(crate) fn filing_day(rng: &mut Rng, period: (i32, i32), from: f64, to: f64) 
 
 /// RFC 3339 time of a filing on `day`, office hours in Shanghai.
 pub(crate) fn filing_time(rng: &mut Rng, day: i32) -> String {
-    format!("{}T{:02}:{:02}:00+08:00", date_text(day), int(rng, 8, 20), int(rng, 0, 59))
+    format!(
+        "{}T{:02}:{:02}:00+08:00",
+        date_text(day),
+        int(rng, 8, 20),
+        int(rng, 0, 59)
+    )
 }
 
 struct Plan {
@@ -94,21 +99,54 @@ pub(crate) fn plan<'a>(
     for &k in respondents {
         let e = &frame[k];
         let mut rng = random::stream(seed, "return", k as u64);
-        let format = *random::pick(&mut rng, &[(Format::Xlsx, 0.5), (Format::Json, 0.2), (Format::Jsonl, 0.2), (Format::Wide, 0.1)]);
-        let lang = if format == Format::Xlsx && chance(&mut rng, 0.15) { Lang::En } else { Lang::Zh };
+        let format = *random::pick(
+            &mut rng,
+            &[
+                (Format::Xlsx, 0.5),
+                (Format::Json, 0.2),
+                (Format::Jsonl, 0.2),
+                (Format::Wide, 0.1),
+            ],
+        );
+        let lang = if format == Format::Xlsx && chance(&mut rng, 0.15) {
+            Lang::En
+        } else {
+            Lang::Zh
+        };
         let day = filing_day(&mut rng, period, 0.25, 0.85);
-        let max_rows = if format == Format::Wide { WIDE_MAX_ROWS } else { usize::MAX };
-        let ctx = Context { def, period, lang, max_rows };
-        let record = crate::settle::clean_return(&ctx, e, day, &mut rng)
-            .map_err(|problems| SampleError::Inconsistent { enterprise: e.id.clone(), problems })?;
-        plans.push(Plan { k, format, lang, day, record });
+        let max_rows = if format == Format::Wide {
+            WIDE_MAX_ROWS
+        } else {
+            usize::MAX
+        };
+        let ctx = Context {
+            def,
+            period,
+            lang,
+            max_rows,
+        };
+        let record =
+            crate::settle::clean_return(&ctx, e, day, &mut rng).map_err(|problems| SampleError::Inconsistent {
+                enterprise: e.id.clone(),
+                problems,
+            })?;
+        plans.push(Plan {
+            k,
+            format,
+            lang,
+            day,
+            record,
+        });
     }
     let flaw_of = assign_flaws(def, &mut plans, options);
     let mut jobs = Vec::new();
     for (p, plan) in plans.into_iter().enumerate() {
         let e = &frame[plan.k];
         let mut rng = random::stream(seed, "flaw", plan.k as u64);
-        let inconsistent = |problems| SampleError::Inconsistent { enterprise: e.id.clone(), problems };
+        let inconsistent = |problems| SampleError::Inconsistent {
+            enterprise: e.id.clone(),
+            problems,
+        };
         if flaw_of[p] == Some(Flaw::Duplicate) {
             let later_day = plan.day.max(period.0 + 5).min(period.1);
             let earlier_day = later_day - int(&mut rng, 1, 5) as i32;
@@ -119,15 +157,52 @@ pub(crate) fn plan<'a>(
                 *h += int(&mut rng, 1, 5) as f64;
             }
             refile(def, &mut later, later_day).map_err(inconsistent)?;
-            let others: Vec<(Format, f64)> =
-                [Format::Xlsx, Format::Json, Format::Jsonl].into_iter().filter(|f| *f != plan.format).map(|f| (f, 1.0)).collect();
+            let others: Vec<(Format, f64)> = [Format::Xlsx, Format::Json, Format::Jsonl]
+                .into_iter()
+                .filter(|f| *f != plan.format)
+                .map(|f| (f, 1.0))
+                .collect();
             let later_format = *random::pick(&mut rng, &others);
             let first = jobs.len();
-            jobs.push(job(def, e, plan.format, plan.lang, earlier_day, &earlier, &mut rng, None, Some(first + 1)));
-            let lang = if later_format == Format::Xlsx { plan.lang } else { Lang::Zh };
-            jobs.push(job(def, e, later_format, lang, later_day, &later, &mut rng, Some(Flaw::Duplicate), Some(first)));
+            jobs.push(job(
+                def,
+                e,
+                plan.format,
+                plan.lang,
+                earlier_day,
+                &earlier,
+                &mut rng,
+                None,
+                Some(first + 1),
+            ));
+            let lang = if later_format == Format::Xlsx {
+                plan.lang
+            } else {
+                Lang::Zh
+            };
+            jobs.push(job(
+                def,
+                e,
+                later_format,
+                lang,
+                later_day,
+                &later,
+                &mut rng,
+                Some(Flaw::Duplicate),
+                Some(first),
+            ));
         } else {
-            jobs.push(job(def, e, plan.format, plan.lang, plan.day, &plan.record, &mut rng, flaw_of[p], None));
+            jobs.push(job(
+                def,
+                e,
+                plan.format,
+                plan.lang,
+                plan.day,
+                &plan.record,
+                &mut rng,
+                flaw_of[p],
+                None,
+            ));
         }
     }
     Ok(jobs)
@@ -190,7 +265,18 @@ fn job<'a>(
         None if pair.is_some() => Expected::Superseded,
         None => Expected::Accepted,
     };
-    Job { enterprise: e, format, lang, submitted_on: day, filed, flaw, planted, variants, expected, pair }
+    Job {
+        enterprise: e,
+        format,
+        lang,
+        submitted_on: day,
+        filed,
+        flaw,
+        planted,
+        variants,
+        expected,
+        pair,
+    }
 }
 
 /// Cuts `text` at about half its length, on a character boundary.
@@ -225,7 +311,8 @@ pub(crate) fn write(def: &Definition, jobs: &[Job], out: &mut Writer) -> Result<
     let by_time = |format: Format| {
         let mut idx: Vec<usize> = (0..jobs.len()).filter(|&i| jobs[i].format == format).collect();
         idx.sort_by(|&a, &b| {
-            (&jobs[a].filed.submitted_at, &jobs[a].enterprise.id).cmp(&(&jobs[b].filed.submitted_at, &jobs[b].enterprise.id))
+            (&jobs[a].filed.submitted_at, &jobs[a].enterprise.id)
+                .cmp(&(&jobs[b].filed.submitted_at, &jobs[b].enterprise.id))
         });
         idx
     };
@@ -255,7 +342,11 @@ pub(crate) fn write(def: &Definition, jobs: &[Job], out: &mut Writer) -> Result<
         let mut text = String::new();
         for (n, &i) in lines.iter().enumerate() {
             let line = serde_json::to_string(&formats::json(def, &jobs[i].filed, true))?;
-            text.push_str(if jobs[i].flaw == Some(Flaw::TruncatedJsonLine) { half(&line) } else { &line });
+            text.push_str(if jobs[i].flaw == Some(Flaw::TruncatedJsonLine) {
+                half(&line)
+            } else {
+                &line
+            });
             text.push('\n');
             entries[i] = Some(entry(&jobs[i], Some(n as u64 + 1), None));
         }

@@ -110,6 +110,28 @@ pub fn eval(expr: &Expr, answers: &dyn Answers) -> Value {
     }
 }
 
+/// Whether a question whose skip logic is `relevant` is asked.
+///
+/// True or false when the condition decides; when it cannot be decided (it reads a
+/// missing answer) the question is asked, unless it reads a question that was itself
+/// skipped (`skipped(name)`): skip logic cascades, so the "received" of a policy whose
+/// "applied" was never asked is not asked either. Column references through
+/// `table.column` do not cascade.
+pub fn is_relevant(relevant: &Expr, answers: &dyn Answers, skipped: &dyn Fn(&str) -> bool) -> bool {
+    match eval(relevant, answers) {
+        Value::Bool(b) => b,
+        _ => {
+            let mut reads_skipped = false;
+            relevant.walk(&mut |e| {
+                if let ExprKind::Name(name) = &e.kind {
+                    reads_skipped |= skipped(name);
+                }
+            });
+            !reads_skipped
+        }
+    }
+}
+
 fn binary(op: BinOp, left: &Expr, right: &Expr, answers: &dyn Answers) -> Value {
     match op {
         BinOp::And => {
@@ -324,6 +346,22 @@ mod tests {
         assert_eq!(run("sum(v.n)", &[]), Value::Number(7.0));
         assert_eq!(run("count(v.n)", &[]), Value::Number(2.0));
         assert_eq!(run("count(v)", &[]), Value::Number(3.0));
+    }
+
+    #[test]
+    fn skip_logic_cascades_through_skipped_questions_only() {
+        let ret = Return {
+            answers: [("aware", Value::Bool(false))].into_iter().collect(),
+            vacancies: vec![],
+        };
+        let applied = parse("aware").unwrap();
+        let received = parse("applied").unwrap();
+        let nobody_skipped = |_: &str| false;
+        assert!(!is_relevant(&applied, &ret, &nobody_skipped), "decided false");
+        // `applied` is missing: asked while nothing says it was skipped ...
+        assert!(is_relevant(&received, &ret, &nobody_skipped));
+        // ... and skipped when `applied` was itself skipped.
+        assert!(!is_relevant(&received, &ret, &|name| name == "applied"));
     }
 
     #[test]

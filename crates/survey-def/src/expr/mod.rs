@@ -10,5 +10,5 @@ mod lexer;
 mod types;
 
 pub use ast::{BinOp, Expr, ExprKind, Func, MAX_NESTING, Span, SyntaxError, parse};
-pub use eval::{Answers, Value, eval};
+pub use eval::{Answers, Value, eval, is_relevant};
 pub use types::{NameInfo, Reference, Scope, TypeError, ValueType, check, closest, references};

@@ -1,0 +1,499 @@
+//! Totals, means, ratios and proportions, for the population and for domains, with standard
+//! errors by Taylor linearisation.
+//!
+//! Each estimator builds one score per unit and hands the scores to the design (see
+//! `design.rs`) for the variance, as in DOMAIN.md: z = w*y for a total, z = w*(y - R*x)/X
+//! for a ratio; a mean is the ratio with x = 1 and a proportion the mean of an indicator.
+//!
+//! Domains (a sector, a sub-district) keep every unit: outside the domain y (and x) is set
+//! to 0, so the variance sees the domain's sample size as random, as it is. Dropping the
+//! rows first would understate the standard errors.
+//!
+//! Missing answers (`None`) are item nonresponse, assumed missing at random within the
+//! stratum like unit nonresponse is:
+//! - mean, ratio, proportion: the unit leaves both numerator and denominator, i.e. the
+//!   ratio of weighted totals over the units that answered (the ratio with x multiplied by
+//!   an answered indicator). A ratio needs both y and x answered.
+//! - total: within each stratum the answering units stand for the stratum, Y = sum_h N̂_h *
+//!   (mean of the answers in h), N̂_h the sum of weights in h (the separate ratio estimator
+//!   with x = 1; its linearised variance is used). Leaving missing values out of a plain
+//!   weighted sum would count them as 0 and understate the total. The mean pools the
+//!   answers of all strata (as R's `svymean(na.rm = TRUE)` does) while the total adjusts
+//!   within each stratum, so with missing answers the mean is not exactly total / N.
+//!
+//! For a domain, a unit outside it counts as answered with value 0: its answer does not
+//! enter the domain's figure either way.
+
+use std::fmt::Display;
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use crate::design::StratifiedDesign;
+
+/// Coefficient of variation above which an estimate is marked "use with caution".
+pub const CV_CAUTION: f64 = 0.3;
+
+/// One estimated figure with its precision, ready for a report cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    /// The estimate: a total, mean, ratio or proportion.
+    pub value: f64,
+    /// Standard error; `None` when the variance cannot be estimated (a stratum with a single
+    /// respondent, see `notes`). Never 0 in place of "unknown".
+    pub se: Option<f64>,
+    /// Lower end of the confidence interval (`None` without SE or degrees of freedom).
+    pub ci_low: Option<f64>,
+    /// Upper end of the confidence interval.
+    pub ci_high: Option<f64>,
+    /// Confidence level of the interval.
+    pub confidence: f64,
+    /// Coefficient of variation SE / |value|; `None` without SE or when the value is 0.
+    pub cv: Option<f64>,
+    /// Degrees of freedom of the t quantile: PSUs minus strata of the whole sample.
+    pub df: usize,
+    /// Responding units that contributed: in the domain and with an answer.
+    pub n: usize,
+    /// "Use with caution": CV above [`CV_CAUTION`], or no CV at all (SE unknown, or an
+    /// estimate of 0, whose precision cannot be judged).
+    pub caution: bool,
+    /// Why something is missing or to be read with care.
+    pub notes: Vec<EstimateNote>,
+}
+
+/// A remark attached to an estimate, for footnotes in the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EstimateNote {
+    /// These strata have one responding PSU: no variance estimate (collapse them with
+    /// like strata, see [`StratifiedDesign::collapse`]).
+    VarianceNotEstimable {
+        /// Labels of the strata concerned.
+        strata: Vec<String>,
+    },
+    /// The frame has enterprises in these strata and nobody responded there; the estimate
+    /// covers the other strata only.
+    UnrepresentedStrata {
+        /// Labels of the strata concerned.
+        strata: Vec<String>,
+    },
+    /// Every stratum has a single PSU, so there are no degrees of freedom for an interval.
+    NoDegreesOfFreedom,
+    /// A proportion of exactly 0 or 1: the logit interval is not defined.
+    ProportionAtBoundary,
+}
+
+impl Display for EstimateNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EstimateNote::VarianceNotEstimable { strata } => {
+                write!(
+                    f,
+                    "variance not estimable: one respondent in stratum {}",
+                    strata.join(", ")
+                )
+            }
+            EstimateNote::UnrepresentedStrata { strata } => {
+                write!(f, "no respondents in stratum {}: not covered", strata.join(", "))
+            }
+            EstimateNote::NoDegreesOfFreedom => write!(f, "no degrees of freedom for an interval"),
+            EstimateNote::ProportionAtBoundary => write!(f, "proportion is 0 or 1: no logit interval"),
+        }
+    }
+}
+
+/// An estimate that cannot be computed from the columns given.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EstimateError {
+    /// A column is not one entry per unit of the design.
+    #[error("{column} has {found} entries but the design has {expected} units")]
+    LengthMismatch {
+        /// Which column: "y", "x", "indicator" or "domain".
+        column: &'static str,
+        /// Units in the design.
+        expected: usize,
+        /// Entries in the column.
+        found: usize,
+    },
+    /// A value is NaN or infinite; a missing answer is `None`, not NaN.
+    #[error("{column} of unit {unit} is {value}, not a finite number")]
+    NonFinite {
+        /// Which column.
+        column: &'static str,
+        /// Index of the unit.
+        unit: usize,
+        /// The value.
+        value: f64,
+    },
+    /// The denominator's weighted total is 0: an empty domain, no answers, or x all 0.
+    #[error("the weighted total of the denominator is 0 (empty domain or no answers)")]
+    ZeroDenominator,
+    /// A total with missing answers where nobody in a stratum answered, so nothing can
+    /// stand for that stratum. (`collapse` does not help: it merges strata for the
+    /// variance only, and the item-nonresponse adjustment stays within the strata as built.)
+    #[error(
+        "nobody in stratum {stratum} answered, so no total can stand for it: merge the stratum with a like one in the frame, or publish a mean"
+    )]
+    NoAnswersInStratum {
+        /// The stratum label.
+        stratum: String,
+    },
+    /// A quantile was asked for a probability outside [0, 1].
+    #[error("quantile probability {0} is not in [0, 1]")]
+    InvalidProbability(f64),
+    /// A quantile of no values (nobody answered, or the domain is empty).
+    #[error("no answered values with positive weight")]
+    NoValues,
+}
+
+/// How the interval is built around the estimate.
+#[derive(Debug, Clone, Copy)]
+enum Interval {
+    /// estimate ± t * SE.
+    Symmetric,
+    /// On the logit scale, logit(p) ± t * SE / (p(1-p)), then back-transformed (samplics,
+    /// Stata): stays inside (0, 1) and is asymmetric near the bounds.
+    Logit,
+}
+
+impl<S: Ord + Clone + Display> StratifiedDesign<S> {
+    /// Estimated population total of y, e.g. vacancies.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use survey_analysis::StratifiedDesign;
+    ///
+    /// let frame = BTreeMap::from([("A", 10), ("B", 4)]);
+    /// let design = StratifiedDesign::builder(&["A", "A", "B", "B"]).population(&frame).build()?;
+    /// let vacancies = design.total(&[Some(2.0), Some(4.0), Some(1.0), None])?;
+    /// // A: 10/2 * (2 + 4); B: its one answer stands for its 4 enterprises.
+    /// assert_eq!(vacancies.value, 30.0 + 4.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn total<T: Copy + Into<Option<f64>>>(&self, y: &[T]) -> Result<Estimate, EstimateError> {
+        self.total_in(y, None)
+    }
+
+    /// Total of y over the units of a domain (`domain[i]` true when unit i is in it).
+    pub fn domain_total<T: Copy + Into<Option<f64>>>(
+        &self,
+        y: &[T],
+        domain: &[bool],
+    ) -> Result<Estimate, EstimateError> {
+        self.total_in(y, Some(domain))
+    }
+
+    /// Mean of y per unit of the population (the ratio with x = 1).
+    pub fn mean<T: Copy + Into<Option<f64>>>(&self, y: &[T]) -> Result<Estimate, EstimateError> {
+        self.mean_in(y, None)
+    }
+
+    /// Mean of y within a domain (the ratio of y·d to d, d the domain indicator).
+    pub fn domain_mean<T: Copy + Into<Option<f64>>>(
+        &self,
+        y: &[T],
+        domain: &[bool],
+    ) -> Result<Estimate, EstimateError> {
+        self.mean_in(y, Some(domain))
+    }
+
+    /// Ratio of two totals, R = Y / X, e.g. the job vacancy rate with y = V and x = E + V.
+    /// A rate is always this ratio of weighted totals, never a mean of per-unit ratios.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use survey_analysis::StratifiedDesign;
+    ///
+    /// let frame = BTreeMap::from([("A", 20)]);
+    /// let design = StratifiedDesign::builder(&["A"; 4]).population(&frame).build()?;
+    /// let vacancies = [1.0, 0.0, 3.0, 4.0];
+    /// let posts = [11.0, 20.0, 33.0, 36.0]; // employees + vacancies
+    /// let jvr = design.ratio(&vacancies, &posts)?;
+    /// assert!((jvr.value - 0.08).abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ratio<T: Copy + Into<Option<f64>>, U: Copy + Into<Option<f64>>>(
+        &self,
+        y: &[T],
+        x: &[U],
+    ) -> Result<Estimate, EstimateError> {
+        self.ratio_in(y, x, None)
+    }
+
+    /// Ratio Y_d / X_d of two totals over a domain.
+    pub fn domain_ratio<T: Copy + Into<Option<f64>>, U: Copy + Into<Option<f64>>>(
+        &self,
+        y: &[T],
+        x: &[U],
+        domain: &[bool],
+    ) -> Result<Estimate, EstimateError> {
+        self.ratio_in(y, x, Some(domain))
+    }
+
+    /// Share of units for which the indicator is true, with the logit interval.
+    pub fn proportion<T: Copy + Into<Option<bool>>>(&self, indicator: &[T]) -> Result<Estimate, EstimateError> {
+        self.proportion_in(indicator, None)
+    }
+
+    /// Share of the domain's units for which the indicator is true, with the logit interval.
+    pub fn domain_proportion<T: Copy + Into<Option<bool>>>(
+        &self,
+        indicator: &[T],
+        domain: &[bool],
+    ) -> Result<Estimate, EstimateError> {
+        self.proportion_in(indicator, Some(domain))
+    }
+
+    fn total_in<T: Copy + Into<Option<f64>>>(
+        &self,
+        y: &[T],
+        domain: Option<&[bool]>,
+    ) -> Result<Estimate, EstimateError> {
+        let y = self.answers(y, "y")?;
+        let domain = self.domain(domain)?;
+        // Outside the domain the value is a known 0, whatever was answered.
+        let v: Vec<Option<f64>> = y
+            .iter()
+            .zip(&domain)
+            .map(|(y, &d)| if d { *y } else { Some(0.0) })
+            .collect();
+        let n = y.iter().zip(&domain).filter(|(y, d)| **d && y.is_some()).count();
+        let w = self.weights();
+
+        if v.iter().all(Option::is_some) {
+            let scores: Vec<f64> = v.iter().zip(w).map(|(v, w)| w * v.unwrap_or(0.0)).collect();
+            return Ok(self.finish(scores.iter().sum(), &scores, n, Interval::Symmetric));
+        }
+
+        // Separate ratio estimator per weighting class c: Y = sum_c N̂_c * R_c with
+        // R_c = sum(w a v) / sum(w a), a the answered indicator. Linearised score of unit i
+        // in c: w_i * (R_c + (N̂_c / A_c) * a_i * (v_i - R_c)); its sum over c is N̂_c R_c.
+        let (classes, unit_class) = self.classes();
+        let mut weight_sum = vec![0.0; classes];
+        let mut answered_weight = vec![0.0; classes];
+        let mut answered_total = vec![0.0; classes];
+        for ((v, w), &c) in v.iter().zip(w).zip(unit_class) {
+            weight_sum[c] += w;
+            if let Some(v) = v {
+                answered_weight[c] += w;
+                answered_total[c] += w * v;
+            }
+        }
+        let mut class_mean = vec![0.0; classes];
+        for c in 0..classes {
+            if weight_sum[c] > 0.0 && answered_weight[c] == 0.0 {
+                return Err(EstimateError::NoAnswersInStratum {
+                    stratum: self.class_label(c).to_string(),
+                });
+            }
+            if answered_weight[c] > 0.0 {
+                class_mean[c] = answered_total[c] / answered_weight[c];
+            }
+        }
+        let scores: Vec<f64> = v
+            .iter()
+            .zip(w)
+            .zip(unit_class)
+            .map(|((v, w), &c)| {
+                let r = class_mean[c];
+                let adjustment = match v {
+                    Some(v) => weight_sum[c] / answered_weight[c] * (v - r),
+                    None => 0.0,
+                };
+                w * (r + adjustment)
+            })
+            .collect();
+        let value = (0..classes).map(|c| weight_sum[c] * class_mean[c]).sum();
+        Ok(self.finish(value, &scores, n, Interval::Symmetric))
+    }
+
+    fn mean_in<T: Copy + Into<Option<f64>>>(
+        &self,
+        y: &[T],
+        domain: Option<&[bool]>,
+    ) -> Result<Estimate, EstimateError> {
+        let y = self.answers(y, "y")?;
+        let domain = self.domain(domain)?;
+        let (num, den): (Vec<f64>, Vec<f64>) = y
+            .iter()
+            .zip(&domain)
+            .map(|(y, &d)| match y {
+                Some(y) if d => (*y, 1.0),
+                _ => (0.0, 0.0),
+            })
+            .unzip();
+        let n = y.iter().zip(&domain).filter(|(y, d)| **d && y.is_some()).count();
+        self.ratio_of(&num, &den, n, Interval::Symmetric)
+    }
+
+    fn ratio_in<T: Copy + Into<Option<f64>>, U: Copy + Into<Option<f64>>>(
+        &self,
+        y: &[T],
+        x: &[U],
+        domain: Option<&[bool]>,
+    ) -> Result<Estimate, EstimateError> {
+        let y = self.answers(y, "y")?;
+        let x = self.answers(x, "x")?;
+        let domain = self.domain(domain)?;
+        let (num, den): (Vec<f64>, Vec<f64>) = y
+            .iter()
+            .zip(&x)
+            .zip(&domain)
+            .map(|((y, x), &d)| match (y, x) {
+                (Some(y), Some(x)) if d => (*y, *x),
+                _ => (0.0, 0.0),
+            })
+            .unzip();
+        let n = y
+            .iter()
+            .zip(&x)
+            .zip(&domain)
+            .filter(|((y, x), d)| **d && y.is_some() && x.is_some())
+            .count();
+        self.ratio_of(&num, &den, n, Interval::Symmetric)
+    }
+
+    fn proportion_in<T: Copy + Into<Option<bool>>>(
+        &self,
+        indicator: &[T],
+        domain: Option<&[bool]>,
+    ) -> Result<Estimate, EstimateError> {
+        self.check_len(indicator.len(), "indicator")?;
+        let domain = self.domain(domain)?;
+        let (num, den): (Vec<f64>, Vec<f64>) = indicator
+            .iter()
+            .zip(&domain)
+            .map(|(i, &d)| match (*i).into() {
+                Some(i) if d => (if i { 1.0 } else { 0.0 }, 1.0),
+                _ => (0.0, 0.0),
+            })
+            .unzip();
+        let n = indicator
+            .iter()
+            .zip(&domain)
+            .filter(|(i, d)| **d && (**i).into().is_some())
+            .count();
+        self.ratio_of(&num, &den, n, Interval::Logit)
+    }
+
+    /// R = sum(w num) / sum(w den) with scores w (num - R den) / X. Units left out (outside
+    /// the domain, or unanswered) carry num = den = 0 and still count in the variance.
+    /// `n` is the number of units kept.
+    fn ratio_of(&self, num: &[f64], den: &[f64], n: usize, interval: Interval) -> Result<Estimate, EstimateError> {
+        let w = self.weights();
+        let y_total: f64 = num.iter().zip(w).map(|(y, w)| w * y).sum();
+        let x_total: f64 = den.iter().zip(w).map(|(x, w)| w * x).sum();
+        if x_total == 0.0 {
+            return Err(EstimateError::ZeroDenominator);
+        }
+        let r = y_total / x_total;
+        let scores: Vec<f64> = num
+            .iter()
+            .zip(den)
+            .zip(w)
+            .map(|((y, x), w)| w * (y - r * x) / x_total)
+            .collect();
+        Ok(self.finish(r, &scores, n, interval))
+    }
+
+    /// Turns a value and its scores into an [`Estimate`] with SE, interval, CV and notes.
+    fn finish(&self, value: f64, scores: &[f64], n: usize, interval: Interval) -> Estimate {
+        let variance = self.variance(scores);
+        let mut notes = Vec::new();
+        if !self.unrepresented_strata().is_empty() {
+            let strata = self.unrepresented_strata().iter().map(ToString::to_string).collect();
+            notes.push(EstimateNote::UnrepresentedStrata { strata });
+        }
+        let se = if variance.not_estimable.is_empty() {
+            Some(variance.variance.max(0.0).sqrt())
+        } else {
+            let strata = variance.not_estimable.iter().map(ToString::to_string).collect();
+            notes.push(EstimateNote::VarianceNotEstimable { strata });
+            None
+        };
+        let df = self.degrees_of_freedom();
+        let t = t_quantile(df, self.confidence());
+        if se.is_some() && t.is_none() {
+            notes.push(EstimateNote::NoDegreesOfFreedom);
+        }
+        let (ci_low, ci_high) = match (se, t) {
+            (Some(se), Some(t)) => match interval {
+                Interval::Symmetric => (Some(value - t * se), Some(value + t * se)),
+                Interval::Logit if value > 0.0 && value < 1.0 => {
+                    let centre = (value / (1.0 - value)).ln();
+                    let half = t * se / (value * (1.0 - value));
+                    (Some(logistic(centre - half)), Some(logistic(centre + half)))
+                }
+                Interval::Logit => {
+                    notes.push(EstimateNote::ProportionAtBoundary);
+                    (None, None)
+                }
+            },
+            _ => (None, None),
+        };
+        let cv = se.filter(|_| value != 0.0).map(|se| se / value.abs());
+        Estimate {
+            value,
+            se,
+            ci_low,
+            ci_high,
+            confidence: self.confidence(),
+            cv,
+            df,
+            n,
+            caution: cv.is_none_or(|cv| cv > CV_CAUTION),
+            notes,
+        }
+    }
+
+    fn check_len(&self, found: usize, column: &'static str) -> Result<(), EstimateError> {
+        if found == self.units() {
+            Ok(())
+        } else {
+            Err(EstimateError::LengthMismatch {
+                column,
+                expected: self.units(),
+                found,
+            })
+        }
+    }
+
+    /// The column as optional finite values, checked against the design.
+    pub(crate) fn answers<T: Copy + Into<Option<f64>>>(
+        &self,
+        values: &[T],
+        column: &'static str,
+    ) -> Result<Vec<Option<f64>>, EstimateError> {
+        self.check_len(values.len(), column)?;
+        values
+            .iter()
+            .enumerate()
+            .map(|(unit, v)| match (*v).into() {
+                Some(value) if !value.is_finite() => Err(EstimateError::NonFinite { column, unit, value }),
+                other => Ok(other),
+            })
+            .collect()
+    }
+
+    /// The domain indicator, or every unit when there is no domain.
+    pub(crate) fn domain(&self, domain: Option<&[bool]>) -> Result<Vec<bool>, EstimateError> {
+        match domain {
+            Some(d) => {
+                self.check_len(d.len(), "domain")?;
+                Ok(d.to_vec())
+            }
+            None => Ok(vec![true; self.units()]),
+        }
+    }
+}
+
+/// The two-sided t quantile for the confidence level; `None` without degrees of freedom.
+fn t_quantile(df: usize, confidence: f64) -> Option<f64> {
+    if df == 0 {
+        return None;
+    }
+    let t = StudentsT::new(0.0, 1.0, df as f64).ok()?;
+    Some(t.inverse_cdf(0.5 + confidence / 2.0))
+}
+
+fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
