@@ -45,6 +45,7 @@ mod builder;
 mod design;
 mod disclosure;
 mod estimate;
+pub mod frame;
 mod outliers;
 mod quantile;
 

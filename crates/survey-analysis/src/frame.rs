@@ -1,0 +1,255 @@
+//! The sampling frame: every enterprise of the population with its stratum, read from a
+//! CSV file, and the strata (industry section x size class) that weights are built on.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use survey_def::Definition;
+use survey_def::codes::industry_section;
+
+/// The label of a design stratum: an industry section (GB/T 4754 letter) and a size class code.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StratumLabel {
+    /// GB/T 4754-2017 section, `A`-`T`.
+    pub section: char,
+    /// Size class code from the definition's design, e.g. `small`.
+    pub size_class: String,
+}
+
+impl std::fmt::Display for StratumLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.section, self.size_class)
+    }
+}
+
+/// The stratum of an enterprise from its industry code (division or section) and
+/// headcount, by the definition's size classes. `None` when either cannot be placed
+/// (an unknown code, a headcount below the smallest class).
+pub fn stratum_of(def: &Definition, industry: &str, employees: u64) -> Option<StratumLabel> {
+    let section = industry_section(industry)?.code;
+    let size_class = def.size_class(employees)?.code.clone();
+    Some(StratumLabel { section, size_class })
+}
+
+/// Why a frame could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    /// The file could not be opened or read.
+    #[error("cannot read frame {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The CSV or I/O error.
+        source: csv::Error,
+    },
+    /// A column the frame needs is absent.
+    #[error("frame {}: no `{column}` column (needs enterprise_id, industry_division or industry_section, and size_class or employees)", path.display())]
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: &'static str,
+    },
+    /// A row that cannot be placed in a stratum.
+    #[error("frame {} line {line}: {message}", path.display())]
+    BadRow {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The same enterprise listed twice.
+    #[error("frame {} line {line}: enterprise {enterprise_id} is listed twice", path.display())]
+    DuplicateEnterprise {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the second listing.
+        line: u64,
+        /// The enterprise.
+        enterprise_id: String,
+    },
+}
+
+/// One enterprise of the population.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameEnterprise {
+    /// Unified social credit code, as listed.
+    pub enterprise_id: String,
+    /// Its stratum.
+    pub stratum: StratumLabel,
+    /// Its sub-district code, when the frame lists one.
+    pub subdistrict: Option<String>,
+}
+
+/// The population: every enterprise and its stratum.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Frame {
+    /// Enterprises in file order.
+    pub enterprises: Vec<FrameEnterprise>,
+}
+
+impl Frame {
+    /// Reads a frame CSV with a header row. Columns are found by name: `enterprise_id`;
+    /// `industry_section`, or `industry_division` to derive it; `size_class`, or
+    /// `employees` to derive it from the definition's size classes; `subdistrict`
+    /// optional.
+    pub fn read_csv(path: &Path, def: &Definition) -> Result<Frame, FrameError> {
+        let read = |source| FrameError::Read {
+            path: path.to_owned(),
+            source,
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_path(path)
+            .map_err(read)?;
+        let headers = reader.headers().map_err(read)?.clone();
+        let col = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+        let id_col = col("enterprise_id").ok_or(FrameError::MissingColumn {
+            path: path.to_owned(),
+            column: "enterprise_id",
+        })?;
+        let (section_col, division_col) = (col("industry_section"), col("industry_division"));
+        if section_col.is_none() && division_col.is_none() {
+            return Err(FrameError::MissingColumn {
+                path: path.to_owned(),
+                column: "industry_section",
+            });
+        }
+        let (class_col, employees_col) = (col("size_class"), col("employees"));
+        if class_col.is_none() && employees_col.is_none() {
+            return Err(FrameError::MissingColumn {
+                path: path.to_owned(),
+                column: "size_class",
+            });
+        }
+        let subdistrict_col = col("subdistrict");
+        let known_classes: HashSet<&str> = def
+            .spec
+            .design
+            .as_ref()
+            .map(|d| d.size_classes.iter().map(|c| c.code.as_str()).collect())
+            .unwrap_or_default();
+        let mut seen = HashSet::new();
+        let mut enterprises = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let record = record.map_err(read)?;
+            let line = i as u64 + 2;
+            let bad = |message: String| FrameError::BadRow {
+                path: path.to_owned(),
+                line,
+                message,
+            };
+            let field = |c: Option<usize>| c.and_then(|c| record.get(c)).map(str::trim).filter(|s| !s.is_empty());
+            let enterprise_id = field(Some(id_col))
+                .ok_or_else(|| bad("no enterprise_id".into()))?
+                .to_owned();
+            let industry = field(section_col)
+                .or(field(division_col))
+                .ok_or_else(|| bad("no industry".into()))?;
+            let section = industry_section(industry)
+                .ok_or_else(|| bad(format!("`{industry}` is not a GB/T 4754-2017 section or division")))?
+                .code;
+            let size_class = match field(class_col) {
+                Some(class) if known_classes.contains(class) => class.to_owned(),
+                Some(class) => return Err(bad(format!("`{class}` is not a size class of the definition"))),
+                None => {
+                    let text = field(employees_col).ok_or_else(|| bad("no size_class or employees".into()))?;
+                    let employees: u64 = text
+                        .parse()
+                        .map_err(|_| bad(format!("employees `{text}` is not a whole number")))?;
+                    def.size_class(employees)
+                        .ok_or_else(|| bad(format!("{employees} employees fits no size class")))?
+                        .code
+                        .clone()
+                }
+            };
+            if !seen.insert(enterprise_id.to_ascii_uppercase()) {
+                return Err(FrameError::DuplicateEnterprise {
+                    path: path.to_owned(),
+                    line,
+                    enterprise_id,
+                });
+            }
+            enterprises.push(FrameEnterprise {
+                enterprise_id,
+                stratum: StratumLabel { section, size_class },
+                subdistrict: field(subdistrict_col).map(str::to_owned),
+            });
+        }
+        Ok(Frame { enterprises })
+    }
+
+    /// N_h: enterprises per stratum.
+    pub fn stratum_counts(&self) -> BTreeMap<StratumLabel, u64> {
+        let mut counts = BTreeMap::new();
+        for e in &self.enterprises {
+            *counts.entry(e.stratum.clone()).or_default() += 1;
+        }
+        counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn definition() -> Definition {
+        survey_def::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../survey-defs/spring-2024.toml")).unwrap()
+    }
+
+    fn frame(text: &str) -> Result<Frame, FrameError> {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+        Frame::read_csv(file.path(), &definition())
+    }
+
+    #[test]
+    fn strata_come_from_sections_and_size_classes() {
+        let f = frame(
+            "enterprise_id,industry_division,employees,subdistrict\n\
+             A1,65,8,wujiaochang\nA2,64,120,yinhang\nA3,34,9,\nA4,C,300,daqiao\n",
+        )
+        .unwrap();
+        let counts = f.stratum_counts();
+        let s = |section, class: &str| StratumLabel {
+            section,
+            size_class: class.into(),
+        };
+        assert_eq!(counts[&s('I', "micro")], 1);
+        assert_eq!(counts[&s('I', "medium")], 1);
+        assert_eq!(counts[&s('C', "micro")], 1);
+        assert_eq!(counts[&s('C', "large")], 1);
+        assert_eq!(f.enterprises[2].subdistrict, None);
+    }
+
+    #[test]
+    fn unusable_rows_name_their_line() {
+        let err = frame("enterprise_id,industry_section,size_class\nA1,I,micro\nA2,Z,micro\n").unwrap_err();
+        assert!(matches!(err, FrameError::BadRow { line: 3, .. }), "{err}");
+        let err = frame("enterprise_id,industry_section,size_class\nA1,I,micro\na1,I,micro\n").unwrap_err();
+        assert!(matches!(err, FrameError::DuplicateEnterprise { line: 3, .. }), "{err}");
+        let err = frame("enterprise_id,size_class\nA1,micro\n").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                FrameError::MissingColumn {
+                    column: "industry_section",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let err = frame("enterprise_id,industry_section,size_class\nA1,I,huge\n").unwrap_err();
+        assert!(err.to_string().contains("huge"), "{err}");
+    }
+
+    #[test]
+    fn the_shipped_frame_reads_and_covers_its_population() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/frame.csv");
+        let f = Frame::read_csv(&path, &definition()).unwrap();
+        assert_eq!(f.enterprises.len(), 500);
+        assert_eq!(f.stratum_counts().values().sum::<u64>(), 500);
+    }
+}
