@@ -303,3 +303,99 @@ fn a_missing_input_path_stops_the_run_with_exit_2() {
     assert_eq!(result.status.code(), Some(2));
     assert!(text(&result.stderr).contains("no/such/folder"));
 }
+
+#[test]
+fn answers_in_the_wrong_shape_are_reported_not_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    type Mutation = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Mutation, &str)> = vec![
+        (
+            "table-as-number.json",
+            Box::new(|r| r["answers"]["vacancies"] = serde_json::json!(5)),
+            "wrong-type",
+        ),
+        (
+            "rows-on-a-choice.json",
+            Box::new(|r| r["answers"]["hire_channels"] = serde_json::json!([{ "code": "job_fair" }])),
+            "wrong-type",
+        ),
+        (
+            "ambiguous-date.json",
+            Box::new(|r| r["answers"]["submitted_on"] = serde_json::json!("2/3/24")),
+            "invalid-date",
+        ),
+        (
+            "year-as-date.json",
+            Box::new(|r| r["answers"]["submitted_on"] = serde_json::json!(2024)),
+            "invalid-date",
+        ),
+        (
+            "forty-thousand-char-key.json",
+            Box::new(|r| r["answers"]["x".repeat(40_000)] = serde_json::json!(1)),
+            "unknown-question",
+        ),
+    ];
+    for (i, (name, mutate, _)) in cases.iter().enumerate() {
+        let mut ret = valid_json_return(&credit_code(920 + i as u32), "2024-02-20T10:00:00+08:00");
+        mutate(&mut ret);
+        std::fs::write(dir.path().join(name), serde_json::to_vec(&ret).unwrap()).unwrap();
+    }
+    // Saved by Notepad: a byte-order mark before the JSON.
+    let bom = valid_json_return(&credit_code(930), "2024-02-20T10:00:00+08:00");
+    let mut bytes = "\u{feff}".as_bytes().to_vec();
+    bytes.extend(serde_json::to_vec(&bom).unwrap());
+    std::fs::write(dir.path().join("with-bom.json"), bytes).unwrap();
+
+    let out = dir.path().join("out");
+    let result = run(&[
+        "ingest",
+        shipped().to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    let rejects = rejects(&out);
+    for (name, _, rule) in &cases {
+        let rows: Vec<_> = rejects
+            .iter()
+            .filter(|r| r["file"].as_str().unwrap().ends_with(name))
+            .collect();
+        assert!(rows.iter().any(|r| r["rule"] == *rule), "{name}: {rows:#?}");
+    }
+    assert!(
+        rejects
+            .iter()
+            .all(|r| !r["file"].as_str().unwrap().ends_with("with-bom.json"))
+    );
+    let (received, accepted, ..) = assert_accounted(&ingest_summary(&out));
+    assert_eq!(received, 6);
+    assert_eq!(accepted, 2, "the BOM return, and the one with an unknown key set aside");
+    // The workbook of rejects is written even with a 40,000-character question id.
+    assert!(out.join("rejects.xlsx").exists());
+}
+
+#[test]
+fn a_flood_of_broken_lines_is_counted_but_listed_only_up_to_a_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flood.jsonl");
+    std::fs::write(&path, "{\n".repeat(20_000)).unwrap();
+    let out = dir.path().join("out");
+    let result = run(&[
+        "ingest",
+        shipped().to_str().unwrap(),
+        path.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    assert_eq!(assert_accounted(&ingest_summary(&out)), (20_000, 0, 20_000, 0));
+    let rejects = rejects(&out);
+    assert_eq!(rejects.len(), 10_001, "10,000 listed and one row counting the rest");
+    let summary_rows = rejects
+        .iter()
+        .filter(|r| r["message_en"].as_str().unwrap().starts_with("10000 further problems"));
+    assert_eq!(summary_rows.count(), 1);
+}

@@ -71,7 +71,7 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<Input>, IngestError> {
             });
             continue;
         }
-        for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(input).follow_links(true).sort_by_file_name() {
             let entry = entry.map_err(|e| IngestError::Input {
                 path: input.clone(),
                 message: e.to_string(),
@@ -115,26 +115,60 @@ pub struct Ingested {
     pub accepted: Vec<CheckedReturn>,
 }
 
+/// Detailed problems kept per file; beyond it they are counted in one summary row, so a
+/// small hostile file cannot fill memory (or the rejects workbook) with rejections.
+pub const MAX_REJECTIONS_PER_FILE: usize = 10_000;
+
 fn check_file(input: &Input, def: &Definition, validator: &Validator<'_>, limits: &Limits) -> FileResult {
     let mut result = FileResult {
         name: input.name.clone(),
         entries: Vec::new(),
         rejections: Vec::new(),
     };
-    read_file(&input.path, &input.name, def, limits, &mut |received| match received {
-        Received::Return(raw) => {
-            let outcome = validator.check(&raw);
-            result.rejections.extend(outcome.rejections);
-            result.entries.push(match outcome.checked {
-                Some(c) => Entry::Accepted(Box::new(c)),
-                None => Entry::Rejected,
-            });
+    let mut unlisted = 0usize;
+    let mut keep = |result: &mut FileResult, rejections: Vec<Rejection>| {
+        for r in rejections {
+            if result.rejections.len() < MAX_REJECTIONS_PER_FILE {
+                result.rejections.push(r);
+            } else {
+                unlisted += 1;
+            }
         }
-        Received::Unreadable { rejections, .. } => {
-            result.rejections.extend(rejections);
-            result.entries.push(Entry::Rejected);
-        }
-    });
+    };
+    // A reader bug must cost one file, not the run: a panic becomes that file's rejection.
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_file(&input.path, &input.name, def, limits, &mut |received| match received {
+            Received::Return(raw) => {
+                let outcome = validator.check(&raw);
+                keep(&mut result, outcome.rejections);
+                result.entries.push(match outcome.checked {
+                    Some(c) => Entry::Accepted(Box::new(c)),
+                    None => Entry::Rejected,
+                });
+            }
+            Received::Unreadable { rejections, .. } => {
+                keep(&mut result, rejections);
+                result.entries.push(Entry::Rejected);
+            }
+        })
+    }));
+    if read.is_err() {
+        result.entries.push(Entry::Rejected);
+        result.rejections.push(Rejection::file(
+            Location::file(&input.name),
+            crate::rejection::Rule::Damaged,
+            "读取此文件时发生内部错误，文件其余内容未读取",
+            "an internal error occurred while reading this file; the rest of it was not read",
+        ));
+    }
+    if unlisted > 0 {
+        result.rejections.push(Rejection::file(
+            Location::file(&input.name),
+            crate::rejection::Rule::TooLarge,
+            format!("此文件另有 {unlisted} 个问题未逐条列出"),
+            format!("{unlisted} further problems in this file are not listed one by one"),
+        ));
+    }
     result
 }
 

@@ -73,8 +73,9 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         let mut entries: Vec<(String, Json)> = Vec::new();
+        let mut keys = std::collections::HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
-            if entries.iter().any(|(k, _)| *k == key) {
+            if !keys.insert(key.clone()) {
                 return Err(de::Error::custom(format!("duplicate key `{}`", excerpt(&key))));
             }
             let value = map.next_value::<Json>()?;
@@ -85,6 +86,8 @@ impl<'de> Visitor<'de> for StrictVisitor {
 }
 
 fn parse(bytes: &[u8]) -> Result<Json, serde_json::Error> {
+    // Editors such as Notepad start UTF-8 files with a byte-order mark.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = Json::deserialize(&mut de)?;
     de.end()?;
@@ -470,6 +473,21 @@ mod tests {
             &mut |r| out.push(r),
         );
         assert_eq!(rule_of(&out[0]), Rule::InvalidJson);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_an_error() {
+        let got = collect_json("\u{feff}{\"survey\":\"s\",\"answers\":{}}");
+        assert!(matches!(got[0], Received::Return(_)), "{got:?}");
+    }
+
+    #[test]
+    fn many_keys_are_checked_for_duplicates_in_linear_time() {
+        let keys: Vec<String> = (0..200_000).map(|i| format!("\"k{i}\":1")).collect();
+        let text = format!("{{\"answers\":{{{}}}}}", keys.join(","));
+        let started = std::time::Instant::now();
+        assert!(matches!(collect_json(&text)[0], Received::Return(_)));
+        assert!(started.elapsed().as_secs() < 10);
     }
 
     #[test]

@@ -149,9 +149,11 @@ pub fn plain(value: &Value) -> String {
 /// `YYYY-MM-DD` of days since the epoch.
 pub fn date_text(days: i32) -> String {
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    (epoch + chrono::Duration::days(i64::from(days)))
-        .format("%Y-%m-%d")
-        .to_string()
+    // Out-of-range days (a hostile serial) read as no date rather than overflowing.
+    epoch
+        .checked_add_signed(chrono::Duration::days(i64::from(days)))
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
 }
 
 fn scalar_text(raw: &RawValue) -> Result<String, Unreadable> {
@@ -318,8 +320,14 @@ fn date(raw: &RawValue) -> Result<i32, Unreadable> {
                     format!("{serial} is not a valid date"),
                 );
             }
-            if matches!(raw, RawValue::Number(_)) && serial.fract() != 0.0 {
-                return fail(Rule::InvalidDate, "日期不应带小数", "a date cannot have a fraction");
+            if matches!(raw, RawValue::Number(_)) {
+                // A bare number (JSON, a plain number cell) is more likely a year or a
+                // count than an Excel serial: never guess.
+                return fail(
+                    Rule::InvalidDate,
+                    format!("数字 {} 不是日期，请写作 2024-02-20", format_number(*serial)),
+                    format!("the number {} is not a date; write 2024-02-20", format_number(*serial)),
+                );
             }
             Ok((serial.floor() - EXCEL_UNIX_EPOCH) as i32)
         }
@@ -339,7 +347,19 @@ fn date(raw: &RawValue) -> Result<i32, Unreadable> {
 /// date-time's date. Day-month orders such as `02/03/2024` are ambiguous and refused.
 pub fn parse_date_text(text: &str) -> Option<i32> {
     let t = clean_text(text);
-    let date_part = t.split(['T', ' ']).next().unwrap_or(&t);
+    // A date, optionally followed by a time of day ("T10:00:00+08:00", " 10:00"); any
+    // other trailing text ("2024-01-15 到 2024-02-01") makes the answer ambiguous.
+    let (date_part, rest) = match t.find(['T', ' ']) {
+        Some(i) => (&t[..i], &t[i + 1..]),
+        None => (t.as_str(), ""),
+    };
+    let time_like = rest.chars().all(|c| c.is_ascii_digit() || ":.+-Z ".contains(c));
+    // A year of four digits: chrono's %Y also takes "24" or "2", which would read
+    // "2/3/24" as the year 2.
+    let four_digit_year = date_part.chars().take_while(char::is_ascii_digit).count() >= 4;
+    if !time_like || !four_digit_year {
+        return None;
+    }
     let formats = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"];
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
     for f in formats {
@@ -517,9 +537,19 @@ mod tests {
         ] {
             assert_eq!(read(text_of(t)), Ok(feb20.clone()), "{t}");
         }
-        // 2024-02-20 is Excel serial 45342.
+        // 2024-02-20 is Excel serial 45342; a bare number (a JSON 2023) is never a date.
         assert_eq!(read(RawValue::ExcelDate(45_342.0)), Ok(feb20));
-        for t in ["02/03/2024", "2024-02-30", "next week", "45342"] {
+        assert_eq!(read(RawValue::Number(2023.0)).unwrap_err().rule, Rule::InvalidDate);
+        assert_eq!(date_text(i32::MAX), "", "an out-of-range day is no date, not a panic");
+        for t in [
+            "02/03/2024",
+            "2024-02-30",
+            "next week",
+            "45342",
+            "2/3/24",
+            "24-1-15",
+            "2024-01-15 到 2024-02-01",
+        ] {
             assert_eq!(read(text_of(t)).unwrap_err().rule, Rule::InvalidDate, "{t}");
         }
     }

@@ -87,6 +87,26 @@ impl DefinitionInfo {
     }
 }
 
+/// Rows of problems the workbook lists (Excel's row limit, less the header and a note).
+const MAX_WORKBOOK_ROWS: usize = 1_048_574;
+
+/// Longest text Excel keeps in a cell.
+const EXCEL_CELL_CHARS: usize = 32_767;
+
+/// Cuts text to what an Excel cell holds (a 40,000-character JSON key would otherwise
+/// stop the whole workbook).
+fn fit_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().count() <= EXCEL_CELL_CHARS {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .take(EXCEL_CELL_CHARS - 1)
+            .chain(std::iter::once('…'))
+            .collect(),
+    )
+}
+
 /// One JSON object per line, in the order given.
 pub fn rejects_jsonl(rejections: &[Rejection]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -132,7 +152,9 @@ pub fn rejects_workbook(
         ("说明", 36.0),
         ("Message", 36.0),
     ];
-    for (r, row) in rejections.iter().enumerate() {
+    // Excel holds 1,048,576 rows: beyond that the list is in rejects.jsonl only.
+    let listed = &rejections[..rejections.len().min(MAX_WORKBOOK_ROWS)];
+    for (r, row) in listed.iter().enumerate() {
         let r = r as u32 + 1;
         let cells = [
             Some(row.location.file.clone()),
@@ -158,18 +180,24 @@ pub fn rejects_workbook(
         ];
         for (c, cell) in cells.iter().enumerate() {
             if let Some(text) = cell {
-                sheet.write_string_with_format(r, c as u16, text, &wrap)?;
+                sheet.write_string_with_format(r, c as u16, fit_cell(text), &wrap)?;
             }
         }
         if let Some(line) = row.location.line {
             sheet.write_number(r, 3, line as f64)?;
         }
     }
+    if listed.len() < rejections.len() {
+        let r = listed.len() as u32 + 1;
+        let more = rejections.len() - listed.len();
+        sheet.write_string(r, 11, format!("另有 {more} 个问题见 rejects.jsonl"))?;
+        sheet.write_string(r, 12, format!("{more} more problems are listed in rejects.jsonl"))?;
+    }
     for (c, (_, width)) in headers.iter().enumerate() {
         sheet.set_column_width(c as u16, *width)?;
     }
     let columns: Vec<TableColumn> = headers.iter().map(|(h, _)| TableColumn::new().set_header(*h)).collect();
-    let last_row = rejections.len().max(1) as u32;
+    let last_row = (listed.len() + usize::from(listed.len() < rejections.len())).max(1) as u32;
     sheet.add_table(
         0,
         0,
@@ -198,7 +226,7 @@ pub fn rejects_workbook(
         ];
         for (c, cell) in cells.iter().enumerate() {
             if let Some(text) = cell {
-                sup.write_string(r, c as u16, *text)?;
+                sup.write_string(r, c as u16, fit_cell(text))?;
             }
         }
     }

@@ -411,7 +411,7 @@ impl<'d> Run<'_, 'd> {
             let Some(&i) = self.v.top.get(id.as_str()) else {
                 self.rejections.push(Rejection {
                     location: cell.location.clone(),
-                    question: Some(id.clone()),
+                    question: Some(excerpt(id)),
                     label_zh: None,
                     label_en: None,
                     value: Some(excerpt(&cell.value.display())).filter(|v| !v.is_empty()),
@@ -424,9 +424,24 @@ impl<'d> Run<'_, 'd> {
             };
             let q = &def.questions()[i];
             if q.kind() == QuestionType::Table {
+                // A table answered as a single value (`"vacancies": 5`) loses its rows:
+                // say so rather than drop it.
+                if !cell.value.is_blank() {
+                    self.reject(
+                        &cell.location,
+                        &q.spec,
+                        Some(&cell.value),
+                        Rule::WrongType,
+                        Severity::Error,
+                        "表格题应为多行（对象列表）".into(),
+                        "a table answer must be a list of row objects".into(),
+                    );
+                }
                 continue;
             }
-            if cells[i].is_some() && !cell.value.is_blank() {
+            // A blank cell seen first does not make a later answer a second one.
+            let answered_before = cells[i].is_some_and(|c| !c.value.is_blank());
+            if answered_before && !cell.value.is_blank() {
                 self.reject(
                     &cell.location,
                     &q.spec,
@@ -470,6 +485,32 @@ impl<'d> Run<'_, 'd> {
         let mut places = vec![Vec::new(); self.v.table_questions.len()];
         for (table_id, rows) in &raw.tables {
             let Some((t, cols)) = self.v.tables.get(table_id.as_str()) else {
+                let location = rows.first().map_or_else(|| raw.source.clone(), |r| r.location.clone());
+                let (rule, severity, zh, en) = match self.v.top.get(table_id.as_str()) {
+                    Some(_) => (
+                        Rule::WrongType,
+                        Severity::Error,
+                        "此题不是表格题，不应为对象列表",
+                        "this question is not a table; it cannot hold a list of objects",
+                    ),
+                    None => (
+                        Rule::UnknownQuestion,
+                        Severity::Warning,
+                        "问卷中没有此表格，已忽略",
+                        "the survey has no such table; the rows were set aside",
+                    ),
+                };
+                self.rejections.push(Rejection {
+                    location,
+                    question: Some(excerpt(table_id)),
+                    label_zh: None,
+                    label_en: None,
+                    value: None,
+                    rule,
+                    severity,
+                    message_zh: zh.into(),
+                    message_en: en.into(),
+                });
                 continue;
             };
             let q = &def.questions()[self.v.table_questions[*t]];
@@ -503,7 +544,7 @@ impl<'d> Run<'_, 'd> {
                         if !cell.value.is_blank() {
                             self.rejections.push(Rejection {
                                 location: cell.location.clone(),
-                                question: Some(format!("{table_id}.{col_id}")),
+                                question: Some(excerpt(&format!("{table_id}.{col_id}"))),
                                 label_zh: None,
                                 label_en: None,
                                 value: Some(excerpt(&cell.value.display())),

@@ -54,6 +54,7 @@ impl Book<'_> {
         let mut reader = self.xlsx.worksheet_cells_reader(name).map_err(damaged)?;
         let mut cells = SheetCells::new();
         let mut count = 0u64;
+        let mut text_bytes = 0u64;
         while let Some(cell) = reader.next_cell().map_err(damaged)? {
             count += 1;
             if count > self.limits.max_cells_per_sheet {
@@ -67,7 +68,32 @@ impl Book<'_> {
                     format!("sheet `{name}` has more than {} cells", self.limits.max_cells_per_sheet),
                 )));
             }
-            let value = cell_value(cell.get_value().clone());
+            let mut value = cell_value(cell.get_value().clone());
+            if let RawValue::Text(t) = &mut value {
+                // One long shared string referenced by many cells must not be copied in
+                // full each time: keep one character past the limit, enough to reject it.
+                if let Some((cut, _)) = t.char_indices().nth(self.limits.max_text_chars + 1) {
+                    t.truncate(cut);
+                }
+                text_bytes += t.len() as u64;
+                if text_bytes > self.limits.max_inflated_bytes {
+                    return Err(Box::new(Rejection::file(
+                        Location {
+                            sheet: Some(name.to_owned()),
+                            ..Location::file(self.file)
+                        },
+                        Rule::TooLarge,
+                        format!(
+                            "工作表“{name}”的文字总量超过上限 {} 字节",
+                            self.limits.max_inflated_bytes
+                        ),
+                        format!(
+                            "sheet `{name}` holds more than {} bytes of text",
+                            self.limits.max_inflated_bytes
+                        ),
+                    )));
+                }
+            }
             if !value.is_blank() {
                 cells.insert(cell.get_position(), value);
             }
