@@ -33,6 +33,9 @@ fn fail<T>(rule: Rule, zh: impl Into<String>, en: impl Into<String>) -> Result<T
     })
 }
 
+/// Largest whole number a float holds exactly (2^53).
+const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
+
 /// Excel serial of 1970-01-01.
 const EXCEL_UNIX_EPOCH: f64 = 25_569.0;
 /// Largest Excel serial date (9999-12-31).
@@ -216,6 +219,10 @@ fn number(raw: &RawValue, q: &QuestionSpec) -> Result<Value, Unreadable> {
         );
     }
     if q.kind == QuestionType::Integer {
+        // Beyond 2^53 a float no longer holds every whole number exactly.
+        if n.abs() > MAX_EXACT_INTEGER {
+            return fail(Rule::OutOfRange, "数字过大", "the number is too large");
+        }
         let rounded = n.round();
         if (n - rounded).abs() > 1e-9 {
             return fail(

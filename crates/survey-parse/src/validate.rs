@@ -177,8 +177,10 @@ impl<'d> Validator<'d> {
                 ),
             ));
         }
+        // At least the short form printed on templates: an empty or one-letter
+        // fingerprint would match anything.
         if let Some(fp) = &raw.fingerprint
-            && !self.def.fingerprint.starts_with(fp.trim())
+            && (fp.trim().len() < 16 || !self.def.fingerprint.starts_with(fp.trim()))
         {
             return Some(Rejection::file(
                 raw.source.clone(),
@@ -435,6 +437,21 @@ impl<'d> Run<'_, 'd> {
                         Severity::Error,
                         "表格题应为多行（对象列表）".into(),
                         "a table answer must be a list of row objects".into(),
+                    );
+                }
+                continue;
+            }
+            if !q.is_asked() {
+                // Calculated, never asked: an export may carry it; the calculation wins.
+                if !cell.value.is_blank() {
+                    self.reject(
+                        &cell.location,
+                        &q.spec,
+                        Some(&cell.value),
+                        Rule::UnknownQuestion,
+                        Severity::Warning,
+                        "此题由计算得出，收到的值未被采用".into(),
+                        "this value is calculated; the value received was set aside".into(),
                     );
                 }
                 continue;

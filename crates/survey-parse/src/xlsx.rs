@@ -179,15 +179,15 @@ fn read_template(book: &mut Book<'_>, modified: Option<i64>, def: &Definition) -
         file_modified: modified,
         ..RawReturn::default()
     };
-    if ret.survey_id.is_none() {
+    if ret.survey_id.is_none() || ret.version.is_none() {
         return Err(Box::new(Rejection::file(
             Location {
                 sheet: Some(layout::META_SHEET.into()),
                 ..Location::file(file)
             },
             Rule::NotAReturn,
-            "隐藏的问卷信息表缺少调查编号",
-            "the hidden metadata sheet has no survey id",
+            "隐藏的问卷信息表缺少调查编号或版本",
+            "the hidden metadata sheet has no survey id or version",
         )));
     }
     // A return of another survey is rejected on its metadata before its answers are read.
@@ -368,6 +368,10 @@ fn read_wide(
     def: &Definition,
 ) -> Result<Vec<Received>, Box<Rejection>> {
     let file = book.file;
+    // Every sheet with a header row holds returns; sheets without one (notes, lookups)
+    // are passed over.
+    let mut out = Vec::new();
+    let mut found_header = false;
     for name in names {
         let cells = book.sheet(name)?;
         // The header row: the first row where most text cells name questions.
@@ -408,8 +412,8 @@ fn read_wide(
                 columns.push((*c, Column::Question(t.trim().to_owned())));
             }
         }
+        found_header = true;
         let last_row = cells.keys().map(|(r, _)| *r).max().unwrap_or(header_row);
-        let mut out = Vec::new();
         for r in header_row + 1..=last_row {
             if cells.range((r, 0)..(r + 1, 0)).next().is_none() {
                 continue;
@@ -466,6 +470,8 @@ fn read_wide(
                 .collect();
             out.push(Received::Return(Box::new(ret)));
         }
+    }
+    if found_header {
         return Ok(out);
     }
     Err(Box::new(Rejection::file(
