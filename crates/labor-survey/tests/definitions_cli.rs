@@ -253,7 +253,7 @@ fn well_formed_return() -> serde_json::Value {
         "version": "1.0.0",
         "submitted_at": "2024-02-20T10:00:00+08:00",
         "answers": {
-            "uscc": "91310110MA1G8XXXXX".replace("XXXXX", "00001").to_lowercase(),
+            "uscc": "91310110ma1g800001",
             "name": "上海某某机械有限公司",
             "industry": "34",
             "subdistrict": "wujiaochang",

@@ -7,7 +7,7 @@
 //!   "survey": "yangpu-spring-2024",
 //!   "version": "1.0.0",
 //!   "submitted_at": "2024-02-20T10:00:00+08:00",
-//!   "answers": { "uscc": "91310110MA1G8XXXXX", "vacancies": [ { "occupation": "2-02-10-03" } ] }
+//!   "answers": { "uscc": "91310110MA1G800001", "vacancies": [ { "occupation": "2-02-10-03" } ] }
 //! }
 //! ```
 //!

@@ -1100,7 +1100,7 @@ mod tests {
         let mut book = rust_xlsxwriter::Workbook::new();
         let sheet = book.add_worksheet();
         sheet.write_string(0, 0, "统一社会信用代码").unwrap();
-        sheet.write_string(0, 1, "91310110MA1G8XXXXX").unwrap();
+        sheet.write_string(0, 1, "91310110MA1G800001").unwrap();
         sheet.write_number(1, 0, 12.5).unwrap();
         sheet.write_formula(1, 1, "=A2*2").unwrap();
         let second = book.add_worksheet();
