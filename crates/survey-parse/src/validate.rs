@@ -329,6 +329,31 @@ impl<'d> Run<'_, 'd> {
         });
     }
 
+    /// A problem with a name the definition does not know (so there is no label).
+    #[allow(clippy::too_many_arguments)] // each argument is a field of the rejection
+    fn reject_unknown(
+        &mut self,
+        location: &Location,
+        name: &str,
+        value: Option<&RawValue>,
+        rule: Rule,
+        severity: Severity,
+        zh: &str,
+        en: &str,
+    ) {
+        self.rejections.push(Rejection {
+            location: location.clone(),
+            question: Some(excerpt(name)),
+            label_zh: None,
+            label_en: None,
+            value: value.map(|v| excerpt(&v.display())).filter(|v| !v.is_empty()),
+            rule,
+            severity,
+            message_zh: zh.into(),
+            message_en: en.into(),
+        });
+    }
+
     /// Reads one answer; on failure records the rejection and gives `Missing`.
     fn read(&mut self, cell: &RawCell, q: &QuestionSpec, key: String) -> Value {
         if let RawValue::Text(t) = &cell.value
@@ -411,17 +436,18 @@ impl<'d> Run<'_, 'd> {
                 continue;
             }
             let Some(&i) = self.v.top.get(id.as_str()) else {
-                self.rejections.push(Rejection {
-                    location: cell.location.clone(),
-                    question: Some(excerpt(id)),
-                    label_zh: None,
-                    label_en: None,
-                    value: Some(excerpt(&cell.value.display())).filter(|v| !v.is_empty()),
-                    rule: Rule::UnknownQuestion,
-                    severity: Severity::Warning,
-                    message_zh: "问卷中没有此题，已忽略该回答".into(),
-                    message_en: "the survey has no such question; the answer was set aside".into(),
-                });
+                // A blank unknown column (a wide export's spare column) is no answer.
+                if !cell.value.is_blank() {
+                    self.reject_unknown(
+                        &cell.location,
+                        id,
+                        Some(&cell.value),
+                        Rule::UnknownQuestion,
+                        Severity::Warning,
+                        "问卷中没有此题，已忽略该回答",
+                        "the survey has no such question; the answer was set aside",
+                    );
+                }
                 continue;
             };
             let q = &def.questions()[i];
@@ -517,17 +543,7 @@ impl<'d> Run<'_, 'd> {
                         "the survey has no such table; the rows were set aside",
                     ),
                 };
-                self.rejections.push(Rejection {
-                    location,
-                    question: Some(excerpt(table_id)),
-                    label_zh: None,
-                    label_en: None,
-                    value: None,
-                    rule,
-                    severity,
-                    message_zh: zh.into(),
-                    message_en: en.into(),
-                });
+                self.reject_unknown(&location, table_id, None, rule, severity, zh, en);
                 continue;
             };
             let q = &def.questions()[self.v.table_questions[*t]];
@@ -559,17 +575,15 @@ impl<'d> Run<'_, 'd> {
                 for (col_id, cell) in &row.cells {
                     let Some(&c) = cols.get(col_id.as_str()) else {
                         if !cell.value.is_blank() {
-                            self.rejections.push(Rejection {
-                                location: cell.location.clone(),
-                                question: Some(excerpt(&format!("{table_id}.{col_id}"))),
-                                label_zh: None,
-                                label_en: None,
-                                value: Some(excerpt(&cell.value.display())),
-                                rule: Rule::UnknownQuestion,
-                                severity: Severity::Warning,
-                                message_zh: "表格中没有此列，已忽略".into(),
-                                message_en: "the table has no such column; the value was set aside".into(),
-                            });
+                            self.reject_unknown(
+                                &cell.location,
+                                &format!("{table_id}.{col_id}"),
+                                Some(&cell.value),
+                                Rule::UnknownQuestion,
+                                Severity::Warning,
+                                "表格中没有此列，已忽略",
+                                "the table has no such column; the value was set aside",
+                            );
                         }
                         continue;
                     };
