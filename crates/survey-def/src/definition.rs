@@ -1,7 +1,7 @@
 //! The checked definition: what every later stage reads.
 
 use crate::expr::{Expr, ValueType};
-use crate::model::{ChoiceList, DefinitionFile, PolicySpec, QuestionSpec, QuestionType, RiskRuleSpec, SizeClass};
+use crate::model::{AnalysisSpec, ChoiceList, DefinitionFile, PolicySpec, QuestionSpec, QuestionType, RiskRuleSpec, SizeClass};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -141,6 +141,11 @@ impl Definition {
             .size_classes
             .iter()
             .find(|c| employees >= c.min && c.max.is_none_or(|m| employees <= m))
+    }
+
+    /// The measures the reports estimate, when the definition declares them.
+    pub fn analysis(&self) -> Option<&AnalysisSpec> {
+        self.spec.analysis.as_ref()
     }
 
     /// A parameter's value.

@@ -36,5 +36,5 @@ pub mod source;
 
 pub use definition::{Definition, Policy, Question, RiskRule};
 pub use load::{MAX_DEFINITION_BYTES, load, load_str, parse_unchecked};
-pub use model::{Label, Lang, QuestionType, Severity, Unit};
+pub use model::{AnalysisSpec, DisclosureSpec, Label, Lang, QuestionType, Severity, Unit, VacancyColumns};
 pub use problem::{DefinitionError, Problem, ProblemKind};

@@ -74,6 +74,8 @@ pub struct DefinitionFile {
     /// Policies whose reach is measured.
     #[serde(default)]
     pub policies: Vec<PolicySpec>,
+    /// Which questions hold the figures the reports estimate.
+    pub analysis: Option<AnalysisSpec>,
 }
 
 /// Identity, title and period of a survey.
@@ -345,4 +347,65 @@ pub struct PolicySpec {
     /// Condition marking an enterprise that needs what the policy offers; the gap is
     /// such enterprises that have not applied.
     pub need: Option<String>,
+}
+
+/// The measures the reports estimate, declared by naming the questions that hold them, so
+/// the analysis reads roles and never hard-wires question ids.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AnalysisSpec {
+    /// Number question: employees now (E, occupied posts; job vacancy rate V/(E+V)).
+    pub employees: String,
+    /// Number question: employees at the earlier reference date (employment change).
+    pub employees_before: Option<String>,
+    /// Number question: hires planned for the coming months.
+    pub planned_hires: Option<String>,
+    /// Number question: reductions planned for the coming months.
+    pub planned_reductions: Option<String>,
+    /// Number question: workers back after the festival.
+    pub returned: Option<String>,
+    /// Number question: workers expected back after the festival.
+    pub expected_to_return: Option<String>,
+    /// Multiple-choice question whose options map to services: support wanted.
+    pub support: Option<String>,
+    /// The repeating table of vacancies and its columns.
+    pub vacancies: VacancyColumns,
+    /// Further number questions published as weighted totals (persons).
+    #[serde(default)]
+    pub totals: Vec<String>,
+    /// Yes/no questions published as the share of enterprises answering yes.
+    #[serde(default)]
+    pub shares: Vec<String>,
+    /// Choice questions published as the share of enterprises choosing each option.
+    #[serde(default)]
+    pub distributions: Vec<String>,
+    /// Disclosure control of published tables; DOMAIN.md defaults when absent.
+    pub disclosure: Option<DisclosureSpec>,
+}
+
+/// The vacancy table: one line per occupation an enterprise recruits for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VacancyColumns {
+    /// Id of the repeating table.
+    pub table: String,
+    /// Occupation-code column (GB/T 6565).
+    pub occupation: String,
+    /// Number column: posts open and actively recruited (V).
+    pub openings: String,
+    /// Number column: of which hard to fill.
+    pub hard_to_fill: Option<String>,
+    /// Number column: of which hard to fill for lack of skills.
+    pub skill_shortage: Option<String>,
+    /// Number column: monthly wage offered, yuan.
+    pub wage: Option<String>,
+}
+
+/// Parameters of the primary suppression rules.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DisclosureSpec {
+    /// Fewest enterprises a published cell may rest on.
+    pub min_enterprises: Option<u32>,
+    /// n of the (n, k) dominance rule.
+    pub dominance_n: Option<u32>,
+    /// k of the (n, k) dominance rule, a share in (0, 1].
+    pub dominance_k: Option<f64>,
 }
