@@ -101,6 +101,31 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// Estimate from an ingested dataset and write the report workbooks.
+    ///
+    /// Writes sector-demand.xlsx, risk-flags.xlsx (for officials only), policy-reach.xlsx
+    /// and summary.json into REPORT_DIR. With --frame the estimates are weighted to the
+    /// frame's population (strata: section x size class); without, they describe the
+    /// respondents only. Exits 0, or 2 when the analysis cannot run.
+    Analyze {
+        /// Definition file.
+        definition: PathBuf,
+        /// Dataset folder written by `ingest`.
+        dataset: PathBuf,
+        /// Report folder.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Sampling frame (.csv or .xlsx): enterprise_id, industry_division or
+        /// industry_section, size_class or employees, optional subdistrict.
+        #[arg(long)]
+        frame: Option<PathBuf>,
+        /// Dataset folder of the previous wave: wave-over-wave change, outliers, new flags.
+        #[arg(long)]
+        previous: Option<PathBuf>,
+        /// Language of the workbooks.
+        #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+        lang: LangArg,
+    },
     /// Write a realistic, reproducible set of returns for a survey: a sampling frame, a
     /// mix of template workbooks, a wide workbook, JSON and JSON Lines (with a share of
     /// flawed returns recorded in manifest.json), and a previous wave.
@@ -202,6 +227,33 @@ fn main() -> ExitCode {
             };
             ingest(&definition, &inputs, &output, &options, strict, quiet)
         }
+        Command::Analyze {
+            definition,
+            dataset,
+            output,
+            frame,
+            previous,
+            lang,
+        } => with_definition(&definition, |def| {
+            let options = survey_analysis::analyze::AnalyzeOptions {
+                frame,
+                previous,
+                lang: lang.into(),
+                program_version: env!("CARGO_PKG_VERSION").to_owned(),
+            };
+            let analysis = survey_analysis::analyze::analyze(def, &dataset, &options).map_err(|e| e.to_string())?;
+            survey_analysis::analyze::write_reports(&analysis, &output).map_err(|e| e.to_string())?;
+            let s = &analysis.summary;
+            eprintln!(
+                "analysed {} returns ({} in the estimates, {}); {} risk flags; wrote {}",
+                s.counts.accepted,
+                s.counts.in_estimates,
+                s.weighting,
+                s.risk.flags.iter().map(|f| f.count).sum::<u64>(),
+                output.display()
+            );
+            Ok(())
+        }),
         Command::Sample {
             definition,
             enterprises,

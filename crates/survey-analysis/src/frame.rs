@@ -38,8 +38,8 @@ pub enum FrameError {
     Read {
         /// The file.
         path: PathBuf,
-        /// The CSV or I/O error.
-        source: csv::Error,
+        /// The CSV, workbook or I/O error.
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A column the frame needs is absent.
     #[error("frame {}: no `{column}` column (needs enterprise_id, industry_division or industry_section, and size_class or employees)", path.display())]
@@ -97,13 +97,53 @@ impl Frame {
     pub fn read_csv(path: &Path, def: &Definition) -> Result<Frame, FrameError> {
         let read = |source| FrameError::Read {
             path: path.to_owned(),
-            source,
+            source: Box::new(source),
         };
         let mut reader = csv::ReaderBuilder::new()
             .flexible(false)
             .from_path(path)
             .map_err(read)?;
-        let headers = reader.headers().map_err(read)?.clone();
+        let headers: Vec<String> = reader.headers().map_err(read)?.iter().map(str::to_owned).collect();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            rows.push(record.map_err(read)?.iter().map(str::to_owned).collect());
+        }
+        Frame::from_rows(path, def, &headers, &rows)
+    }
+
+    /// Reads the first sheet of an `.xlsx` frame: a header row, then one enterprise per
+    /// row, with the columns of [`Frame::read_csv`]. The file is vetted like a return
+    /// (zip bomb, entity expansion, huge dimensions) before it is opened.
+    pub fn read_xlsx(path: &Path, def: &Definition) -> Result<Frame, FrameError> {
+        use calamine::{Data, Reader, Xlsx};
+        let read = |source: Box<dyn std::error::Error + Send + Sync>| FrameError::Read {
+            path: path.to_owned(),
+            source,
+        };
+        let bytes = std::fs::read(path).map_err(|e| read(Box::new(e)))?;
+        let limits = survey_parse::Limits::default();
+        survey_parse::guard::check_xlsx(&bytes, &limits).map_err(|e| read(Box::new(e)))?;
+        let mut workbook = Xlsx::new(std::io::Cursor::new(&bytes[..])).map_err(|e| read(Box::new(e)))?;
+        let first = workbook
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| read("the workbook has no sheet".into()))?;
+        let range = workbook.worksheet_range(&first).map_err(|e| read(Box::new(e)))?;
+        let text = |cell: &Data| match cell {
+            Data::Empty => String::new(),
+            // Whole numbers (employees, division codes typed as numbers) without ".0".
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            other => other.to_string(),
+        };
+        let mut rows = range.rows().map(|r| r.iter().map(text).collect::<Vec<String>>());
+        let headers = rows.next().ok_or_else(|| read("the first sheet is empty".into()))?;
+        let rows: Vec<Vec<String>> = rows.filter(|r| r.iter().any(|c| !c.trim().is_empty())).collect();
+        Frame::from_rows(path, def, &headers, &rows)
+    }
+
+    /// A frame from a header and rows of text (line numbers count the header as line 1).
+    fn from_rows(path: &Path, def: &Definition, headers: &[String], rows: &[Vec<String>]) -> Result<Frame, FrameError> {
         let col = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
         let id_col = col("enterprise_id").ok_or(FrameError::MissingColumn {
             path: path.to_owned(),
@@ -132,15 +172,18 @@ impl Frame {
             .unwrap_or_default();
         let mut seen = HashSet::new();
         let mut enterprises = Vec::new();
-        for (i, record) in reader.records().enumerate() {
-            let record = record.map_err(read)?;
+        for (i, record) in rows.iter().enumerate() {
             let line = i as u64 + 2;
             let bad = |message: String| FrameError::BadRow {
                 path: path.to_owned(),
                 line,
                 message,
             };
-            let field = |c: Option<usize>| c.and_then(|c| record.get(c)).map(str::trim).filter(|s| !s.is_empty());
+            let field = |c: Option<usize>| {
+                c.and_then(|c| record.get(c))
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty())
+            };
             let enterprise_id = field(Some(id_col))
                 .ok_or_else(|| bad("no enterprise_id".into()))?
                 .to_owned();

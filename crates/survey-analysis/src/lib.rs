@@ -41,13 +41,23 @@
 
 #![warn(missing_docs)]
 
+pub mod analyze;
 mod builder;
+pub mod context;
+pub mod dataset;
+pub mod demand;
 mod design;
 mod disclosure;
 mod estimate;
+pub mod figures;
 pub mod frame;
+pub mod lines;
 mod outliers;
 mod quantile;
+pub mod reach;
+pub mod report;
+pub mod risk;
+pub mod sample;
 
 pub use builder::DesignBuilder;
 pub use design::{DEFAULT_CONFIDENCE, DesignError, StratifiedDesign, Stratum};

@@ -2,7 +2,10 @@
 //! [`Definition`].
 //!
 //! Every check records its problems and goes on, so one run of `labor-survey check`
-//! lists everything wrong with a file.
+//! lists everything wrong with a file. The checks of the `[analysis]` table are in
+//! [`analysis`].
+
+mod analysis;
 
 use crate::codes;
 use crate::definition::{Definition, Policy, Question, RiskRule};
@@ -101,13 +104,19 @@ pub(crate) fn check_definition(
         .collect();
     check_calculate_cycles(&mut ck, &declared, &compiled);
     check_design(&mut ck, &file, &questions_scope);
+    analysis::check_analysis(&mut ck, &file);
     let risk_rules = compile_risk_rules(&mut ck, &file, scope);
     let policies = compile_policies(&mut ck, &file, scope, &questions_scope);
 
     if !ck.problems.is_empty() {
         return Err(ck.problems);
     }
-    let canonical = serde_json::to_vec(&file).unwrap_or_default();
+    // The fingerprint identifies the questionnaire enterprises fill in: its identity,
+    // parameters (constraints read them), choice lists and questions. Design, services,
+    // risk rules, policies and analysis roles are how returns are analysed, so changing
+    // them leaves returned forms valid.
+    let questionnaire = (&file.survey, &file.parameters, &file.choices, &file.sections);
+    let canonical = serde_json::to_vec(&questionnaire).unwrap_or_default();
     let fingerprint = hex::encode(Sha256::digest(&canonical));
     let index = compiled
         .iter()

@@ -1,7 +1,9 @@
 //! The checked definition: what every later stage reads.
 
 use crate::expr::{Expr, ValueType};
-use crate::model::{AnalysisSpec, ChoiceList, DefinitionFile, PolicySpec, QuestionSpec, QuestionType, RiskRuleSpec, SizeClass};
+use crate::model::{
+    AnalysisSpec, ChoiceList, DefinitionFile, PolicySpec, QuestionSpec, QuestionType, RiskRuleSpec, SizeClass,
+};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -79,8 +81,10 @@ pub struct Definition {
     pub source: PathBuf,
     /// The definition as written.
     pub spec: DefinitionFile,
-    /// SHA-256 of the canonical form (JSON of [`DefinitionFile`]), hex. Comments and
-    /// layout of the TOML do not change it; any change of meaning does.
+    /// SHA-256 of the questionnaire's canonical form (JSON of the survey metadata,
+    /// parameters, choice lists and sections), hex. Comments and layout of the TOML do not
+    /// change it; any change to what enterprises answer does. Risk rules, policies, design
+    /// and analysis roles are left out: they change how returns are read, not the form.
     pub fingerprint: String,
     pub(crate) questions: Vec<Question>,
     pub(crate) index: HashMap<String, usize>,

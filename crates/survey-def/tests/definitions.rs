@@ -394,3 +394,80 @@ fn invalid_utf8_is_reported_at_the_bad_byte() {
         problems[0]
     );
 }
+
+fn analysis_text() -> String {
+    let path = fixtures_dir("good").join("analysis.toml");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Loads `text` and returns its one problem, checking its kind and that it sits on the
+/// line holding `line_holds`.
+fn one_problem(text: &str, name: &str, kind: ProblemKind, line_holds: &str) -> Problem {
+    let problems = problems_of(text, name);
+    assert_eq!(problems.len(), 1, "{}", render(&problems));
+    let p = problems.into_iter().next().expect("one problem");
+    assert_eq!(p.kind, kind, "{p}");
+    let line = text.lines().position(|l| l.contains(line_holds)).expect("edited line") + 1;
+    assert_eq!(p.at.line, line, "{p}");
+    p
+}
+
+#[test]
+fn unknown_question_in_analysis_gets_a_did_you_mean_hint() {
+    let text = analysis_text().replace("employees = \"employees\"", "employees = \"employes\"");
+    let p = one_problem(
+        &text,
+        "analysis.toml",
+        ProblemKind::UnknownReference,
+        "employees = \"employes\"",
+    );
+    assert_suggests(&p, "employes", "employees");
+
+    // A vacancy column is suggested from the columns of the table.
+    let text = analysis_text().replace("openings = \"openings\"", "openings = \"opening\"");
+    let p = one_problem(
+        &text,
+        "analysis.toml",
+        ProblemKind::UnknownReference,
+        "openings = \"opening\"",
+    );
+    assert_suggests(&p, "opening", "openings");
+    assert_eq!(p.at.column, column_of(&text, p.at.line, "openings = "), "{p}");
+
+    // A table column where a question outside tables is wanted: the hint says so.
+    let text = analysis_text().replace("totals = [\"total_vacancies\"]", "totals = [\"hard_to_fill\"]");
+    let p = one_problem(&text, "analysis.toml", ProblemKind::UnknownReference, "totals = [");
+    let hint = p.hint.as_deref().unwrap_or_default();
+    assert!(hint.contains("column of table `vacancies`"), "{p}");
+}
+
+#[test]
+fn analysis_type_problems_name_the_type_found_and_the_type_wanted() {
+    let text = analysis_text().replace("employees = \"employees\"", "employees = \"subsidy_aware\"");
+    let p = one_problem(
+        &text,
+        "analysis.toml",
+        ProblemKind::WrongQuestionType,
+        "employees = \"subsidy_aware\"",
+    );
+    assert!(
+        p.message.contains("`subsidy_aware`") && p.message.contains("boolean"),
+        "{p}"
+    );
+    assert!(p.message.contains("integer or decimal"), "{p}");
+
+    // The support list loses its services: the hint says how to map them.
+    let text = analysis_text()
+        .replace("en = \"Recruitment\" }, service = \"II\" }", "en = \"Recruitment\" } }")
+        .replace(
+            "en = \"Stabilisation\" }, service = \"I\" }",
+            "en = \"Stabilisation\" } }",
+        );
+    let p = one_problem(
+        &text,
+        "analysis.toml",
+        ProblemKind::WrongQuestionType,
+        "support = \"support_wanted\"",
+    );
+    assert!(p.hint.as_deref().unwrap_or_default().contains("service = "), "{p}");
+}

@@ -1,0 +1,337 @@
+//! The `analyze` step: dataset (+ frame, + previous wave) -> the three workbooks and
+//! `summary.json`.
+
+use crate::DesignError;
+use crate::context::Context;
+use crate::dataset::{Dataset, DatasetError, names_read};
+use crate::demand::{DemandSummary, demand_report};
+use crate::figures::QualityCounts;
+use crate::frame::{Frame, FrameError};
+use crate::lines::OCCUPATION_NAME_COLUMN;
+use crate::reach::{ReachSummary, reach_report};
+use crate::report::book::Book;
+use crate::report::xlsx::{ReportError, write_book};
+use crate::risk::{RiskSummary, risk_report};
+use crate::sample::Sample;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use survey_def::{Definition, Lang};
+
+/// The question holding the enterprise's name, listed beside its risk flags.
+pub const ENTERPRISE_NAME_QUESTION: &str = "name";
+
+/// File name of the machine-readable summary.
+pub const SUMMARY_FILE: &str = "summary.json";
+
+/// Where the optional inputs of an analysis are.
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzeOptions {
+    /// Sampling frame (CSV or xlsx): weighted estimates when given.
+    pub frame: Option<PathBuf>,
+    /// Dataset folder of the previous wave: wave-over-wave change and new flags.
+    pub previous: Option<PathBuf>,
+    /// Report language.
+    pub lang: Lang,
+    /// Version of the program, recorded in the summary.
+    pub program_version: String,
+}
+
+/// Why an analysis cannot run. Each variant names what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzeError {
+    /// The definition declares no `[analysis]` roles.
+    #[error("{}: the definition has no [analysis] section naming the questions to estimate", path.display())]
+    NoAnalysisSection {
+        /// The definition file.
+        path: PathBuf,
+    },
+    /// The dataset cannot be read.
+    #[error(transparent)]
+    Dataset(DatasetError),
+    /// The previous wave's dataset cannot be read.
+    #[error("previous wave: {0}")]
+    Previous(DatasetError),
+    /// The frame cannot be read.
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    /// The design cannot be built on these returns and this frame.
+    #[error("cannot build the sample design: {0}")]
+    Design(#[from] DesignError),
+    /// A workbook could not be written.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// The summary or the output folder could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// Counts of the run, for the summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunCounts {
+    /// Returns received by ingest (when its summary is in the dataset).
+    pub received: Option<u64>,
+    /// Accepted returns (rows of the dataset).
+    pub accepted: u64,
+    /// Rejected returns.
+    pub rejected: Option<u64>,
+    /// Superseded returns.
+    pub superseded: Option<u64>,
+    /// Returns in the estimates.
+    pub in_estimates: u64,
+    /// Returns of enterprises not in the frame.
+    pub outside_frame: u64,
+    /// Enterprises in the frame.
+    pub frame_enterprises: Option<u64>,
+    /// In the estimates over the frame.
+    pub response_rate: Option<f64>,
+}
+
+/// Response of one stratum, for the summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StratumSummary {
+    /// Stratum label, `section/size_class`.
+    pub stratum: String,
+    /// N_h.
+    pub population: u64,
+    /// n_h.
+    pub respondents: u64,
+    /// n_h / N_h.
+    pub response_rate: f64,
+    /// Merged into this stratum for the variance.
+    pub collapsed_into: Option<String>,
+}
+
+/// The definition analysed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DefinitionSummary {
+    /// Survey id.
+    pub survey: String,
+    /// Version.
+    pub version: String,
+    /// SHA-256 fingerprint.
+    pub fingerprint: String,
+}
+
+/// `summary.json`: headline figures, counts, flags and quality marks, for machines.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// The definition.
+    pub definition: DefinitionSummary,
+    /// Version of the program.
+    pub program_version: String,
+    /// Report language.
+    pub language: &'static str,
+    /// `frame` (weighted) or `unweighted`.
+    pub weighting: &'static str,
+    /// Counts.
+    pub counts: RunCounts,
+    /// Response by stratum (weighted analyses).
+    pub strata: Vec<StratumSummary>,
+    /// Demand figures.
+    pub demand: DemandSummary,
+    /// Risk flags.
+    pub risk: RiskSummary,
+    /// Policy reach.
+    pub reach: ReachSummary,
+    /// Quality marks of all published workbooks together.
+    pub quality: QualityCounts,
+    /// Files written, in order.
+    pub outputs: Vec<String>,
+}
+
+/// The workbooks and summary of one analysis, not yet written.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// The three workbooks.
+    pub books: Vec<Book>,
+    /// The summary.
+    pub summary: Summary,
+}
+
+/// Questions and table columns the reports read.
+pub fn columns_needed(def: &Definition) -> (BTreeSet<String>, BTreeSet<(String, String)>) {
+    let mut questions = BTreeSet::new();
+    let mut columns = BTreeSet::new();
+    if let Some(d) = &def.spec.design {
+        questions.insert(d.industry_question.clone());
+        questions.insert(d.size_question.clone());
+        questions.extend(d.subdistrict_question.clone());
+    }
+    if let Some(a) = def.analysis() {
+        questions.insert(a.employees.clone());
+        for q in [
+            &a.employees_before,
+            &a.planned_hires,
+            &a.planned_reductions,
+            &a.returned,
+            &a.expected_to_return,
+            &a.support,
+        ] {
+            questions.extend(q.clone());
+        }
+        questions.extend(a.totals.iter().cloned());
+        questions.extend(a.shares.iter().cloned());
+        questions.extend(a.distributions.iter().cloned());
+        let v = &a.vacancies;
+        let table = v.table.clone();
+        for c in [
+            Some(&v.occupation),
+            Some(&v.openings),
+            v.hard_to_fill.as_ref(),
+            v.skill_shortage.as_ref(),
+            v.wage.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            columns.insert((table.clone(), c.clone()));
+        }
+        if def
+            .question(&table)
+            .and_then(|t| t.column(OCCUPATION_NAME_COLUMN))
+            .is_some()
+        {
+            columns.insert((table, OCCUPATION_NAME_COLUMN.to_owned()));
+        }
+    }
+    for rule in def.risk_rules() {
+        names_read(&rule.when, &mut questions, &mut columns);
+        questions.extend(rule.spec.evidence.iter().cloned());
+    }
+    for policy in def.policies() {
+        questions.insert(policy.spec.aware.clone());
+        questions.insert(policy.spec.applied.clone());
+        questions.insert(policy.spec.received.clone());
+        questions.extend(policy.spec.channel.clone());
+        if let Some(need) = &policy.need {
+            names_read(need, &mut questions, &mut columns);
+        }
+    }
+    if def.question(ENTERPRISE_NAME_QUESTION).is_some() {
+        questions.insert(ENTERPRISE_NAME_QUESTION.to_owned());
+    }
+    // Skip logic of the questions read: a number not asked is a known 0 (see
+    // `Context::numbers`), which takes the answers its condition reads.
+    let asked: Vec<String> = questions.iter().cloned().collect();
+    for q in asked {
+        if let Some(relevant) = def.question(&q).and_then(|q| q.relevant.as_ref()) {
+            names_read(relevant, &mut questions, &mut columns);
+        }
+    }
+    // Only questions that are columns of the responses file (not tables).
+    questions.retain(|q| {
+        def.question(q)
+            .is_some_and(|q| q.kind() != survey_def::QuestionType::Table)
+    });
+    (questions, columns)
+}
+
+/// Reads a frame by its extension: `.xlsx` (first sheet) or CSV.
+pub fn read_frame(path: &Path, def: &Definition) -> Result<Frame, FrameError> {
+    let is_xlsx = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    if is_xlsx {
+        Frame::read_xlsx(path, def)
+    } else {
+        Frame::read_csv(path, def)
+    }
+}
+
+/// Runs the analysis: reads the dataset, builds the design, computes the three workbooks.
+pub fn analyze(def: &Definition, dataset: &Path, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
+    let spec = def.analysis().ok_or_else(|| AnalyzeError::NoAnalysisSection {
+        path: def.source.clone(),
+    })?;
+    let (questions, columns) = columns_needed(def);
+    let data = Dataset::read(dataset, def, &questions, &columns).map_err(AnalyzeError::Dataset)?;
+    let previous = options
+        .previous
+        .as_deref()
+        .map(|p| Dataset::read(p, def, &questions, &columns))
+        .transpose()
+        .map_err(AnalyzeError::Previous)?;
+    let frame = options.frame.as_deref().map(|p| read_frame(p, def)).transpose()?;
+    let sample = Sample::build(def, &data.enterprise_ids, frame.as_ref())?;
+    let ctx = Context::new(def, spec, options.lang, &data, &sample, frame.as_ref());
+
+    let (demand_book, demand) = demand_report(&ctx);
+    let (risk_book, risk) = risk_report(&ctx, previous.as_ref());
+    let (reach_book, reach) = reach_report(&ctx);
+    let mut quality = demand.quality;
+    quality.merge(reach.quality);
+    let books = vec![demand_book, risk_book, reach_book];
+    let mut outputs: Vec<String> = books.iter().map(|b| b.file_name.clone()).collect();
+    outputs.push(SUMMARY_FILE.to_owned());
+    let summary = Summary {
+        definition: DefinitionSummary {
+            survey: def.spec.survey.id.clone(),
+            version: def.spec.survey.version.clone(),
+            fingerprint: def.fingerprint.clone(),
+        },
+        program_version: options.program_version.clone(),
+        language: match options.lang {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        },
+        weighting: if sample.weighted { "frame" } else { "unweighted" },
+        counts: RunCounts {
+            received: data.counts.map(|c| c.received),
+            accepted: data.len() as u64,
+            rejected: data.counts.map(|c| c.rejected),
+            superseded: data.counts.map(|c| c.superseded),
+            in_estimates: sample.units() as u64,
+            outside_frame: sample.outside_frame.len() as u64,
+            frame_enterprises: sample.weighted.then_some(sample.population),
+            response_rate: sample.response_rate(),
+        },
+        strata: sample
+            .strata
+            .iter()
+            .map(|s| StratumSummary {
+                stratum: s.label.to_string(),
+                population: s.population,
+                respondents: s.respondents,
+                response_rate: s.response_rate(),
+                collapsed_into: s.collapsed_into.as_ref().map(ToString::to_string),
+            })
+            .collect(),
+        demand,
+        risk,
+        reach,
+        quality,
+        outputs,
+    };
+    Ok(Analysis { books, summary })
+}
+
+/// Writes the workbooks and `summary.json` into `out` (created if needed), each file
+/// atomically. Returns the paths written.
+pub fn write_reports(analysis: &Analysis, out: &Path) -> Result<Vec<PathBuf>, AnalyzeError> {
+    std::fs::create_dir_all(out).map_err(|source| AnalyzeError::Write {
+        path: out.to_owned(),
+        source,
+    })?;
+    let mut written = Vec::new();
+    for book in &analysis.books {
+        let path = out.join(&book.file_name);
+        write_book(book, &path)?;
+        written.push(path);
+    }
+    let path = out.join(SUMMARY_FILE);
+    let mut json = serde_json::to_vec_pretty(&analysis.summary).unwrap_or_default();
+    json.push(b'\n');
+    crate::report::write_atomically(&path, &json).map_err(|source| AnalyzeError::Write {
+        path: path.clone(),
+        source,
+    })?;
+    written.push(path);
+    Ok(written)
+}

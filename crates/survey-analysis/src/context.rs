@@ -1,0 +1,620 @@
+//! What every report is computed from: the definition, the dataset, the responding sample
+//! as a design, the breakdowns, and the texts all three workbooks share (cover facts,
+//! method notes on weighting, variance, quality marks and disclosure control).
+
+use crate::dataset::{Dataset, ReturnAnswers, names_read};
+use crate::figures::{Breakdown, Estimator, tr};
+use crate::frame::Frame;
+use crate::report::book::{
+    Audience, Cell, Column, ColumnStyle, Cover, Format, NoteSection, SYMBOL_CAUTION, SYMBOL_NOT_AVAILABLE,
+    SYMBOL_SUPPRESSED, Sheet, Table,
+};
+use crate::sample::Sample;
+use crate::{CV_CAUTION, DisclosureRules};
+use std::collections::{BTreeSet, HashMap};
+use survey_def::codes::{INDUSTRY_DIVISIONS, INDUSTRY_SECTIONS, industry_division, industry_section};
+use survey_def::expr::is_relevant;
+use survey_def::{AnalysisSpec, Definition, Lang};
+
+/// The breakdowns of enterprise-level tables.
+#[derive(Debug, Clone)]
+pub struct Breakdowns {
+    /// GB/T 4754 sections.
+    pub section: Breakdown,
+    /// GB/T 4754 divisions (those with respondents).
+    pub division: Breakdown,
+    /// Size classes of the definition.
+    pub size_class: Breakdown,
+    /// Sub-districts, when the definition has a sub-district question.
+    pub subdistrict: Option<Breakdown>,
+}
+
+/// Everything the reports are computed from.
+pub struct Context<'a> {
+    /// The definition.
+    pub def: &'a Definition,
+    /// Its `[analysis]` roles.
+    pub spec: &'a AnalysisSpec,
+    /// Report language.
+    pub lang: Lang,
+    /// The accepted returns.
+    pub data: &'a Dataset,
+    /// The returns in the estimates, as a design.
+    pub sample: &'a Sample,
+    /// Primary suppression rules.
+    pub rules: DisclosureRules,
+    /// Enterprise-level breakdowns.
+    pub breakdowns: Breakdowns,
+}
+
+impl<'a> Context<'a> {
+    /// Builds the context; `frame` places enterprises in sections and size classes when given.
+    pub fn new(
+        def: &'a Definition,
+        spec: &'a AnalysisSpec,
+        lang: Lang,
+        data: &'a Dataset,
+        sample: &'a Sample,
+        frame: Option<&Frame>,
+    ) -> Context<'a> {
+        let rules = disclosure_rules(spec);
+        let breakdowns = breakdowns(def, lang, data, sample, frame);
+        Context {
+            def,
+            spec,
+            lang,
+            data,
+            sample,
+            rules,
+            breakdowns,
+        }
+    }
+
+    /// Text in the report language.
+    pub fn tr(&self, zh: &str, en: &str) -> String {
+        tr(self.lang, zh, en)
+    }
+
+    /// A number question's answers, one per unit of the design. A question its skip logic
+    /// did not ask ("workers wanted from partner regions" when the enterprise has no
+    /// interest) is a known 0 for a total, not a missing answer; an unanswered question
+    /// that was asked stays missing (item nonresponse, adjusted within the stratum).
+    pub fn numbers(&self, question: &str) -> Vec<Option<f64>> {
+        let mut values = self.sample.pick(&self.data.numbers(question));
+        if let Some(relevant) = self.def.question(question).and_then(|q| q.relevant.as_ref()) {
+            self.zero_where_not_asked(relevant, &mut values);
+        }
+        self.fill_empty_strata(&mut values);
+        values
+    }
+
+    fn zero_where_not_asked(&self, relevant: &survey_def::expr::Expr, values: &mut [Option<f64>]) {
+        let mut questions = BTreeSet::new();
+        let mut columns = BTreeSet::new();
+        names_read(relevant, &mut questions, &mut columns);
+        for (value, &row) in values.iter_mut().zip(&self.sample.rows) {
+            if value.is_none() {
+                let answers = ReturnAnswers::new(self.data, self.def, row, &questions, &columns);
+                if !is_relevant(relevant, &answers, &|_| false) {
+                    *value = Some(0.0);
+                }
+            }
+        }
+    }
+
+    /// Item nonresponse is adjusted within the stratum by the estimators; a stratum where
+    /// nobody answered has nothing to adjust with, so its missing answers take the weighted
+    /// mean of the same section's answers (else of all answers). Without this a total of an
+    /// optional question would fail as soon as one small stratum left it blank.
+    fn fill_empty_strata(&self, values: &mut [Option<f64>]) {
+        let strata = &self.sample.unit_strata;
+        let weights = self.sample.design.weights();
+        let mut answered: HashMap<&crate::frame::StratumLabel, usize> = HashMap::new();
+        for (v, s) in values.iter().zip(strata) {
+            *answered.entry(s).or_default() += usize::from(v.is_some());
+        }
+        if answered.values().all(|&n| n > 0) {
+            return;
+        }
+        let mean = |keep: &dyn Fn(usize) -> bool| -> Option<f64> {
+            let (sum, weight) = (0..values.len())
+                .filter(|&i| keep(i))
+                .filter_map(|i| values[i].map(|v| (v * weights[i], weights[i])))
+                .fold((0.0, 0.0), |(s, w), (v, wi)| (s + v, w + wi));
+            (weight > 0.0).then(|| sum / weight)
+        };
+        let overall = mean(&|_| true);
+        let fills: Vec<(usize, Option<f64>)> = (0..values.len())
+            .filter(|&i| values[i].is_none() && answered[&strata[i]] == 0)
+            .map(|i| {
+                let section = strata[i].section;
+                (i, mean(&|j| strata[j].section == section).or(overall))
+            })
+            .collect();
+        for (i, fill) in fills {
+            values[i] = fill;
+        }
+    }
+
+    /// A yes/no question's answers, one per unit of the design.
+    pub fn flags(&self, question: &str) -> Vec<Option<bool>> {
+        self.sample.pick(&self.data.flags(question))
+    }
+
+    /// A code or text question's answers, one per unit of the design.
+    pub fn texts(&self, question: &str) -> Vec<Option<String>> {
+        self.sample.pick(&self.data.texts(question))
+    }
+
+    /// The estimator with this context's design and rules.
+    pub fn estimator(&self) -> Estimator<'_, crate::frame::StratumLabel> {
+        Estimator {
+            design: &self.sample.design,
+            rules: &self.rules,
+            weighted: self.sample.weighted,
+        }
+    }
+
+    /// A question's label in the report language (its id when unknown).
+    pub fn question_label(&self, id: &str) -> String {
+        self.def
+            .question(id)
+            .map_or_else(|| id.to_owned(), |q| q.spec.label.get(self.lang).to_owned())
+    }
+
+    /// "Weighted estimates" or "Unweighted, respondents only".
+    pub fn weighting_line(&self) -> String {
+        if self.sample.weighted {
+            self.tr(
+                "加权估计（按抽样框分层推算全区）",
+                "Weighted estimates for all enterprises in the frame",
+            )
+        } else {
+            self.tr("未加权，仅限回答企业", "Unweighted, respondents only")
+        }
+    }
+
+    /// A cover for a workbook of this survey.
+    pub fn cover(&self, title: String, audience: Audience, contents: Vec<(String, String)>) -> Cover {
+        let survey = &self.def.spec.survey;
+        let mut facts = vec![
+            (self.tr("调查", "Survey"), survey.title.get(self.lang).to_owned()),
+            (
+                self.tr("调查期", "Survey period"),
+                format!("{} – {}", survey.period_start, survey.period_end),
+            ),
+            (
+                self.tr("问卷定义", "Definition"),
+                format!("{} {} ({})", survey.id, survey.version, self.def.short_fingerprint()),
+            ),
+        ];
+        if let Some(at) = self
+            .data
+            .latest_submission
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        {
+            facts.push((
+                self.tr("数据截至（最新提交）", "Data as of (latest return)"),
+                at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            ));
+        }
+        if let Some(c) = self.data.counts {
+            facts.push((self.tr("收到问卷", "Returns received"), c.received.to_string()));
+            facts.push((self.tr("接受", "Accepted"), c.accepted.to_string()));
+            facts.push((self.tr("拒收", "Rejected"), c.rejected.to_string()));
+            facts.push((
+                self.tr("被更新版本取代", "Superseded by a later return"),
+                c.superseded.to_string(),
+            ));
+        } else {
+            facts.push((self.tr("接受", "Accepted"), self.data.len().to_string()));
+        }
+        facts.push((
+            self.tr("纳入估计的企业", "Enterprises in the estimates"),
+            self.sample.units().to_string(),
+        ));
+        if let Some(rate) = self.sample.response_rate() {
+            facts.push((
+                self.tr("抽样框企业数", "Enterprises in the frame"),
+                self.sample.population.to_string(),
+            ));
+            facts.push((self.tr("回答率", "Response rate"), format!("{:.1}%", rate * 100.0)));
+        }
+        if !self.sample.outside_frame.is_empty() {
+            facts.push((
+                self.tr(
+                    "不在抽样框内（未纳入估计）",
+                    "Not in the frame (left out of the estimates)",
+                ),
+                self.sample.outside_frame.len().to_string(),
+            ));
+        }
+        facts.push((self.tr("估计方法", "Estimation"), self.weighting_line()));
+        let audience_text = match audience {
+            Audience::Published => self.tr(
+                "可公开发布：所有数字均已经过保密审查",
+                "Fit for publication: every figure passed disclosure control",
+            ),
+            Audience::OfficialsOnly => self.tr(
+                "内部资料 仅供工作人员使用 不得公开或转发",
+                "For officials only: holds enterprise-level data, not for publication",
+            ),
+        };
+        Cover {
+            subtitle: self.weighting_line(),
+            title,
+            audience,
+            audience_text,
+            facts,
+            how_to_read: self.how_to_read(),
+            contents,
+        }
+    }
+
+    fn how_to_read(&self) -> Vec<String> {
+        vec![
+            self.tr(
+                "每个表格都是Excel表，可在标题行筛选和排序；打印时每页重复标题行。",
+                "Every table is an Excel table: filter and sort from its header row; printing repeats the header on each page.",
+            ),
+            self.tr(
+                "估计值后给出标准误、95%置信区间、变异系数（CV）和所依据的企业数。",
+                "Each estimate comes with its standard error, 95% confidence interval, coefficient of variation (CV) and the number of enterprises it rests on.",
+            ),
+            format!(
+                "{SYMBOL_CAUTION} {}",
+                self.tr(
+                    &format!("变异系数高于{CV_CAUTION}：谨慎使用。"),
+                    &format!("CV above {CV_CAUTION}: use with caution."),
+                )
+            ),
+            format!(
+                "{SYMBOL_SUPPRESSED} {}",
+                self.tr(
+                    "为保护单个企业信息而隐藏（企业数过少、少数企业占比过高，或为防止相减推算）。",
+                    "Suppressed to protect individual enterprises (too few enterprises, dominated by one or two, or to stop recovery by subtraction).",
+                )
+            ),
+            format!(
+                "{SYMBOL_NOT_AVAILABLE} {}",
+                self.tr(
+                    "无法计算（无回答、方差无法估计等）。",
+                    "Not available (no answers, variance not estimable...).",
+                )
+            ),
+        ]
+    }
+
+    /// Method notes every workbook carries: weighting, variance, intervals, quality,
+    /// disclosure control.
+    pub fn method_notes(&self) -> Vec<NoteSection> {
+        let mut notes = Vec::new();
+        let weighting = if self.sample.weighted {
+            let mut p = vec![
+                self.tr(
+                    "分层设计：层为国民经济行业门类（GB/T 4754-2017）×企业规模。回答企业的设计权数为 w = N_h / n_h（N_h为抽样框中该层企业数，n_h为该层回答企业数），即在层内按随机缺失假设调整无回答。",
+                    "Stratified design: strata are GB/T 4754-2017 sections x size classes. A responding enterprise in stratum h weighs w = N_h / n_h (N_h enterprises in the frame, n_h respondents), the design weight adjusted for nonresponse within the stratum (respondents assumed missing at random within it).",
+                ),
+                self.tr(
+                    "总量为加权和；比率（如职位空缺率 V/(E+V)、难招比例）为两个加权总量之比，不是企业比率的平均。",
+                    "Totals are weighted sums; rates (job vacancy rate V/(E+V), hard-to-fill share) are ratios of two weighted totals, never means of per-enterprise ratios.",
+                ),
+            ];
+            let unrepresented = self.sample.unrepresented();
+            if !unrepresented.is_empty() {
+                let list: Vec<String> = unrepresented
+                    .iter()
+                    .map(|s| format!("{} (N={})", s.label, s.population))
+                    .collect();
+                p.push(self.tr(
+                    &format!("以下层无回答企业，估计不覆盖这些层：{}。", list.join("、")),
+                    &format!(
+                        "No enterprise responded in these strata, so the estimates do not cover them: {}.",
+                        list.join(", ")
+                    ),
+                ));
+            }
+            let collapsed: Vec<String> = self
+                .sample
+                .strata
+                .iter()
+                .filter_map(|s| s.collapsed_into.as_ref().map(|into| format!("{} -> {}", s.label, into)))
+                .collect();
+            if !collapsed.is_empty() {
+                p.push(self.tr(
+                    &format!("仅1家回答企业的层在方差估计时与相邻规模层合并：{}。", collapsed.join("、")),
+                    &format!(
+                        "Strata with a single respondent are merged with the neighbouring size class for the variance: {}.",
+                        collapsed.join(", ")
+                    ),
+                ));
+            }
+            if !self.sample.outside_frame.is_empty() {
+                p.push(self.tr(
+                    &format!(
+                        "{}家回答企业不在抽样框内，未纳入加权估计。",
+                        self.sample.outside_frame.len()
+                    ),
+                    &format!(
+                        "{} responding enterprises are not in the frame and are left out of the weighted estimates.",
+                        self.sample.outside_frame.len()
+                    ),
+                ));
+            }
+            p
+        } else {
+            vec![self.tr(
+                "未提供抽样框：表中数字未加权，仅代表回答企业，不能推算全区。总量为回答企业之和，不给标准误；比率和比例的标准误按回答企业为简单随机样本（无有限总体校正）计算，仅供参考。",
+                "No sampling frame was given: figures are unweighted and describe the responding enterprises only; they do not stand for the district. Totals are sums over respondents and carry no standard error; standard errors of rates and shares treat the respondents as a simple random sample (no finite population correction) and are indicative only.",
+            )]
+        };
+        notes.push(NoteSection {
+            heading: self.tr("加权", "Weighting"),
+            paragraphs: weighting,
+        });
+        notes.push(NoteSection {
+            heading: self.tr("方差与置信区间", "Variance and confidence intervals"),
+            paragraphs: vec![
+                self.tr(
+                    "方差按分层泰勒线性化（得分形式）计算，含有限总体校正 (1 - n_h/N_h)。按岗位（职业）的表以企业为群：先把企业的各岗位行加总。",
+                    "Variances by stratified Taylor linearisation (score form) with the finite population correction (1 - n_h/N_h). Tables over vacancy lines (occupations) treat the enterprise as the cluster: an enterprise's lines are summed first.",
+                ),
+                self.tr(
+                    "域（行业、规模、街道）估计把域外企业的值设为0后在全样本上计算，不先删除行。",
+                    "Domains (sector, size, sub-district) are estimated with y set to 0 outside the domain over the full sample, never by dropping rows first.",
+                ),
+                self.tr(
+                    &format!(
+                        "95%置信区间 = 估计值 ± t × 标准误，t分布自由度 = 回答企业数 − 层数（{}）；比例使用logit区间。",
+                        self.sample.design.degrees_of_freedom()
+                    ),
+                    &format!(
+                        "95% interval = estimate ± t x SE with t on n - H degrees of freedom ({}); proportions use the logit interval.",
+                        self.sample.design.degrees_of_freedom()
+                    ),
+                ),
+                self.tr(
+                    "非必答题的缺失回答在层内调整（相当于以层内加权均值代替）；某层无人回答时，以同一行业门类（再不行则全部回答企业）的加权均值代替。",
+                    "Missing answers to optional questions are adjusted within the stratum (as if the stratum's weighted mean stood in for them); where nobody in a stratum answered, the weighted mean of the same section (failing that, of all respondents) stands in.",
+                ),
+                self.tr(
+                    "中位数和四分位数为加权分位数（加权分布函数的逆），不给区间。",
+                    "Medians and quartiles are weighted quantiles (inverse of the weighted distribution function), given without an interval.",
+                ),
+            ],
+        });
+        notes.push(NoteSection {
+            heading: self.tr("质量标记", "Quality marks"),
+            paragraphs: vec![self.tr(
+                &format!("变异系数 CV = 标准误/估计值；CV大于{CV_CAUTION}标记{SYMBOL_CAUTION}，谨慎使用。"),
+                &format!("CV = SE / estimate; a CV above {CV_CAUTION} is marked {SYMBOL_CAUTION}: use with caution."),
+            )],
+        });
+        notes.push(NoteSection {
+            heading: self.tr("保密审查", "Disclosure control"),
+            paragraphs: vec![
+                self.tr(
+                    &format!(
+                        "阈值规则：依据少于{}家企业的单元格隐藏。优势规则({}, {:.0}%)：最大{}家企业占单元格合计超过{:.0}%时隐藏。",
+                        self.rules.min_enterprises,
+                        self.rules.dominance_n,
+                        self.rules.dominance_k * 100.0,
+                        self.rules.dominance_n,
+                        self.rules.dominance_k * 100.0
+                    ),
+                    &format!(
+                        "Threshold rule: a cell resting on fewer than {} enterprises is suppressed. Dominance rule ({}, {:.0}%): suppressed when the {} largest enterprises make up more than {:.0}% of the cell total.",
+                        self.rules.min_enterprises,
+                        self.rules.dominance_n,
+                        self.rules.dominance_k * 100.0,
+                        self.rules.dominance_n,
+                        self.rules.dominance_k * 100.0
+                    ),
+                ),
+                self.tr(
+                    "二次隐藏：一行中只有一个单元格被隐藏时，再隐藏一个最小的非零单元格，使其无法由合计相减得到。比率随其分子总量一同隐藏。",
+                    "Secondary suppression: when only one cell of a breakdown is suppressed, the smallest other non-zero cell is suppressed too, so it cannot be recovered from the total by subtraction. A rate is suppressed with its numerator total.",
+                ),
+            ],
+        });
+        notes
+    }
+
+    /// The response-by-stratum sheet (weighted analyses only).
+    pub fn strata_sheet(&self, table_name: &str) -> Option<Sheet> {
+        if !self.sample.weighted {
+            return None;
+        }
+        let c = |header: String, format: Format, style: ColumnStyle| Column { header, format, style };
+        let columns = vec![
+            c(self.tr("层", "Stratum"), Format::Text, ColumnStyle::Plain),
+            c(self.tr("行业门类", "Section"), Format::Text, ColumnStyle::Plain),
+            c(self.tr("规模", "Size class"), Format::Text, ColumnStyle::Plain),
+            c(
+                self.tr("抽样框企业数 N_h", "Frame enterprises N_h"),
+                Format::Count,
+                ColumnStyle::Plain,
+            ),
+            c(
+                self.tr("回答企业数 n_h", "Respondents n_h"),
+                Format::Count,
+                ColumnStyle::Plain,
+            ),
+            c(
+                self.tr("回答率", "Response rate"),
+                Format::Percent,
+                ColumnStyle::DataBar,
+            ),
+            c(
+                self.tr("权数 N_h/n_h", "Weight N_h/n_h"),
+                Format::Decimal,
+                ColumnStyle::Plain,
+            ),
+            c(self.tr("说明", "Note"), Format::Text, ColumnStyle::Plain),
+        ];
+        let class_label = size_class_labels(self.def, self.lang);
+        let rows = self
+            .sample
+            .strata
+            .iter()
+            .map(|s| {
+                let section = industry_section(&s.label.section.to_string())
+                    .map_or_else(String::new, |sec| tr(self.lang, sec.zh, sec.en));
+                let note = if s.respondents == 0 {
+                    self.tr("无回答：估计不覆盖此层", "No respondent: not covered by the estimates")
+                } else if let Some(into) = &s.collapsed_into {
+                    self.tr(
+                        &format!("方差估计时并入 {into}"),
+                        &format!("merged into {into} for the variance"),
+                    )
+                } else {
+                    String::new()
+                };
+                vec![
+                    Cell::text(s.label.to_string()),
+                    Cell::text(section),
+                    Cell::text(class_label.get(&s.label.size_class).cloned().unwrap_or_default()),
+                    Cell::Number(s.population as f64),
+                    Cell::Number(s.respondents as f64),
+                    Cell::Number(s.response_rate()),
+                    if s.respondents > 0 {
+                        Cell::Number(s.population as f64 / s.respondents as f64)
+                    } else {
+                        Cell::NotAvailable
+                    },
+                    if note.is_empty() { Cell::Blank } else { Cell::text(note) },
+                ]
+            })
+            .collect();
+        Some(Sheet {
+            name: self.tr("分层回答情况", "Response by stratum"),
+            title: self.tr(
+                "各层抽样框企业数、回答企业数与权数",
+                "Frame counts, respondents and weights by stratum",
+            ),
+            intro: vec![self.tr(
+                "层 = 行业门类 × 规模。回答率低的层估计更依赖少数企业。",
+                "Stratum = section x size class. Strata with low response lean on few enterprises.",
+            )],
+            table: Table {
+                name: table_name.to_owned(),
+                columns,
+                rows,
+                footnotes: Vec::new(),
+            },
+            chart: None,
+        })
+    }
+}
+
+/// Size-class labels by code.
+pub fn size_class_labels(def: &Definition, lang: Lang) -> HashMap<String, String> {
+    def.spec
+        .design
+        .iter()
+        .flat_map(|d| &d.size_classes)
+        .map(|c| (c.code.clone(), c.label.get(lang).to_owned()))
+        .collect()
+}
+
+fn disclosure_rules(spec: &AnalysisSpec) -> DisclosureRules {
+    let mut rules = DisclosureRules::default();
+    if let Some(d) = &spec.disclosure {
+        if let Some(n) = d.min_enterprises {
+            rules.min_enterprises = n as usize;
+        }
+        if let Some(n) = d.dominance_n {
+            rules.dominance_n = n as usize;
+        }
+        if let Some(k) = d.dominance_k {
+            rules.dominance_k = k;
+        }
+    }
+    rules
+}
+
+fn breakdowns(def: &Definition, lang: Lang, data: &Dataset, sample: &Sample, frame: Option<&Frame>) -> Breakdowns {
+    let design = def.spec.design.as_ref();
+    let industry: Vec<Option<String>> = design.map_or_else(
+        || vec![None; sample.units()],
+        |d| sample.pick(&data.texts(&d.industry_question)),
+    );
+    let employees: Vec<Option<f64>> = design.map_or_else(
+        || vec![None; sample.units()],
+        |d| sample.pick(&data.numbers(&d.size_question)),
+    );
+    // With a frame, sections and size classes are the frame's (the strata); without, the
+    // returns' own answers.
+    let (sections, classes): (Vec<Option<String>>, Vec<Option<String>>) = if frame.is_some() {
+        sample
+            .unit_strata
+            .iter()
+            .map(|s| (Some(s.section.to_string()), Some(s.size_class.clone())))
+            .unzip()
+    } else {
+        industry
+            .iter()
+            .zip(&employees)
+            .map(|(ind, emp)| {
+                let section = ind.as_deref().and_then(industry_section).map(|s| s.code.to_string());
+                let class = emp
+                    .filter(|e| *e >= 0.0)
+                    .and_then(|e| def.size_class(e as u64))
+                    .map(|c| c.code.clone());
+                (section, class)
+            })
+            .unzip()
+    };
+    let divisions: Vec<Option<String>> = industry
+        .iter()
+        .map(|i| i.as_deref().and_then(industry_division).map(|d| d.code.to_owned()))
+        .collect();
+    let section = Breakdown::from_codes(
+        "section",
+        tr(lang, "行业门类", "Sector (GB/T 4754 section)"),
+        &sections,
+        INDUSTRY_SECTIONS
+            .iter()
+            .map(|s| (s.code.to_string(), tr(lang, s.zh, s.en))),
+        false,
+    );
+    let division = Breakdown::from_codes(
+        "division",
+        tr(lang, "行业大类", "Industry (GB/T 4754 division)"),
+        &divisions,
+        INDUSTRY_DIVISIONS
+            .iter()
+            .map(|d| (d.code.to_owned(), tr(lang, d.zh, d.en))),
+        false,
+    );
+    let size_class = Breakdown::from_codes(
+        "size_class",
+        tr(lang, "企业规模", "Size class"),
+        &classes,
+        design
+            .iter()
+            .flat_map(|d| &d.size_classes)
+            .map(|c| (c.code.clone(), c.label.get(lang).to_owned())),
+        true,
+    );
+    let subdistrict = design.and_then(|d| d.subdistrict_question.as_deref()).and_then(|q| {
+        let question = def.question(q)?;
+        let list = def.choices_of(&question.spec)?;
+        let codes = sample.pick(&data.texts(q));
+        Some(Breakdown::from_codes(
+            "subdistrict",
+            tr(lang, "街道", "Sub-district"),
+            &codes,
+            list.options
+                .iter()
+                .map(|o| (o.code.clone(), o.label.get(lang).to_owned())),
+            true,
+        ))
+    });
+    Breakdowns {
+        section,
+        division,
+        size_class,
+        subdistrict,
+    }
+}

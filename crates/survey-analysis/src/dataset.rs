@@ -1,0 +1,415 @@
+//! The checked dataset as the analysis reads it: the accepted returns and their vacancy
+//! lines from the Parquet files `ingest` wrote, plus its counts from `ingest.json`.
+//!
+//! Only the columns the reports use are read (a lazy Parquet scan with a projection), and
+//! the rows are put in enterprise-id order so every later step is deterministic whatever
+//! order the files were written in.
+
+use polars::prelude::*;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use survey_def::expr::{Answers, Expr, ExprKind, Value};
+use survey_def::{Definition, QuestionType};
+use survey_parse::dataset::{FINGERPRINT, RESPONSES_FILE, SUBMITTED_AT, table_file};
+
+/// Name of the ingest summary written beside the Parquet files.
+pub const INGEST_SUMMARY_FILE: &str = "ingest.json";
+
+/// Why a dataset cannot be analysed.
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    /// A dataset file is absent.
+    #[error("{} not found: is {} a folder written by `labor-survey ingest`?", path.display(), dir.display())]
+    Missing {
+        /// The file looked for.
+        path: PathBuf,
+        /// The dataset folder.
+        dir: PathBuf,
+    },
+    /// A Parquet file could not be read or lacks a column the reports need.
+    #[error("cannot read {}: {source}", path.display())]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// What polars said.
+        source: PolarsError,
+    },
+    /// The dataset was checked against another definition (or another version of it).
+    #[error(
+        "{} was checked against definition {found}, not {expected} ({definition}): ingest the returns again with this definition",
+        path.display()
+    )]
+    OtherDefinition {
+        /// The responses file.
+        path: PathBuf,
+        /// Fingerprint of the definition given.
+        expected: String,
+        /// Fingerprint recorded in the dataset.
+        found: String,
+        /// The definition file given.
+        definition: PathBuf,
+    },
+    /// `ingest.json` is unreadable.
+    #[error("cannot read {}: {message}", path.display())]
+    Summary {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Counts from the ingest run that built the dataset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct IngestCounts {
+    /// Returns received.
+    pub received: u64,
+    /// Returns accepted (rows of the dataset).
+    pub accepted: u64,
+    /// Returns rejected.
+    pub rejected: u64,
+    /// Returns superseded by a later return of the same enterprise.
+    pub superseded: u64,
+}
+
+/// Accepted returns, one row per enterprise, in enterprise-id order.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// The folder it was read from.
+    pub dir: PathBuf,
+    /// One row per return; a column per question read (named by question id).
+    pub responses: DataFrame,
+    /// Enterprise id of each row.
+    pub enterprise_ids: Vec<String>,
+    /// Row of each enterprise id.
+    pub row_of: HashMap<String, usize>,
+    /// Lines of each repeating table read, with the row (of `responses`) each belongs to.
+    pub tables: HashMap<String, TableLines>,
+    /// Counts of the ingest run, when `ingest.json` is there.
+    pub counts: Option<IngestCounts>,
+    /// Latest submission time of any return (seconds since the epoch, UTC).
+    pub latest_submission: Option<i64>,
+}
+
+/// The lines of one repeating table.
+#[derive(Debug, Clone)]
+pub struct TableLines {
+    /// One row per line; a column per table column read.
+    pub lines: DataFrame,
+    /// Row in [`Dataset::responses`] of each line's return.
+    pub owner: Vec<usize>,
+    /// Lines of each return (indices into `lines`), by row of `responses`.
+    pub by_owner: Vec<Vec<usize>>,
+}
+
+impl Dataset {
+    /// Reads the dataset in `dir`, checked against `def`. Reads the questions `columns`
+    /// names (plus the enterprise id and the design's questions) and the table columns
+    /// `table_columns` names.
+    pub fn read(
+        dir: &Path,
+        def: &Definition,
+        columns: &BTreeSet<String>,
+        table_columns: &BTreeSet<(String, String)>,
+    ) -> Result<Dataset, DatasetError> {
+        let path = dir.join(RESPONSES_FILE);
+        if !path.is_file() {
+            return Err(DatasetError::Missing {
+                path,
+                dir: dir.to_owned(),
+            });
+        }
+        let parquet = |source| DatasetError::Parquet {
+            path: path.clone(),
+            source,
+        };
+        let id = def.spec.survey.enterprise_question.clone();
+        let mut wanted: BTreeSet<String> = columns.clone();
+        wanted.insert(id.clone());
+        let mut select: Vec<polars::prelude::Expr> = wanted.iter().map(|c| col(c.as_str())).collect();
+        select.push(col(FINGERPRINT));
+        select.push(col(SUBMITTED_AT));
+        let responses = LazyFrame::scan_parquet(plpath(&path).map_err(parquet)?, ScanArgsParquet::default())
+            .map_err(parquet)?
+            .select(select)
+            .sort([id.as_str()], SortMultipleOptions::default())
+            .collect()
+            .map_err(parquet)?;
+
+        let fingerprints = responses.column(FINGERPRINT).map_err(parquet)?.str().map_err(parquet)?;
+        if let Some(found) = fingerprints.iter().flatten().find(|f| *f != def.fingerprint) {
+            return Err(DatasetError::OtherDefinition {
+                path,
+                expected: def.fingerprint.clone(),
+                found: found.to_owned(),
+                definition: def.source.clone(),
+            });
+        }
+        let latest_submission = responses
+            .column(SUBMITTED_AT)
+            .map_err(parquet)?
+            .cast(&DataType::Int64)
+            .map_err(parquet)?
+            .i64()
+            .map_err(parquet)?
+            .max();
+        let enterprise_ids: Vec<String> = responses
+            .column(&id)
+            .map_err(parquet)?
+            .str()
+            .map_err(parquet)?
+            .iter()
+            .map(|v| v.unwrap_or_default().to_owned())
+            .collect();
+        let row_of: HashMap<String, usize> = enterprise_ids.iter().enumerate().map(|(i, e)| (e.clone(), i)).collect();
+
+        let mut tables = HashMap::new();
+        let mut by_table: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (table, column) in table_columns {
+            by_table.entry(table).or_default().push(column);
+        }
+        let mut table_ids: Vec<&str> = by_table.keys().copied().collect();
+        table_ids.sort_unstable();
+        for table in table_ids {
+            let lines = read_table(dir, table, &id, &by_table[table], &row_of, enterprise_ids.len())?;
+            tables.insert(table.to_owned(), lines);
+        }
+
+        let counts = read_counts(dir)?;
+        Ok(Dataset {
+            dir: dir.to_owned(),
+            responses,
+            enterprise_ids,
+            row_of,
+            tables,
+            counts,
+            latest_submission,
+        })
+    }
+
+    /// Number of returns.
+    pub fn len(&self) -> usize {
+        self.enterprise_ids.len()
+    }
+
+    /// True when no return was accepted.
+    pub fn is_empty(&self) -> bool {
+        self.enterprise_ids.is_empty()
+    }
+
+    /// A number question's answers, one per row (`None` when not answered or not read).
+    pub fn numbers(&self, question: &str) -> Vec<Option<f64>> {
+        numbers_of(&self.responses, question)
+    }
+
+    /// A yes/no question's answers.
+    pub fn flags(&self, question: &str) -> Vec<Option<bool>> {
+        match self.responses.column(question).ok().and_then(|c| c.bool().ok()) {
+            Some(c) => c.iter().collect(),
+            None => vec![None; self.len()],
+        }
+    }
+
+    /// A code or text question's answers (a multiple choice as `;`-joined codes).
+    pub fn texts(&self, question: &str) -> Vec<Option<String>> {
+        texts_of(&self.responses, question)
+    }
+
+    /// The answer to `question` in `row` as an expression value, decoded by the
+    /// question's type.
+    pub fn value(&self, def: &Definition, question: &str, row: usize) -> Value {
+        let Some(q) = def.question(question) else {
+            return Value::Missing;
+        };
+        decode(&self.responses, question, q.kind(), row)
+    }
+}
+
+fn plpath(path: &Path) -> PolarsResult<PlRefPath> {
+    PlRefPath::try_from_path(path)
+}
+
+fn read_table(
+    dir: &Path,
+    table: &str,
+    id: &str,
+    columns: &[&str],
+    row_of: &HashMap<String, usize>,
+    returns: usize,
+) -> Result<TableLines, DatasetError> {
+    let path = dir.join(table_file(table));
+    let parquet = |source| DatasetError::Parquet {
+        path: path.clone(),
+        source,
+    };
+    let mut select = vec![col(id), col(survey_parse::dataset::ROW)];
+    select.extend(columns.iter().map(|c| col(*c)));
+    let lines = if path.is_file() {
+        LazyFrame::scan_parquet(plpath(&path).map_err(parquet)?, ScanArgsParquet::default())
+            .map_err(parquet)?
+            .select(select)
+            .sort([id, survey_parse::dataset::ROW], SortMultipleOptions::default())
+            .collect()
+            .map_err(parquet)?
+    } else {
+        // No return had a line: an empty table is a valid answer, not a broken dataset.
+        DataFrame::empty()
+    };
+    let owners = texts_of(&lines, id);
+    let mut owner = Vec::with_capacity(owners.len());
+    let mut by_owner = vec![Vec::new(); returns];
+    let mut kept = Vec::with_capacity(owners.len());
+    for (line, enterprise) in owners.iter().enumerate() {
+        // A line whose return is not in the responses file cannot be placed; the two files
+        // are written together, so this only happens to a hand-edited dataset.
+        if let Some(&row) = enterprise.as_ref().and_then(|e| row_of.get(e)) {
+            owner.push(row);
+            by_owner[row].push(kept.len());
+            kept.push(line as IdxSize);
+        }
+    }
+    let lines = if kept.len() == lines.height() {
+        lines
+    } else {
+        lines.take(&IdxCa::from_vec("keep".into(), kept)).map_err(parquet)?
+    };
+    Ok(TableLines { lines, owner, by_owner })
+}
+
+fn read_counts(dir: &Path) -> Result<Option<IngestCounts>, DatasetError> {
+    let path = dir.join(INGEST_SUMMARY_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(DatasetError::Summary {
+                path,
+                message: e.to_string(),
+            });
+        }
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| DatasetError::Summary {
+            path,
+            message: e.to_string(),
+        })
+}
+
+/// A column of numbers from `frame` (integers and decimals alike).
+pub fn numbers_of(frame: &DataFrame, column: &str) -> Vec<Option<f64>> {
+    frame
+        .column(column)
+        .ok()
+        .and_then(|c| c.cast(&DataType::Float64).ok())
+        .and_then(|c| c.f64().ok().map(|c| c.iter().collect()))
+        .unwrap_or_else(|| vec![None; frame.height()])
+}
+
+/// A column of text from `frame`.
+pub fn texts_of(frame: &DataFrame, column: &str) -> Vec<Option<String>> {
+    match frame.column(column).ok().and_then(|c| c.str().ok()) {
+        Some(c) => c.iter().map(|v| v.map(str::to_owned)).collect(),
+        None => vec![None; frame.height()],
+    }
+}
+
+fn decode(frame: &DataFrame, column: &str, kind: QuestionType, row: usize) -> Value {
+    let Ok(c) = frame.column(column) else {
+        return Value::Missing;
+    };
+    let Ok(any) = c.get(row) else {
+        return Value::Missing;
+    };
+    match (kind, any) {
+        (_, AnyValue::Null) => Value::Missing,
+        (_, AnyValue::Boolean(b)) => Value::Bool(b),
+        (_, AnyValue::Int64(n)) => Value::Number(n as f64),
+        (_, AnyValue::Int32(n)) => Value::Number(f64::from(n)),
+        (_, AnyValue::Float64(n)) => Value::Number(n),
+        (_, AnyValue::Date(d)) => Value::Date(d),
+        (QuestionType::MultipleChoice, AnyValue::String(s)) => {
+            Value::Codes(s.split(';').filter(|c| !c.is_empty()).map(str::to_owned).collect())
+        }
+        (_, AnyValue::String(s)) => Value::Text(s.to_owned()),
+        (_, AnyValue::StringOwned(s)) => Value::Text(s.to_string()),
+        _ => Value::Missing,
+    }
+}
+
+/// Names of the questions and table columns an expression reads.
+pub fn names_read(expr: &Expr, questions: &mut BTreeSet<String>, columns: &mut BTreeSet<(String, String)>) {
+    expr.walk(&mut |e| match &e.kind {
+        ExprKind::Name(n) => {
+            questions.insert(n.clone());
+        }
+        ExprKind::Column { table, column } => {
+            columns.insert((table.clone(), column.clone()));
+        }
+        _ => {}
+    });
+}
+
+/// One return's answers, as expressions read them: only the names an expression needs
+/// are decoded, so evaluating rules over a million returns does not build a million maps.
+pub struct ReturnAnswers<'a> {
+    def: &'a Definition,
+    values: Vec<(String, Value)>,
+    columns: Vec<((String, String), Vec<Value>)>,
+}
+
+impl<'a> ReturnAnswers<'a> {
+    /// The answers in `row` to `questions`, and its table lines' `columns`.
+    pub fn new(
+        data: &Dataset,
+        def: &'a Definition,
+        row: usize,
+        questions: &BTreeSet<String>,
+        columns: &BTreeSet<(String, String)>,
+    ) -> Self {
+        let values = questions.iter().map(|q| (q.clone(), data.value(def, q, row))).collect();
+        let columns = columns
+            .iter()
+            .map(|(table, column)| {
+                let kind = def
+                    .question(table)
+                    .and_then(|t| t.column(column))
+                    .map_or(QuestionType::Text, |c| c.kind());
+                let cells = match data.tables.get(table) {
+                    Some(lines) => lines.by_owner[row]
+                        .iter()
+                        .map(|&l| decode(&lines.lines, column, kind, l))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                ((table.clone(), column.clone()), cells)
+            })
+            .collect();
+        ReturnAnswers { def, values, columns }
+    }
+}
+
+impl Answers for ReturnAnswers<'_> {
+    fn answer(&self, name: &str) -> Option<&Value> {
+        self.values.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    fn column(&self, table: &str, column: &str) -> Vec<&Value> {
+        self.columns
+            .iter()
+            .find(|((t, c), _)| t == table && c == column)
+            .map(|(_, cells)| cells.iter().collect())
+            .unwrap_or_default()
+    }
+
+    fn rows(&self, table: &str) -> usize {
+        self.columns
+            .iter()
+            .find(|((t, _), _)| t == table)
+            .map_or(0, |(_, cells)| cells.len())
+    }
+
+    fn param(&self, name: &str) -> Option<f64> {
+        self.def.parameter(name)
+    }
+}

@@ -1,0 +1,542 @@
+//! Published figures: estimates for every domain of a breakdown (sectors, size classes,
+//! sub-districts...), with disclosure control applied across the breakdown, and the long
+//! tables they are printed in.
+//!
+//! A table cell is a [`Figure`]: the estimate with its standard error, interval, CV and
+//! the number of enterprises it rests on, plus its disclosure status. The rules:
+//! - totals: threshold and dominance rules on the weighted contributions of the domain's
+//!   enterprises, then secondary suppression across the breakdown (whose domains split the
+//!   enterprises, so the "all" figure is their line total);
+//! - ratios: suppressed with their numerator total (a rate and a published denominator
+//!   would give the numerator back), or when resting on too few enterprises;
+//! - proportions and quantiles: the threshold rule on the domain's respondents.
+
+use crate::report::book::{Cell, Column, ColumnStyle, Format, SYMBOL_CAUTION, SYMBOL_SUPPRESSED, Table};
+use crate::{CellStatus, DisclosureRules, Estimate, StratifiedDesign, SuppressionReason};
+use std::fmt::Display;
+use survey_def::Lang;
+
+/// The text in the report language.
+pub fn tr(lang: Lang, zh: &str, en: &str) -> String {
+    match lang {
+        Lang::Zh => zh.to_owned(),
+        Lang::En => en.to_owned(),
+    }
+}
+
+/// One published cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// The estimate; `None` when it cannot be computed (see `problem`).
+    pub estimate: Option<Estimate>,
+    /// Whether it may be shown.
+    pub status: CellStatus,
+    /// Responding enterprises the figure rests on.
+    pub enterprises: usize,
+    /// Why there is no estimate (an empty domain, nobody answered in a stratum...).
+    pub problem: Option<String>,
+}
+
+impl Figure {
+    fn from_result<E: Display>(result: Result<Estimate, E>, enterprises: usize) -> Figure {
+        match result {
+            Ok(estimate) => Figure {
+                estimate: Some(estimate),
+                status: CellStatus::Published,
+                enterprises,
+                problem: None,
+            },
+            Err(e) => Figure {
+                estimate: None,
+                status: CellStatus::Published,
+                enterprises,
+                problem: Some(e.to_string()),
+            },
+        }
+    }
+
+    /// The value, when published and computed.
+    pub fn published_value(&self) -> Option<f64> {
+        if self.status.is_published() {
+            self.estimate.as_ref().map(|e| e.value)
+        } else {
+            None
+        }
+    }
+
+    /// True when published with a CV above the caution limit (or no CV at all).
+    pub fn caution(&self) -> bool {
+        self.status.is_published() && self.estimate.as_ref().is_some_and(|e| e.caution)
+    }
+}
+
+/// A subpopulation that figures are given for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Domain {
+    /// Its code (section letter, size class code...).
+    pub code: String,
+    /// Its name in the report language.
+    pub label: String,
+    /// Whether each unit of the design belongs to it.
+    pub members: Vec<bool>,
+}
+
+/// Domains that split the responding enterprises (each enterprise in at most one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breakdown {
+    /// Stable id: `section`, `division`, `size_class`, `subdistrict`...
+    pub id: &'static str,
+    /// What the domains are, in the report language ("Sector", "Size class"...).
+    pub title: String,
+    /// The domains, in print order.
+    pub domains: Vec<Domain>,
+}
+
+impl Breakdown {
+    /// Domains from one code per unit (`None`: in no domain), in the order of `order`
+    /// (codes with their labels); codes no unit has are kept, so a table shows every
+    /// sector even when nobody there responded.
+    pub fn from_codes(
+        id: &'static str,
+        title: String,
+        codes: &[Option<String>],
+        order: impl IntoIterator<Item = (String, String)>,
+        keep_empty: bool,
+    ) -> Breakdown {
+        let domains = order
+            .into_iter()
+            .map(|(code, label)| Domain {
+                members: codes.iter().map(|c| c.as_deref() == Some(code.as_str())).collect(),
+                code,
+                label,
+            })
+            .filter(|d| keep_empty || d.members.iter().any(|&m| m))
+            .collect();
+        Breakdown { id, title, domains }
+    }
+}
+
+/// A figure for every domain of a breakdown, and for all units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureLine {
+    /// One figure per domain, in the breakdown's order.
+    pub domains: Vec<Figure>,
+    /// The figure over every unit.
+    pub all: Figure,
+}
+
+impl FigureLine {
+    /// Statuses of the line's cells (domains, then all).
+    fn statuses(&self) -> impl Iterator<Item = CellStatus> + '_ {
+        self.domains.iter().chain([&self.all]).map(|f| f.status)
+    }
+}
+
+/// Estimates one breakdown's figures with the rules of disclosure control.
+pub struct Estimator<'a, S> {
+    /// The design.
+    pub design: &'a StratifiedDesign<S>,
+    /// The primary rules.
+    pub rules: &'a DisclosureRules,
+    /// True when weighted by a frame; without one, totals are respondents' sums and get
+    /// no standard error.
+    pub weighted: bool,
+}
+
+impl<S: Ord + Clone + Display> Estimator<'_, S> {
+    fn count(&self, members: Option<&[bool]>, answered: impl Fn(usize) -> bool) -> usize {
+        (0..self.design.units())
+            .filter(|&i| members.is_none_or(|m| m[i]) && answered(i))
+            .count()
+    }
+
+    fn unweighted_total(&self, mut figure: Figure) -> Figure {
+        if !self.weighted
+            && let Some(e) = figure.estimate.as_mut()
+        {
+            // A sum over the respondents themselves has no sampling error to state.
+            e.se = None;
+            e.ci_low = None;
+            e.ci_high = None;
+            e.cv = None;
+            e.caution = false;
+        }
+        figure
+    }
+
+    /// Totals of y for every domain and overall, with primary and secondary suppression.
+    pub fn totals(&self, y: &[Option<f64>], breakdown: &Breakdown) -> FigureLine {
+        let w = self.design.weights();
+        let contributions = |members: Option<&[bool]>| -> Vec<f64> {
+            (0..y.len())
+                .filter(|&i| members.is_none_or(|m| m[i]))
+                .filter_map(|i| y[i].map(|v| v * w[i]))
+                .collect()
+        };
+        let cells: Vec<Vec<f64>> = breakdown
+            .domains
+            .iter()
+            .map(|d| contributions(Some(&d.members)))
+            .collect();
+        let line = self.rules.line(&cells);
+        let domains = breakdown
+            .domains
+            .iter()
+            .zip(line.cells)
+            .map(|(d, status)| {
+                let n = self.count(Some(&d.members), |i| y[i].is_some());
+                let mut f = self.unweighted_total(Figure::from_result(self.design.domain_total(y, &d.members), n));
+                f.status = status;
+                f
+            })
+            .collect();
+        let n = self.count(None, |i| y[i].is_some());
+        let mut all = self.unweighted_total(Figure::from_result(self.design.total(y), n));
+        // Domains need not cover every unit (an enterprise with no sub-district answer),
+        // so the overall total is also judged on its own.
+        all.status = match (line.total, self.rules.primary(&contributions(None))) {
+            (CellStatus::Published, own) => own,
+            (suppressed, _) => suppressed,
+        };
+        FigureLine { domains, all }
+    }
+
+    /// Ratios Y/X per domain, suppressed with the numerator's line `numerator`.
+    pub fn ratios(
+        &self,
+        y: &[Option<f64>],
+        x: &[Option<f64>],
+        breakdown: &Breakdown,
+        numerator: Option<&FigureLine>,
+    ) -> FigureLine {
+        let answered = |i: usize| y[i].is_some() && x[i].is_some();
+        let judge = |f: &mut Figure, numerator: Option<&Figure>| {
+            f.status = match numerator.map(|n| n.status) {
+                Some(s @ CellStatus::Suppressed { .. }) => s,
+                _ => self.threshold(f.enterprises),
+            };
+        };
+        let domains = breakdown
+            .domains
+            .iter()
+            .enumerate()
+            .map(|(k, d)| {
+                let mut f = Figure::from_result(
+                    self.design.domain_ratio(y, x, &d.members),
+                    self.count(Some(&d.members), answered),
+                );
+                judge(&mut f, numerator.map(|n| &n.domains[k]));
+                f
+            })
+            .collect();
+        let mut all = Figure::from_result(self.design.ratio(y, x), self.count(None, answered));
+        judge(&mut all, numerator.map(|n| &n.all));
+        FigureLine { domains, all }
+    }
+
+    /// Shares of enterprises answering yes, per domain.
+    pub fn proportions(&self, indicator: &[Option<bool>], breakdown: &Breakdown) -> FigureLine {
+        let answered = |i: usize| indicator[i].is_some();
+        let domains = breakdown
+            .domains
+            .iter()
+            .map(|d| {
+                let mut f = Figure::from_result(
+                    self.design.domain_proportion(indicator, &d.members),
+                    self.count(Some(&d.members), answered),
+                );
+                f.status = self.threshold(f.enterprises);
+                f
+            })
+            .collect();
+        let mut all = Figure::from_result(self.design.proportion(indicator), self.count(None, answered));
+        all.status = self.threshold(all.enterprises);
+        FigureLine { domains, all }
+    }
+
+    fn threshold(&self, enterprises: usize) -> CellStatus {
+        if enterprises > 0 && enterprises < self.rules.min_enterprises {
+            CellStatus::Suppressed {
+                reason: SuppressionReason::Threshold,
+            }
+        } else {
+            CellStatus::Published
+        }
+    }
+
+    /// A figure with only a value (a quantile), resting on `enterprises`.
+    pub fn plain(&self, value: Option<f64>, enterprises: usize, confidence: f64) -> Figure {
+        let estimate = value.map(|value| Estimate {
+            value,
+            se: None,
+            ci_low: None,
+            ci_high: None,
+            confidence,
+            cv: None,
+            df: self.design.degrees_of_freedom(),
+            n: enterprises,
+            caution: false,
+            notes: Vec::new(),
+        });
+        Figure {
+            problem: estimate.is_none().then(|| "no answers".to_owned()),
+            estimate,
+            status: self.threshold(enterprises),
+            enterprises,
+        }
+    }
+}
+
+/// One block of a long table: a measure with its figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasureLine {
+    /// Stable id of the measure (for summary.json).
+    pub id: String,
+    /// Its name in the report language.
+    pub label: String,
+    /// How its values are shown.
+    pub format: Format,
+    /// Its figures.
+    pub line: FigureLine,
+}
+
+/// Headers of a long table, in the report language.
+pub fn long_table_columns(lang: Lang, domain_title: &str) -> Vec<Column> {
+    let c = |header: String, format: Format, style: ColumnStyle| Column { header, format, style };
+    vec![
+        c(tr(lang, "指标", "Measure"), Format::Text, ColumnStyle::Plain),
+        c(tr(lang, "代码", "Code"), Format::Text, ColumnStyle::Plain),
+        c(domain_title.to_owned(), Format::Text, ColumnStyle::Plain),
+        c(tr(lang, "估计值", "Estimate"), Format::Decimal, ColumnStyle::DataBar),
+        c(
+            tr(lang, "标准误", "Standard error"),
+            Format::Decimal,
+            ColumnStyle::Plain,
+        ),
+        c(
+            tr(lang, "95%置信区间下限", "95% CI low"),
+            Format::Decimal,
+            ColumnStyle::Plain,
+        ),
+        c(
+            tr(lang, "95%置信区间上限", "95% CI high"),
+            Format::Decimal,
+            ColumnStyle::Plain,
+        ),
+        c(tr(lang, "变异系数", "CV"), Format::Cv, ColumnStyle::Plain),
+        c(tr(lang, "企业数", "Enterprises"), Format::Count, ColumnStyle::Plain),
+        c(tr(lang, "质量", "Quality"), Format::Text, ColumnStyle::Quality),
+    ]
+}
+
+/// Column of the estimate in a long table (for charts).
+pub const ESTIMATE_COLUMN: usize = 3;
+/// Column of the domain name in a long table (for charts).
+pub const DOMAIN_COLUMN: usize = 2;
+
+/// The cells of one figure in a long table (after measure, code and domain).
+pub fn figure_cells(figure: &Figure, format: Format) -> Vec<Cell> {
+    let as_format = |v: Option<f64>| match v {
+        Some(v) if v.is_finite() => Cell::Formatted(v, format),
+        _ => Cell::NotAvailable,
+    };
+    let quality = if !figure.status.is_published() {
+        Cell::text(SYMBOL_SUPPRESSED)
+    } else if figure.caution() {
+        Cell::text(SYMBOL_CAUTION)
+    } else {
+        Cell::Blank
+    };
+    let enterprises = Cell::Number(figure.enterprises as f64);
+    if !figure.status.is_published() {
+        let mut cells = vec![Cell::Suppressed; 5];
+        cells.push(enterprises);
+        cells.push(quality);
+        return cells;
+    }
+    let Some(e) = &figure.estimate else {
+        let mut cells = vec![Cell::NotAvailable; 5];
+        cells.push(enterprises);
+        cells.push(quality);
+        return cells;
+    };
+    vec![
+        as_format(Some(e.value)),
+        as_format(e.se),
+        as_format(e.ci_low),
+        as_format(e.ci_high),
+        Cell::number(e.cv),
+        enterprises,
+        quality,
+    ]
+}
+
+/// A long table: one block per measure (its "all" row first, then each domain), so a
+/// filter on the measure column shows one measure and a chart can draw one block.
+/// Returns the table and, per measure, the rows of its domains (for charts).
+pub fn long_table(
+    name: &str,
+    lang: Lang,
+    breakdown: &Breakdown,
+    measures: &[MeasureLine],
+) -> (Table, Vec<std::ops::Range<usize>>) {
+    let all_label = tr(lang, "全部", "All");
+    let mut rows = Vec::new();
+    let mut blocks = Vec::new();
+    for m in measures {
+        let mut row = vec![Cell::text(&m.label), Cell::text("*"), Cell::text(&all_label)];
+        row.extend(figure_cells(&m.line.all, m.format));
+        rows.push(row);
+        let start = rows.len();
+        for (d, f) in breakdown.domains.iter().zip(&m.line.domains) {
+            let mut row = vec![Cell::text(&m.label), Cell::text(&d.code), Cell::text(&d.label)];
+            row.extend(figure_cells(f, m.format));
+            rows.push(row);
+        }
+        blocks.push(start..rows.len());
+    }
+    let table = Table {
+        name: name.to_owned(),
+        columns: long_table_columns(lang, &breakdown.title),
+        rows,
+        footnotes: Vec::new(),
+    };
+    (table, blocks)
+}
+
+/// Counts of suppressed and caution-marked figures, for the summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct QualityCounts {
+    /// Figures published.
+    pub published: u64,
+    /// Figures published with a CV above the caution limit.
+    pub caution: u64,
+    /// Figures suppressed by the threshold rule.
+    pub suppressed_threshold: u64,
+    /// Figures suppressed by the dominance rule.
+    pub suppressed_dominance: u64,
+    /// Figures suppressed to protect another.
+    pub suppressed_secondary: u64,
+}
+
+impl QualityCounts {
+    /// Adds every figure of `measures`.
+    pub fn add(&mut self, measures: &[MeasureLine]) {
+        for m in measures {
+            for status in m.line.statuses() {
+                match status {
+                    CellStatus::Published => self.published += 1,
+                    CellStatus::Suppressed { reason } => match reason {
+                        SuppressionReason::Threshold => self.suppressed_threshold += 1,
+                        SuppressionReason::Dominance => self.suppressed_dominance += 1,
+                        SuppressionReason::Secondary => self.suppressed_secondary += 1,
+                    },
+                }
+            }
+            self.caution += m
+                .line
+                .domains
+                .iter()
+                .chain([&m.line.all])
+                .filter(|f| f.caution())
+                .count() as u64;
+        }
+    }
+
+    /// Adds another count.
+    pub fn merge(&mut self, other: QualityCounts) {
+        self.published += other.published;
+        self.caution += other.caution;
+        self.suppressed_threshold += other.suppressed_threshold;
+        self.suppressed_dominance += other.suppressed_dominance;
+        self.suppressed_secondary += other.suppressed_secondary;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn design(strata: &[&'static str], frame: &BTreeMap<&'static str, u64>) -> StratifiedDesign<&'static str> {
+        StratifiedDesign::builder(strata).population(frame).build().unwrap()
+    }
+
+    fn breakdown(codes: &[&str]) -> Breakdown {
+        let codes: Vec<Option<String>> = codes.iter().map(|c| Some(c.to_string())).collect();
+        let mut order: Vec<String> = codes.iter().flatten().cloned().collect();
+        order.sort();
+        order.dedup();
+        Breakdown::from_codes(
+            "test",
+            "Test".into(),
+            &codes,
+            order.into_iter().map(|c| (c.clone(), c)),
+            false,
+        )
+    }
+
+    #[test]
+    fn a_small_domain_is_suppressed_and_protected_by_a_second() {
+        // One stratum of 14 enterprises, 7 respond (weight 2). Domains: a and c with three
+        // enterprises each, b with one (below the threshold of 3).
+        let strata = ["s"; 7];
+        let frame = BTreeMap::from([("s", 14)]);
+        let d = design(&strata, &frame);
+        let rules = DisclosureRules::default();
+        let est = Estimator {
+            design: &d,
+            rules: &rules,
+            weighted: true,
+        };
+        let y: Vec<Option<f64>> = [5.0, 6.0, 7.0, 4.0, 3.0, 9.0, 10.0].map(Some).to_vec();
+        let b = breakdown(&["a", "a", "a", "c", "c", "c", "b"]);
+        let line = est.totals(&y, &b);
+        // Weight 14/7 = 2. Domain a: 2 * 18 = 36; b: 2 * 10 = 20 (one enterprise); c: 2 * 16 = 32.
+        assert_eq!(line.domains[0].estimate.as_ref().unwrap().value, 36.0);
+        assert_eq!(
+            line.domains[1].status,
+            CellStatus::Suppressed {
+                reason: SuppressionReason::Threshold
+            }
+        );
+        // c (32) is smaller than a (36): it is the secondary suppression.
+        assert_eq!(
+            line.domains[2].status,
+            CellStatus::Suppressed {
+                reason: SuppressionReason::Secondary
+            }
+        );
+        assert!(line.domains[0].status.is_published());
+        assert_eq!(line.all.estimate.as_ref().unwrap().value, 88.0);
+        assert!(line.all.status.is_published());
+        // A ratio over domain b inherits the suppression of its numerator.
+        let x: Vec<Option<f64>> = [50.0; 7].map(Some).to_vec();
+        let ratios = est.ratios(&y, &x, &b, Some(&line));
+        assert!(!ratios.domains[1].status.is_published());
+        assert!(!ratios.domains[2].status.is_published());
+        // Overall ratio: 44 / 350.
+        assert!((ratios.all.estimate.as_ref().unwrap().value - 44.0 / 350.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn unweighted_totals_carry_no_standard_error() {
+        let strata = ["all"; 3];
+        let d = StratifiedDesign::builder(&strata)
+            .weights(&[1.0; 3])
+            .without_fpc()
+            .build()
+            .unwrap();
+        let rules = DisclosureRules::default();
+        let est = Estimator {
+            design: &d,
+            rules: &rules,
+            weighted: false,
+        };
+        let y = [Some(1.0), Some(2.0), Some(3.0)];
+        let line = est.totals(&y, &breakdown(&["a", "a", "a"]));
+        let all = line.all.estimate.unwrap();
+        assert_eq!(all.value, 6.0);
+        assert_eq!(all.se, None);
+    }
+}

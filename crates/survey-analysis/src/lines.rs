@@ -1,0 +1,154 @@
+//! Vacancy lines summed per enterprise: the enterprise is the cluster of its lines, so
+//! every line-based figure (vacancies by occupation, hard-to-fill share) is estimated from
+//! per-enterprise sums (DOMAIN.md: "sum each enterprise's lines into its score first").
+
+use crate::context::Context;
+use crate::dataset::{numbers_of, texts_of};
+use std::collections::BTreeMap;
+use survey_def::codes::occupation_major_group;
+
+/// One vacancy line of a design unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VacancyLine {
+    /// Design unit (enterprise) the line belongs to.
+    pub unit: usize,
+    /// Occupation code as answered.
+    pub occupation: Option<String>,
+    /// Occupation name as written by the enterprise.
+    pub occupation_name: Option<String>,
+    /// Openings (V).
+    pub openings: f64,
+    /// Of which hard to fill.
+    pub hard_to_fill: f64,
+    /// Of which hard to fill for lack of skills.
+    pub skill_shortage: f64,
+    /// Monthly wage offered.
+    pub wage: Option<f64>,
+}
+
+/// The vacancy lines of the design's units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vacancies {
+    /// Lines of units in the design, in dataset order.
+    pub lines: Vec<VacancyLine>,
+    /// Units in the design.
+    pub units: usize,
+}
+
+/// Column of the occupation's own name, when the table has one.
+pub const OCCUPATION_NAME_COLUMN: &str = "occupation_name";
+
+impl Vacancies {
+    /// The vacancy lines of `ctx`'s design units.
+    pub fn of(ctx: &Context<'_>) -> Vacancies {
+        let spec = &ctx.spec.vacancies;
+        let units = ctx.sample.units();
+        let mut unit_of_row = vec![None; ctx.data.len()];
+        for (unit, &row) in ctx.sample.rows.iter().enumerate() {
+            unit_of_row[row] = Some(unit);
+        }
+        let Some(table) = ctx.data.tables.get(&spec.table) else {
+            return Vacancies {
+                lines: Vec::new(),
+                units,
+            };
+        };
+        let frame = &table.lines;
+        let zero = vec![None; frame.height()];
+        let numbers = |c: &Option<String>| c.as_deref().map_or_else(|| zero.clone(), |c| numbers_of(frame, c));
+        let openings = numbers_of(frame, &spec.openings);
+        let hard = numbers(&spec.hard_to_fill);
+        let skill = numbers(&spec.skill_shortage);
+        let wage = numbers(&spec.wage);
+        let occupation = texts_of(frame, &spec.occupation);
+        let names = texts_of(frame, OCCUPATION_NAME_COLUMN);
+        let lines = table
+            .owner
+            .iter()
+            .enumerate()
+            .filter_map(|(l, &row)| {
+                let unit = unit_of_row[row]?;
+                Some(VacancyLine {
+                    unit,
+                    occupation: occupation[l].clone(),
+                    occupation_name: names[l].clone(),
+                    // An unanswered count on a line is no vacancy, not a missing enterprise.
+                    openings: openings[l].unwrap_or(0.0),
+                    hard_to_fill: hard[l].unwrap_or(0.0),
+                    skill_shortage: skill[l].unwrap_or(0.0),
+                    wage: wage[l],
+                })
+            })
+            .collect();
+        Vacancies { lines, units }
+    }
+
+    /// Per-unit sums of `value` over the lines `keep` accepts. Every unit answered the
+    /// table (no line is an answer: no vacancy), so the sums are never missing.
+    pub fn per_unit(
+        &self,
+        keep: impl Fn(&VacancyLine) -> bool,
+        value: impl Fn(&VacancyLine) -> f64,
+    ) -> Vec<Option<f64>> {
+        let mut sums = vec![Some(0.0); self.units];
+        for line in self.lines.iter().filter(|l| keep(l)) {
+            if let Some(s) = sums[line.unit].as_mut() {
+                *s += value(line);
+            }
+        }
+        sums
+    }
+
+    /// Whether each unit has a line `keep` accepts (membership of a line-based domain).
+    pub fn has_line(&self, keep: impl Fn(&VacancyLine) -> bool) -> Vec<bool> {
+        let mut has = vec![false; self.units];
+        for line in self.lines.iter().filter(|l| keep(l)) {
+            has[line.unit] = true;
+        }
+        has
+    }
+
+    /// Weighted p-quantile of the wage offered per post over the lines `keep` accepts:
+    /// each line weighs its enterprise's weight times its openings. Returns the quantile
+    /// and the enterprises it rests on.
+    pub fn wage_quantile(&self, weights: &[f64], keep: impl Fn(&VacancyLine) -> bool, p: f64) -> (Option<f64>, usize) {
+        let mut values = Vec::new();
+        let mut line_weights = Vec::new();
+        let mut enterprises = vec![false; self.units];
+        for line in self.lines.iter().filter(|l| keep(l)) {
+            if let Some(wage) = line.wage
+                && line.openings > 0.0
+            {
+                values.push(wage);
+                line_weights.push(weights[line.unit] * line.openings);
+                enterprises[line.unit] = true;
+            }
+        }
+        let n = enterprises.iter().filter(|&&e| e).count();
+        (crate::weighted_quantile(&values, &line_weights, p).ok(), n)
+    }
+
+    /// The occupation major group (GB/T 6565 first digit) of a line.
+    pub fn major_group(line: &VacancyLine) -> Option<char> {
+        line.occupation.as_deref().and_then(occupation_major_group)
+    }
+
+    /// The most frequent name enterprises gave each occupation code (ties: the first in
+    /// sort order), for labelling a table of codes.
+    pub fn occupation_names(&self) -> BTreeMap<String, String> {
+        let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for line in &self.lines {
+            if let (Some(code), Some(name)) = (line.occupation.as_deref(), line.occupation_name.as_deref()) {
+                *counts.entry((code, name.trim())).or_default() += 1;
+            }
+        }
+        let mut best: BTreeMap<String, (usize, String)> = BTreeMap::new();
+        for ((code, name), n) in counts {
+            let entry = best.entry(code.to_owned()).or_insert((0, String::new()));
+            if n > entry.0 {
+                *entry = (n, name.to_owned());
+            }
+        }
+        best.into_iter().map(|(code, (_, name))| (code, name)).collect()
+    }
+}

@@ -1,0 +1,289 @@
+//! Wave over wave: enterprises with a return in both waves (matched by enterprise id),
+//! their headcount and vacancies then and now, Hidiroglou-Berthelot outliers of each,
+//! and the flags they trip now that they did not trip before.
+
+use super::assess::{Assessment, Flag, Verdict, number_text};
+use super::enterprise::EnterpriseFacts;
+use crate::context::Context;
+use crate::dataset::{Dataset, numbers_of};
+use crate::figures::tr;
+use crate::report::book::{Cell, Column, ColumnStyle, Format, Sheet, Table};
+use crate::{HbError, HbOutcome, HbParameters, hidiroglou_berthelot};
+use survey_def::{Lang, VacancyColumns};
+
+/// How the Hidiroglou-Berthelot rule judged one matched enterprise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HbStatus {
+    /// Its effect is outside the acceptance band.
+    Outlier,
+    /// Its effect is inside the band.
+    WithinRange,
+    /// Not assessed: the value is 0 in one of the waves (the ratio cannot judge it).
+    Zero,
+    /// Not assessed: the value is missing in one of the waves.
+    Missing,
+    /// Not assessed: the rule could not run.
+    NotRun,
+}
+
+impl HbStatus {
+    fn text(self, lang: Lang) -> String {
+        match self {
+            HbStatus::Outlier => tr(lang, "异常", "outlier"),
+            HbStatus::WithinRange => tr(lang, "正常", "within range"),
+            HbStatus::Zero => tr(lang, "未判断：某期为0", "not assessed: 0 in a wave"),
+            HbStatus::Missing => tr(lang, "未判断：某期未填", "not assessed: not answered in a wave"),
+            HbStatus::NotRun => tr(lang, "未判断", "not assessed"),
+        }
+    }
+}
+
+/// One measure compared across the waves, per matched enterprise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compared {
+    /// Previous wave's value.
+    pub before: Vec<Option<f64>>,
+    /// This wave's value.
+    pub now: Vec<Option<f64>>,
+    /// The rule's judgement of each.
+    pub status: Vec<HbStatus>,
+    /// The rule's outcome over the pairs with both values positive.
+    pub outcome: Result<HbOutcome, HbError>,
+}
+
+impl Compared {
+    fn of(before: Vec<Option<f64>>, now: Vec<Option<f64>>) -> Compared {
+        // Missing values go in as NaN, which the rule does not assess, so its units stay
+        // aligned with the matched enterprises.
+        let pairs: Vec<(f64, f64)> = before
+            .iter()
+            .zip(&now)
+            .map(|(b, n)| (b.unwrap_or(f64::NAN), n.unwrap_or(f64::NAN)))
+            .collect();
+        let outcome = hidiroglou_berthelot(&pairs, &HbParameters::default());
+        let status = before
+            .iter()
+            .zip(&now)
+            .enumerate()
+            .map(|(i, (b, n))| match (b, n) {
+                (None, _) | (_, None) => HbStatus::Missing,
+                (Some(b), Some(n)) if *b <= 0.0 || *n <= 0.0 => HbStatus::Zero,
+                _ => match outcome.as_ref().ok().and_then(|o| o.units[i].as_ref()) {
+                    Some(u) if u.outlier => HbStatus::Outlier,
+                    Some(_) => HbStatus::WithinRange,
+                    None => HbStatus::NotRun,
+                },
+            })
+            .collect();
+        Compared {
+            before,
+            now,
+            status,
+            outcome,
+        }
+    }
+
+    /// Enterprises with a given status.
+    pub fn count(&self, status: HbStatus) -> u64 {
+        self.status.iter().filter(|&&s| s == status).count() as u64
+    }
+}
+
+/// The two waves side by side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaveComparison {
+    /// (row now, row in the previous wave) of each enterprise in both, in enterprise-id order.
+    pub matched: Vec<(usize, usize)>,
+    /// The previous wave's row of each row now.
+    pub previous_row: Vec<Option<usize>>,
+    /// Employees.
+    pub headcount: Compared,
+    /// Vacancies (openings summed over each enterprise's vacancy lines).
+    pub vacancies: Compared,
+}
+
+/// Openings summed per return; `None` for every return when the table was not read.
+/// A return without lines has no vacancy: 0, not missing.
+pub fn vacancies_per_return(data: &Dataset, spec: &VacancyColumns) -> Vec<Option<f64>> {
+    let Some(table) = data.tables.get(&spec.table) else {
+        return vec![None; data.len()];
+    };
+    let openings = numbers_of(&table.lines, &spec.openings);
+    table
+        .by_owner
+        .iter()
+        // A fold from +0.0: `sum()` of no lines would give -0.0, shown as "-0".
+        .map(|lines| Some(lines.iter().fold(0.0, |sum, &l| sum + openings[l].unwrap_or(0.0))))
+        .collect()
+}
+
+/// Matches the returns of both waves and compares headcount and vacancies.
+pub fn compare(ctx: &Context<'_>, previous: &Dataset) -> WaveComparison {
+    let previous_row: Vec<Option<usize>> = ctx
+        .data
+        .enterprise_ids
+        .iter()
+        .map(|id| previous.row_of.get(id).copied())
+        .collect();
+    let matched: Vec<(usize, usize)> = previous_row
+        .iter()
+        .enumerate()
+        .filter_map(|(now, before)| before.map(|b| (now, b)))
+        .collect();
+    let side_by_side = |before: Vec<Option<f64>>, now: Vec<Option<f64>>| {
+        Compared::of(
+            matched.iter().map(|&(_, b)| before[b]).collect(),
+            matched.iter().map(|&(n, _)| now[n]).collect(),
+        )
+    };
+    let employees = &ctx.spec.employees;
+    let headcount = side_by_side(previous.numbers(employees), ctx.data.numbers(employees));
+    let spec = &ctx.spec.vacancies;
+    let vacancies = side_by_side(
+        vacancies_per_return(previous, spec),
+        vacancies_per_return(ctx.data, spec),
+    );
+    WaveComparison {
+        matched,
+        previous_row,
+        headcount,
+        vacancies,
+    }
+}
+
+/// Flags tripped now by an enterprise in both waves whose previous return did not trip
+/// the same rule (tripped: no; clear or undecided: yes), with the previous verdict.
+pub fn new_flags<'a>(current: &'a Assessment, before: &Assessment, waves: &WaveComparison) -> Vec<(&'a Flag, Verdict)> {
+    current
+        .flags
+        .iter()
+        .filter_map(|f| {
+            let row = waves.previous_row[f.row]?;
+            let verdict = before.verdict(row, f.rule);
+            (verdict != Verdict::Tripped).then_some((f, verdict))
+        })
+        .collect()
+}
+
+fn change_cells(c: &Compared, i: usize, lang: Lang) -> [Cell; 5] {
+    let change = c.before[i].zip(c.now[i]).map(|(b, n)| n - b);
+    let rate = c.before[i].zip(change).filter(|(b, _)| *b > 0.0).map(|(b, d)| d / b);
+    [
+        Cell::number(c.before[i]),
+        Cell::number(c.now[i]),
+        Cell::number(change),
+        Cell::number(rate),
+        Cell::text(c.status[i].text(lang)),
+    ]
+}
+
+/// One line on how the rule ran for a measure.
+fn hb_footnote(ctx: &Context<'_>, what: &str, c: &Compared) -> String {
+    let excluded_zero = c.count(HbStatus::Zero);
+    let excluded_missing = c.count(HbStatus::Missing);
+    match &c.outcome {
+        Ok(o) => {
+            let assessed = c.count(HbStatus::Outlier) + c.count(HbStatus::WithinRange);
+            let [q1, med, q3] = o.quartiles.map(number_text);
+            ctx.tr(
+                &format!(
+                    "{what}：中位比率 r_med = {}；效应E四分位数 {q1} / {med} / {q3}；E不在 [{}, {}] 内为异常。判断{assessed}家，异常{}家；未判断：某期为0的{excluded_zero}家，某期未填的{excluded_missing}家。",
+                    number_text(o.median_ratio),
+                    number_text(o.lower),
+                    number_text(o.upper),
+                    c.count(HbStatus::Outlier),
+                ),
+                &format!(
+                    "{what}: median ratio r_med = {}; quartiles of the effect E {q1} / {med} / {q3}; an E outside [{}, {}] is an outlier. {assessed} enterprises assessed, {} outliers; not assessed: {excluded_zero} with 0 in a wave, {excluded_missing} not answered in a wave.",
+                    number_text(o.median_ratio),
+                    number_text(o.lower),
+                    number_text(o.upper),
+                    c.count(HbStatus::Outlier),
+                ),
+            )
+        }
+        Err(e) => ctx.tr(
+            &format!(
+                "{what}：无法判断异常（{e}）；某期为0的{excluded_zero}家，某期未填的{excluded_missing}家。"
+            ),
+            &format!(
+                "{what}: outliers could not be judged ({e}); {excluded_zero} with 0 in a wave, {excluded_missing} not answered in a wave."
+            ),
+        ),
+    }
+}
+
+/// The per-enterprise change sheet: outliers first, then by enterprise id.
+pub fn change_sheet(ctx: &Context<'_>, facts: &EnterpriseFacts, waves: &WaveComparison) -> Sheet {
+    let c = |header: String, format: Format| Column {
+        header,
+        format,
+        style: ColumnStyle::Plain,
+    };
+    let headcount = ctx.tr("职工人数", "Headcount");
+    let vacancies = ctx.tr("职位空缺", "Vacancies");
+    let mut columns = vec![
+        c(ctx.tr("统一社会信用代码", "Enterprise id"), Format::Text),
+        c(ctx.tr("企业名称", "Enterprise name"), Format::Text),
+        c(ctx.tr("行业门类", "Sector"), Format::Text),
+    ];
+    for what in [&headcount, &vacancies] {
+        columns.extend([
+            c(format!("{what} {}", ctx.tr("上期", "previous wave")), Format::Persons),
+            c(format!("{what} {}", ctx.tr("本期", "now")), Format::Persons),
+            c(format!("{what} {}", ctx.tr("变化", "change")), Format::Persons),
+            c(format!("{what} {}", ctx.tr("变化率", "% change")), Format::Percent),
+            c(format!("{what} {}", ctx.tr("HB异常判断", "HB outlier")), Format::Text),
+        ]);
+    }
+    let outlier =
+        |i: usize| waves.headcount.status[i] == HbStatus::Outlier || waves.vacancies.status[i] == HbStatus::Outlier;
+    let mut order: Vec<usize> = (0..waves.matched.len()).collect();
+    // Matched pairs are in enterprise-id order already; a stable sort keeps it within groups.
+    order.sort_by_key(|&i| !outlier(i));
+    let text_or_blank = |v: &Option<String>| v.as_deref().map_or(Cell::Blank, Cell::text);
+    let rows = order
+        .iter()
+        .map(|&i| {
+            let row = waves.matched[i].0;
+            let mut cells = vec![
+                Cell::text(&ctx.data.enterprise_ids[row]),
+                text_or_blank(&facts.names[row]),
+                text_or_blank(&facts.sectors[row]),
+            ];
+            cells.extend(change_cells(&waves.headcount, i, ctx.lang));
+            cells.extend(change_cells(&waves.vacancies, i, ctx.lang));
+            cells
+        })
+        .collect();
+    Sheet {
+        name: ctx.tr("与上期比较", "Wave-over-wave change"),
+        title: ctx.tr("两期都有问卷的企业：职工人数与职位空缺变化", "Enterprises in both waves: change in headcount and vacancies"),
+        intro: vec![
+            ctx.tr(
+                "内部资料：本表列出单个企业，仅供工作人员核实使用，不得公开或转发。",
+                "For officials only: this sheet lists individual enterprises for checking and is not for publication.",
+            ),
+            ctx.tr(
+                &format!(
+                    "按统一社会信用代码匹配两期问卷，共{}家企业。HB异常（Hidiroglou-Berthelot方法）的企业排在前面，请核实是填报错误还是实际变化。",
+                    waves.matched.len()
+                ),
+                &format!(
+                    "{} enterprises matched by enterprise id. Enterprises the Hidiroglou-Berthelot rule flags come first: check whether the change is a slip or real.",
+                    waves.matched.len()
+                ),
+            ),
+        ],
+        table: Table {
+            name: "RiskWaveChange".into(),
+            columns,
+            rows,
+            footnotes: vec![
+                hb_footnote(ctx, &headcount, &waves.headcount),
+                hb_footnote(ctx, &vacancies, &waves.vacancies),
+            ],
+        },
+        chart: None,
+    }
+}
