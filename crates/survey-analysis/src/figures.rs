@@ -64,9 +64,15 @@ impl Figure {
         }
     }
 
-    /// True when published with a CV above the caution limit (or no CV at all).
+    /// True when published with a CV above the caution limit, or with no CV because the
+    /// variance could not be estimated. An estimate of 0 with a standard error of 0 (no
+    /// enterprise in the domain has any) is exact, not doubtful.
     pub fn caution(&self) -> bool {
-        self.status.is_published() && self.estimate.as_ref().is_some_and(|e| e.caution)
+        self.status.is_published()
+            && self
+                .estimate
+                .as_ref()
+                .is_some_and(|e| e.caution && !(e.value == 0.0 && e.se == Some(0.0)))
     }
 }
 
