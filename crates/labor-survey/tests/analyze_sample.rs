@@ -210,7 +210,9 @@ fn workbooks_from_generated_returns_hold_independently_computed_figures() {
         .iter()
         .find(|r| r.len() > 3 && s(&r[0]) == "Vacancies" && s(&r[1]) == "*")
         .unwrap();
-    let Data::Float(cell) = row[3] else { panic!("{:?}", row[3]) };
+    let Data::Float(cell) = row[3] else {
+        panic!("{:?}", row[3])
+    };
     assert!((cell - expected_vacancies).abs() < 1e-6 * expected_vacancies);
 
     // Awareness of the training subsidy: sum w * aware / sum w over answering enterprises.
@@ -236,7 +238,9 @@ fn workbooks_from_generated_returns_hold_independently_computed_figures() {
         .iter()
         .find(|r| r.len() > 3 && s(&r[0]) == "Awareness" && s(&r[1]) == "training_subsidy")
         .expect("awareness row of the training subsidy");
-    let Data::Float(cell) = awareness[3] else { panic!("{:?}", awareness[3]) };
+    let Data::Float(cell) = awareness[3] else {
+        panic!("{:?}", awareness[3])
+    };
     assert!((cell - yes / all).abs() < 1e-12, "{cell} vs {}", yes / all);
 
     // Economic layoffs: reductions > 0 and (>= 20 or >= 10% of employees).
@@ -253,11 +257,18 @@ fn workbooks_from_generated_returns_hold_independently_computed_figures() {
         .unwrap();
     assert_eq!(counted as usize, layoffs);
     let list = rows(&risk, &risk_sheets[1]);
-    let listed = list.iter().filter(|r| r.iter().any(|c| s(c) == "economic_layoff")).count();
+    let listed = list
+        .iter()
+        .filter(|r| r.iter().any(|c| s(c) == "economic_layoff"))
+        .count();
     assert_eq!(listed, layoffs, "one row per flagged enterprise and rule");
     let severities: Vec<String> = list
         .iter()
-        .filter_map(|r| r.iter().map(s).find(|c| ["high", "medium", "low"].contains(&c.as_str())))
+        .filter_map(|r| {
+            r.iter()
+                .map(s)
+                .find(|c| ["high", "medium", "low"].contains(&c.as_str()))
+        })
         .collect();
     let rank = |s: &str| ["high", "medium", "low"].iter().position(|x| *x == s).unwrap();
     assert!(
@@ -294,11 +305,19 @@ fn workbooks_from_generated_returns_hold_independently_computed_figures() {
             suppressed_small += 1;
         }
     }
-    assert!(suppressed_small > 0, "the generated frame has sectors with 1 or 2 respondents");
+    assert!(
+        suppressed_small > 0,
+        "the generated frame has sectors with 1 or 2 respondents"
+    );
 
     // Same inputs, same bytes.
     let again = analyze(&p, "reports-again", "en");
-    for f in ["sector-demand.xlsx", "risk-flags.xlsx", "policy-reach.xlsx", "summary.json"] {
+    for f in [
+        "sector-demand.xlsx",
+        "risk-flags.xlsx",
+        "policy-reach.xlsx",
+        "summary.json",
+    ] {
         assert_eq!(
             std::fs::read(reports.join(f)).unwrap(),
             std::fs::read(again.join(f)).unwrap(),

@@ -578,7 +578,7 @@ fn breakdowns(def: &Definition, lang: Lang, data: &Dataset, sample: &Sample, fra
             .map(|s| (s.code.to_string(), tr(lang, s.zh, s.en))),
         false,
     );
-    let division = Breakdown::from_codes(
+    let mut division = Breakdown::from_codes(
         "division",
         tr(lang, "行业大类", "Industry (GB/T 4754 division)"),
         &divisions,
@@ -587,6 +587,10 @@ fn breakdowns(def: &Definition, lang: Lang, data: &Dataset, sample: &Sample, fra
             .map(|d| (d.code.to_owned(), tr(lang, d.zh, d.en))),
         false,
     );
+    // Divisions add up to their section, published on the sector sheet.
+    for d in &mut division.domains {
+        d.parent = industry_section(&d.code).map(|s| s.code.to_string());
+    }
     let size_class = Breakdown::from_codes(
         "size_class",
         tr(lang, "企业规模", "Size class"),

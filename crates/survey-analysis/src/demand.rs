@@ -12,7 +12,7 @@ use crate::lines::{Vacancies, VacancyLine};
 use crate::report::book::{Audience, Book, Cell, Chart, ChartKind, Format, Sheet, Table};
 use serde::Serialize;
 use survey_def::QuestionType;
-use survey_def::codes::OCCUPATION_MAJOR_GROUPS;
+use survey_def::codes::{OCCUPATION_MAJOR_GROUPS, occupation_major_group};
 
 /// File name of the workbook.
 pub const DEMAND_FILE: &str = "sector-demand.xlsx";
@@ -286,6 +286,7 @@ fn occupation_measures(ctx: &Context<'_>, vacancies: &Vacancies) -> (Breakdown, 
                 code: g.to_string(),
                 label: label.clone(),
                 members: vacancies.has_line(in_group(*g)),
+                parent: None,
             })
             .filter(|d| d.members.iter().any(|&m| m))
             .collect(),
@@ -391,7 +392,8 @@ fn line_of_sums(
         .zip(&breakdown.domains)
         .map(|(y, d)| contributions(y, &d.members))
         .collect();
-    let status = ctx.rules.line(&cell_contributions);
+    let mut status = ctx.rules.line(&cell_contributions);
+    crate::figures::protect_siblings(&mut status.cells, &breakdown.domains, &cell_contributions);
     let strip = |mut f: Figure| {
         if !ctx.sample.weighted
             && let Some(e) = f.estimate.as_mut()
@@ -453,6 +455,8 @@ fn top_occupations(ctx: &Context<'_>, vacancies: &Vacancies) -> (Breakdown, Vec<
                 code: c.clone(),
                 label: names.get(c).cloned().unwrap_or_default(),
                 members: vacancies.has_line(of_code(c)),
+                // Codes add up to their major group, published on the occupation sheet.
+                parent: occupation_major_group(c).map(String::from),
             })
             .collect(),
     };

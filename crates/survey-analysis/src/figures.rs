@@ -85,6 +85,9 @@ pub struct Domain {
     pub label: String,
     /// Whether each unit of the design belongs to it.
     pub members: Vec<bool>,
+    /// The domain of a published coarser breakdown it is part of (the section of a
+    /// division): its siblings add up to that parent, so they protect each other too.
+    pub parent: Option<String>,
 }
 
 /// Domains that split the responding enterprises (each enterprise in at most one).
@@ -115,6 +118,7 @@ impl Breakdown {
                 members: codes.iter().map(|c| c.as_deref() == Some(code.as_str())).collect(),
                 code,
                 label,
+                parent: None,
             })
             .filter(|d| keep_empty || d.members.iter().any(|&m| m))
             .collect();
@@ -135,6 +139,37 @@ impl FigureLine {
     /// Statuses of the line's cells (domains, then all).
     fn statuses(&self) -> impl Iterator<Item = CellStatus> + '_ {
         self.domains.iter().chain([&self.all]).map(|f| f.status)
+    }
+}
+
+/// Secondary suppression within each group of sibling domains (the divisions of one
+/// section): a published parent minus the published siblings would give back a lone
+/// suppressed sibling, so one more sibling is suppressed, the smallest non-zero one. When
+/// every other sibling is zero the parent rests on the same contributions as the lone
+/// cell and the primary rules already suppress it.
+pub fn protect_siblings<C: AsRef<[f64]>>(statuses: &mut [CellStatus], domains: &[Domain], cells: &[C]) {
+    let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = std::collections::BTreeMap::new();
+    for (k, d) in domains.iter().enumerate() {
+        if let Some(parent) = d.parent.as_deref() {
+            groups.entry(parent).or_default().push(k);
+        }
+    }
+    let size = |k: usize| cells[k].as_ref().iter().sum::<f64>().abs();
+    for siblings in groups.values() {
+        let suppressed = siblings.iter().filter(|&&k| !statuses[k].is_published()).count();
+        if suppressed != 1 {
+            continue;
+        }
+        let partner = siblings
+            .iter()
+            .copied()
+            .filter(|&k| statuses[k].is_published() && size(k) != 0.0)
+            .min_by(|&a, &b| size(a).total_cmp(&size(b)).then(a.cmp(&b)));
+        if let Some(k) = partner {
+            statuses[k] = CellStatus::Suppressed {
+                reason: SuppressionReason::Secondary,
+            };
+        }
     }
 }
 
@@ -184,7 +219,8 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
             .iter()
             .map(|d| contributions(Some(&d.members)))
             .collect();
-        let line = self.rules.line(&cells);
+        let mut line = self.rules.line(&cells);
+        protect_siblings(&mut line.cells, &breakdown.domains, &cells);
         let domains = breakdown
             .domains
             .iter()
@@ -523,6 +559,52 @@ mod tests {
         assert!(!ratios.domains[2].status.is_published());
         // Overall ratio: 44 / 350.
         assert!((ratios.all.estimate.as_ref().unwrap().value - 44.0 / 350.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_lone_suppressed_sibling_is_protected_within_its_parent() {
+        let domain = |code: &str, parent: &str| Domain {
+            code: code.into(),
+            label: code.into(),
+            members: Vec::new(),
+            parent: Some(parent.into()),
+        };
+        // Divisions 13, 14 of section C and 63, 64, 65 of section I.
+        let domains = [
+            domain("13", "C"),
+            domain("14", "C"),
+            domain("63", "I"),
+            domain("64", "I"),
+            domain("65", "I"),
+        ];
+        let cells = [
+            vec![5.0],
+            vec![9.0, 9.0, 9.0],
+            vec![1.0, 1.0, 1.0],
+            vec![7.0],
+            vec![2.0, 2.0, 2.0],
+        ];
+        let threshold = CellStatus::Suppressed {
+            reason: SuppressionReason::Threshold,
+        };
+        let secondary = CellStatus::Suppressed {
+            reason: SuppressionReason::Secondary,
+        };
+        // Across all divisions two cells are suppressed (13 and 64), so the line rule adds
+        // nothing; but each is alone in its section.
+        let mut statuses = vec![
+            threshold,
+            CellStatus::Published,
+            CellStatus::Published,
+            threshold,
+            CellStatus::Published,
+        ];
+        protect_siblings(&mut statuses, &domains, &cells);
+        // C: 14 is the only sibling left. I: 63 (3) is smaller than 65 (6).
+        assert_eq!(
+            statuses,
+            vec![threshold, secondary, secondary, threshold, CellStatus::Published]
+        );
     }
 
     #[test]

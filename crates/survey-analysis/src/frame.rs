@@ -289,6 +289,39 @@ mod tests {
     }
 
     #[test]
+    fn an_xlsx_frame_reads_like_a_csv_one() {
+        use rust_xlsxwriter::Workbook;
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        let rows: [[&str; 3]; 3] = [
+            ["enterprise_id", "industry_division", "employees"],
+            ["A1", "65", "8"],
+            ["A2", "34", "120"],
+        ];
+        for (r, row) in rows.iter().enumerate() {
+            for (c, value) in row.iter().enumerate() {
+                // Numbers typed as numbers, the way a frame exported from a register looks.
+                match value.parse::<f64>() {
+                    Ok(n) => sheet.write_number(r as u32, c as u16, n).map(|_| ()),
+                    Err(_) => sheet.write_string(r as u32, c as u16, *value).map(|_| ()),
+                }
+                .unwrap();
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("frame.xlsx");
+        book.save(&path).unwrap();
+        let f = Frame::read_xlsx(&path, &definition()).unwrap();
+        assert_eq!(f.enterprises.len(), 2);
+        assert_eq!(f.enterprises[0].stratum.to_string(), "I/micro");
+        assert_eq!(f.enterprises[1].stratum.to_string(), "C/medium");
+        // A file that is not a workbook is a read error naming the file, not a panic.
+        std::fs::write(&path, b"PK\x03\x04 not really").unwrap();
+        let err = Frame::read_xlsx(&path, &definition()).unwrap_err();
+        assert!(err.to_string().contains("frame.xlsx"), "{err}");
+    }
+
+    #[test]
     fn the_shipped_frame_reads_and_covers_its_population() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/frame.csv");
         let f = Frame::read_csv(&path, &definition()).unwrap();
