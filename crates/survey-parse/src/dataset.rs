@@ -144,6 +144,94 @@ pub fn table_frame(def: &Definition, t: usize, table: &Question, returns: &[Chec
     DataFrame::new(n, columns)
 }
 
+/// Accepted returns of one file as columns: their `responses.parquet` rows and the rows
+/// of each repeating table, with the number of table rows each return has.
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    /// One row per return.
+    pub responses: DataFrame,
+    /// Per table (in `Definition::tables()` order), the rows of these returns.
+    pub tables: Vec<DataFrame>,
+    /// Per table, the number of rows of each return, in return order.
+    pub rows_per_return: Vec<Vec<u32>>,
+}
+
+impl Chunk {
+    /// Columns of `returns` (in the order read).
+    pub fn build(def: &Definition, returns: &[CheckedReturn]) -> PolarsResult<Chunk> {
+        let responses = responses_frame(def, returns)?;
+        let mut tables = Vec::new();
+        let mut rows_per_return = Vec::new();
+        for (t, table) in def.tables().enumerate() {
+            tables.push(table_frame(def, t, table, returns)?);
+            rows_per_return.push(returns.iter().map(|r| r.tables[t].len() as u32).collect());
+        }
+        Ok(Chunk {
+            responses,
+            tables,
+            rows_per_return,
+        })
+    }
+
+    fn keep(self, keep: &[bool]) -> PolarsResult<Chunk> {
+        if keep.iter().all(|&k| k) {
+            return Ok(self);
+        }
+        let mask = BooleanChunked::from_slice("keep".into(), keep);
+        let responses = self.responses.filter(&mask)?;
+        let mut tables = Vec::with_capacity(self.tables.len());
+        for (frame, counts) in self.tables.iter().zip(&self.rows_per_return) {
+            let line_mask: Vec<bool> = counts
+                .iter()
+                .zip(keep)
+                .flat_map(|(&n, &k)| std::iter::repeat_n(k, n as usize))
+                .collect();
+            tables.push(frame.filter(&BooleanChunked::from_slice("keep".into(), &line_mask))?);
+        }
+        Ok(Chunk {
+            responses,
+            tables,
+            rows_per_return: Vec::new(),
+        })
+    }
+}
+
+/// The dataset from every file's chunks, keeping the returns `keep` marks (per file, per
+/// accepted return in order), sorted by enterprise id (tables by enterprise id and row).
+/// Returns the responses and one frame per table.
+pub fn settle_chunks(
+    def: &Definition,
+    chunks: Vec<Vec<Chunk>>,
+    keep: &[Vec<bool>],
+) -> PolarsResult<(DataFrame, Vec<DataFrame>)> {
+    let id = def.spec.survey.enterprise_question.as_str();
+    let empty = Chunk::build(def, &[])?;
+    let mut responses = empty.responses.clone();
+    let mut tables = empty.tables.clone();
+    for (file_chunks, keep) in chunks.into_iter().zip(keep) {
+        let mut start = 0;
+        for chunk in file_chunks {
+            let n = chunk.responses.height();
+            let kept = chunk.keep(&keep[start..start + n])?;
+            start += n;
+            responses.vstack_mut_owned(kept.responses)?;
+            for (all, part) in tables.iter_mut().zip(kept.tables) {
+                all.vstack_mut_owned(part)?;
+            }
+        }
+    }
+    // One chunk and a fixed order whatever the thread count, so the Parquet bytes are too.
+    let mut responses = responses.sort([id], SortMultipleOptions::default().with_maintain_order(true))?;
+    responses.rechunk_mut();
+    let mut sorted = Vec::with_capacity(tables.len());
+    for frame in tables {
+        let mut frame = frame.sort([id, ROW], SortMultipleOptions::default().with_maintain_order(true))?;
+        frame.rechunk_mut();
+        sorted.push(frame);
+    }
+    Ok((responses, sorted))
+}
+
 /// Writes a frame as Parquet (zstd), to `path` through a temporary file renamed into
 /// place.
 pub fn write_parquet(frame: &mut DataFrame, path: &Path) -> Result<(), crate::IngestError> {

@@ -95,14 +95,27 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<Input>, IngestError> {
 
 /// What became of one received return.
 enum Entry {
-    Accepted(Box<CheckedReturn>),
+    Accepted(AcceptedKey),
     Rejected,
+}
+
+/// What settling duplicates needs of an accepted return; its answers are already in the
+/// file's columnar chunks (row `ordinal` of the file's accepted returns).
+struct AcceptedKey {
+    enterprise_id: String,
+    /// Submission time, or the file's modification time where none is recorded.
+    when: Option<i64>,
+    source: Location,
 }
 
 struct FileResult {
     name: String,
     entries: Vec<Entry>,
     rejections: Vec<Rejection>,
+    /// Accepted returns as columns, in order, a chunk at a time.
+    chunks: Vec<dataset::Chunk>,
+    /// A chunk that could not be built (a polars error), to fail the run with.
+    chunk_error: Option<String>,
 }
 
 /// Everything a run produced, before it is written.
@@ -111,8 +124,11 @@ pub struct Ingested {
     pub summary: IngestSummary,
     /// Every problem, sorted by place.
     pub rejections: Vec<Rejection>,
-    /// Accepted returns, sorted by enterprise id.
-    pub accepted: Vec<CheckedReturn>,
+    /// Accepted returns, one row each, sorted by enterprise id (`responses.parquet`).
+    pub responses: polars::prelude::DataFrame,
+    /// Rows of each repeating table in `Definition::tables()` order, sorted by enterprise
+    /// id and row.
+    pub tables: Vec<polars::prelude::DataFrame>,
 }
 
 /// Detailed problems kept per file; beyond it they are counted in one summary row, so a
@@ -120,47 +136,41 @@ pub struct Ingested {
 pub const MAX_REJECTIONS_PER_FILE: usize = 10_000;
 
 fn check_file(input: &Input, def: &Definition, validator: &Validator<'_>, limits: &Limits) -> FileResult {
-    let mut result = FileResult {
-        name: input.name.clone(),
-        entries: Vec::new(),
-        rejections: Vec::new(),
-    };
-    let mut unlisted = 0usize;
-    let mut keep = |result: &mut FileResult, rejections: Vec<Rejection>| {
-        for r in rejections {
-            if result.rejections.len() < MAX_REJECTIONS_PER_FILE {
-                result.rejections.push(r);
-            } else {
-                unlisted += 1;
-            }
-        }
+    let mut sink = FileSink {
+        def,
+        validator,
+        result: FileResult {
+            name: input.name.clone(),
+            entries: Vec::new(),
+            rejections: Vec::new(),
+            chunks: Vec::new(),
+            chunk_error: None,
+        },
+        unlisted: 0,
+        batch: Vec::new(),
+        pending: Vec::new(),
     };
     // A reader bug must cost one file, not the run: a panic becomes that file's rejection.
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_file(&input.path, &input.name, def, limits, &mut |received| match received {
-            Received::Return(raw) => {
-                let outcome = validator.check(&raw);
-                keep(&mut result, outcome.rejections);
-                result.entries.push(match outcome.checked {
-                    Some(c) => Entry::Accepted(Box::new(c)),
-                    None => Entry::Rejected,
-                });
-            }
-            Received::Unreadable { rejections, .. } => {
-                keep(&mut result, rejections);
-                result.entries.push(Entry::Rejected);
-            }
-        })
+        read_file(&input.path, &input.name, def, limits, &mut |received| {
+            sink.receive(received)
+        });
+        sink.flush_batch();
     }));
     if read.is_err() {
-        result.entries.push(Entry::Rejected);
-        result.rejections.push(Rejection::file(
+        sink.batch.clear();
+        sink.result.entries.push(Entry::Rejected);
+        sink.result.rejections.push(Rejection::file(
             Location::file(&input.name),
             crate::rejection::Rule::Damaged,
             "读取此文件时发生内部错误，文件其余内容未读取",
             "an internal error occurred while reading this file; the rest of it was not read",
         ));
     }
+    sink.flush_chunk();
+    let FileSink {
+        mut result, unlisted, ..
+    } = sink;
     if unlisted > 0 {
         result.rejections.push(Rejection::file(
             Location::file(&input.name),
@@ -170,6 +180,89 @@ fn check_file(input: &Input, def: &Definition, validator: &Validator<'_>, limits
         ));
     }
     result
+}
+
+/// Returns read from a file but not yet checked: checked together, in parallel, so one
+/// large JSON Lines file uses every core.
+const VALIDATION_BATCH: usize = 1024;
+/// Accepted returns turned into columns at a time: a return's answers live as values
+/// only until its chunk is built, so memory holds columns, not a million answer trees.
+const CHUNK_ROWS: usize = 8192;
+
+/// Collects one file's returns: checks them a batch at a time and keeps the accepted ones
+/// as columnar chunks.
+struct FileSink<'a, 'd> {
+    def: &'a Definition,
+    validator: &'a Validator<'d>,
+    result: FileResult,
+    unlisted: usize,
+    batch: Vec<Received>,
+    pending: Vec<CheckedReturn>,
+}
+
+impl FileSink<'_, '_> {
+    fn receive(&mut self, received: Received) {
+        self.batch.push(received);
+        if self.batch.len() >= VALIDATION_BATCH {
+            self.flush_batch();
+        }
+    }
+
+    fn keep(&mut self, rejections: Vec<Rejection>) {
+        for r in rejections {
+            if self.result.rejections.len() < MAX_REJECTIONS_PER_FILE {
+                self.result.rejections.push(r);
+            } else {
+                self.unlisted += 1;
+            }
+        }
+    }
+
+    fn flush_batch(&mut self) {
+        let batch = std::mem::take(&mut self.batch);
+        let validator = self.validator;
+        // Order is kept: results come back in the order the returns were read.
+        let outcomes: Vec<(Option<CheckedReturn>, Vec<Rejection>)> = batch
+            .into_par_iter()
+            .map(|received| match received {
+                Received::Return(raw) => {
+                    let outcome = validator.check(&raw);
+                    (outcome.checked, outcome.rejections)
+                }
+                Received::Unreadable { rejections, .. } => (None, rejections),
+            })
+            .collect();
+        for (checked, rejections) in outcomes {
+            self.keep(rejections);
+            match checked {
+                Some(c) => {
+                    self.result.entries.push(Entry::Accepted(AcceptedKey {
+                        enterprise_id: c.enterprise_id.clone(),
+                        when: c.submitted_at.or(c.file_modified),
+                        source: c.source.clone(),
+                    }));
+                    self.pending.push(c);
+                    if self.pending.len() >= CHUNK_ROWS {
+                        self.flush_chunk();
+                    }
+                }
+                None => self.result.entries.push(Entry::Rejected),
+            }
+        }
+    }
+
+    fn flush_chunk(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        match dataset::Chunk::build(self.def, &pending) {
+            Ok(chunk) => self.result.chunks.push(chunk),
+            Err(e) => {
+                self.result.chunk_error.get_or_insert(e.to_string());
+            }
+        }
+    }
 }
 
 /// How a record within a file is named in reports.
@@ -205,26 +298,33 @@ pub fn ingest(
             })
             .collect()
     });
-    Ok(settle(def, results))
+    settle(def, results)
 }
 
 /// Settles duplicates and counts: several accepted returns of one enterprise keep the
 /// latest by submission time (file modification time where none is recorded; the later
 /// file name breaks ties, so the choice never depends on thread timing).
-fn settle(def: &Definition, results: Vec<FileResult>) -> Ingested {
-    let mut latest: HashMap<String, (Option<i64>, String, usize, usize)> = HashMap::new();
+fn settle(def: &Definition, mut results: Vec<FileResult>) -> Result<Ingested, IngestError> {
+    if let Some((result, message)) = results.iter().find_map(|r| r.chunk_error.as_ref().map(|m| (r, m))) {
+        return Err(IngestError::Write {
+            path: PathBuf::from(&result.name),
+            message: format!("cannot hold the accepted returns as columns: {message}"),
+        });
+    }
+    let mut latest: HashMap<&str, (Option<i64>, &str, usize, usize)> = HashMap::new();
     for (f, result) in results.iter().enumerate() {
         for (e, entry) in result.entries.iter().enumerate() {
             if let Entry::Accepted(c) = entry {
-                let key = (c.submitted_at.or(c.file_modified), result.name.clone(), f, e);
-                let slot = latest.entry(c.enterprise_id.clone()).or_insert(key.clone());
-                if (key.0, &key.1, key.2, key.3) > (slot.0, &slot.1, slot.2, slot.3) {
+                let key = (c.when, result.name.as_str(), f, e);
+                let slot = latest.entry(c.enterprise_id.as_str()).or_insert(key);
+                if key > *slot {
                     *slot = key;
                 }
             }
         }
     }
-    let mut accepted = Vec::new();
+    // keep[f][k]: whether the k-th accepted return of file f is its enterprise's latest.
+    let mut keep: Vec<Vec<bool>> = Vec::with_capacity(results.len());
     let mut superseded_returns = Vec::new();
     let mut files = Vec::new();
     let mut rejections = Vec::new();
@@ -244,15 +344,17 @@ fn settle(def: &Definition, results: Vec<FileResult>) -> Ingested {
             rejected: 0,
             superseded: 0,
         };
+        let mut kept = Vec::new();
         for (e, entry) in result.entries.iter().enumerate() {
             status.received += 1;
             match entry {
                 Entry::Rejected => status.rejected += 1,
                 Entry::Accepted(c) => {
-                    let winner = &latest[&c.enterprise_id];
-                    if (winner.2, winner.3) == (f, e) {
+                    let winner = &latest[c.enterprise_id.as_str()];
+                    let wins = (winner.2, winner.3) == (f, e);
+                    kept.push(wins);
+                    if wins {
                         status.accepted += 1;
-                        accepted.push((**c).clone());
                     } else {
                         status.superseded += 1;
                         let by = locate(winner.2, winner.3).unwrap_or_default();
@@ -267,6 +369,7 @@ fn settle(def: &Definition, results: Vec<FileResult>) -> Ingested {
                 }
             }
         }
+        keep.push(kept);
         status.status = match (status.accepted, status.rejected, status.superseded) {
             (_, 0, 0) if status.accepted > 0 => "accepted",
             (0, r, 0) if r > 0 => "rejected",
@@ -282,7 +385,12 @@ fn settle(def: &Definition, results: Vec<FileResult>) -> Ingested {
         files.push(status);
     }
     rejections.sort_by(|a, b| (&a.location, &a.question, a.rule).cmp(&(&b.location, &b.question, b.rule)));
-    accepted.sort_by(|a, b| a.enterprise_id.cmp(&b.enterprise_id));
+    drop(latest);
+    let chunks: Vec<Vec<dataset::Chunk>> = results.iter_mut().map(|r| std::mem::take(&mut r.chunks)).collect();
+    let (responses, tables) = dataset::settle_chunks(def, chunks, &keep).map_err(|e| IngestError::Write {
+        path: PathBuf::from(dataset::RESPONSES_FILE),
+        message: e.to_string(),
+    })?;
     superseded_returns
         .sort_by(|a, b| (&a.enterprise_id, &a.file, &a.record).cmp(&(&b.enterprise_id, &b.file, &b.record)));
     let mut by_rule: BTreeMap<&'static str, u64> = BTreeMap::new();
@@ -290,7 +398,7 @@ fn settle(def: &Definition, results: Vec<FileResult>) -> Ingested {
         *by_rule.entry(r.rule.as_str()).or_default() += 1;
     }
     let warnings = rejections.iter().filter(|r| r.severity == Severity::Warning).count() as u64;
-    Ingested {
+    Ok(Ingested {
         summary: IngestSummary {
             received: n_received,
             accepted: n_accepted,
@@ -303,8 +411,9 @@ fn settle(def: &Definition, results: Vec<FileResult>) -> Ingested {
             superseded_returns,
         },
         rejections,
-        accepted,
-    }
+        responses,
+        tables,
+    })
 }
 
 /// Names of the files written to the output folder.
@@ -323,20 +432,11 @@ pub fn write_outputs(def: &Definition, ingested: &Ingested, out_dir: &Path) -> R
         path: out_dir.to_owned(),
         message: e.to_string(),
     })?;
-    let polars_err = |path: &Path| {
-        let path = path.to_owned();
-        move |e: polars::prelude::PolarsError| IngestError::Write {
-            path: path.clone(),
-            message: e.to_string(),
-        }
-    };
     let path = out_dir.join(dataset::RESPONSES_FILE);
-    let mut frame = dataset::responses_frame(def, &ingested.accepted).map_err(polars_err(&path))?;
-    dataset::write_parquet(&mut frame, &path)?;
-    for (t, table) in def.tables().enumerate() {
+    dataset::write_parquet(&mut ingested.responses.clone(), &path)?;
+    for (table, frame) in def.tables().zip(&ingested.tables) {
         let path = out_dir.join(dataset::table_file(table.id()));
-        let mut frame = dataset::table_frame(def, t, table, &ingested.accepted).map_err(polars_err(&path))?;
-        dataset::write_parquet(&mut frame, &path)?;
+        dataset::write_parquet(&mut frame.clone(), &path)?;
     }
     let path = out_dir.join(files::REJECTS_JSONL);
     crate::output::write_atomically(&path, &report::rejects_jsonl(&ingested.rejections))?;
