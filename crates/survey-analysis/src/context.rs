@@ -591,6 +591,10 @@ fn breakdowns(def: &Definition, lang: Lang, data: &Dataset, sample: &Sample, fra
     for d in &mut division.domains {
         d.parent = industry_section(&d.code).map(|s| s.code.to_string());
     }
+    let not_stated = tr(lang, "未注明或无法归类", "Not stated or not classifiable");
+    let units = sample.units();
+    let section = section.with_remainder(not_stated.clone(), units);
+    let division = division.with_remainder(not_stated.clone(), units);
     let size_class = Breakdown::from_codes(
         "size_class",
         tr(lang, "企业规模", "Size class"),
@@ -600,20 +604,24 @@ fn breakdowns(def: &Definition, lang: Lang, data: &Dataset, sample: &Sample, fra
             .flat_map(|d| &d.size_classes)
             .map(|c| (c.code.clone(), c.label.get(lang).to_owned())),
         true,
-    );
+    )
+    .with_remainder(not_stated.clone(), units);
     let subdistrict = design.and_then(|d| d.subdistrict_question.as_deref()).and_then(|q| {
         let question = def.question(q)?;
         let list = def.choices_of(&question.spec)?;
         let codes = sample.pick(&data.texts(q));
-        Some(Breakdown::from_codes(
-            "subdistrict",
-            tr(lang, "街道", "Sub-district"),
-            &codes,
-            list.options
-                .iter()
-                .map(|o| (o.code.clone(), o.label.get(lang).to_owned())),
-            true,
-        ))
+        Some(
+            Breakdown::from_codes(
+                "subdistrict",
+                tr(lang, "街道", "Sub-district"),
+                &codes,
+                list.options
+                    .iter()
+                    .map(|o| (o.code.clone(), o.label.get(lang).to_owned())),
+                true,
+            )
+            .with_remainder(not_stated.clone(), units),
+        )
     });
     Breakdowns {
         section,

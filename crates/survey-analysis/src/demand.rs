@@ -42,6 +42,8 @@ pub struct Headline {
     pub caution: bool,
     /// False when disclosure control suppressed it.
     pub published: bool,
+    /// True when there is a value to show (computed and published).
+    pub available: bool,
     /// Why there is no estimate, when there is none.
     pub problem: Option<String>,
 }
@@ -68,6 +70,7 @@ pub fn headline(id: &str, label: &str, f: &Figure) -> Headline {
         enterprises: f.enterprises,
         caution: f.caution(),
         published,
+        available: e.is_some(),
         problem: f.problem.clone(),
     }
 }
@@ -142,28 +145,40 @@ fn enterprise_measures(ctx: &Context<'_>, cols: &Columns, vacancies: &Vacancies,
     );
     let hires = spec.planned_hires.as_deref().map(|q| ctx.numbers(q));
     let reductions = spec.planned_reductions.as_deref().map(|q| ctx.numbers(q));
-    if let Some(h) = &hires {
+    let mut hires_line = hires.as_ref().map(|h| est.totals(h, b));
+    let mut reductions_line = reductions.as_ref().map(|r| est.totals(r, b));
+    let mut net_line = match (&hires, &reductions) {
+        (Some(h), Some(r)) => Some(est.totals(&minus(h, r), b)),
+        _ => None,
+    };
+    // Any two of hires, reductions and net hiring give the third: they share their gaps.
+    let mut linked: Vec<&mut FigureLine> = [&mut hires_line, &mut reductions_line, &mut net_line]
+        .into_iter()
+        .filter_map(Option::as_mut)
+        .collect();
+    crate::figures::suppress_together(&mut linked);
+    if let Some(line) = hires_line {
         push(
             "planned_hires",
             ctx.tr("计划招聘人数", "Planned hires"),
             Format::Persons,
-            est.totals(h, b),
+            line,
         );
     }
-    if let Some(r) = &reductions {
+    if let Some(line) = reductions_line {
         push(
             "planned_reductions",
             ctx.tr("计划减员人数", "Planned reductions"),
             Format::Persons,
-            est.totals(r, b),
+            line,
         );
     }
-    if let (Some(h), Some(r)) = (&hires, &reductions) {
+    if let Some(line) = net_line {
         push(
             "net_planned_hiring",
             ctx.tr("净招聘计划（招聘−减员）", "Net planned hiring (hires - reductions)"),
             Format::Persons,
-            est.totals(&minus(h, r), b),
+            line,
         );
     }
     if let Some(before) = spec.employees_before.as_deref() {
@@ -254,8 +269,11 @@ fn wage_measures(
         .into_iter()
         .map(|(id, label, p)| {
             let figure = |keep: &dyn Fn(&VacancyLine) -> bool| {
-                let (value, n) = vacancies.wage_quantile(weights, keep, p);
-                est.plain(value, n, confidence)
+                let (value, contributions) = vacancies.wage_quantile(weights, keep, p);
+                let mut f = est.plain(value, contributions.len(), confidence);
+                // Threshold and dominance on the posts' weight by enterprise.
+                f.status = ctx.rules.primary(&contributions);
+                f
             };
             let domains = b.domains.iter().map(|d| figure(&|l| in_domain(l, d))).collect();
             let all = figure(&|_| true);
@@ -300,6 +318,7 @@ fn occupation_measures(ctx: &Context<'_>, vacancies: &Vacancies) -> (Breakdown, 
     };
     let v = by_group(|l| l.openings);
     let htf = by_group(|l| l.hard_to_fill);
+    // A share is suppressed with its numerator or its denominator (the vacancies line).
     let share = |num: &FigureLine, value: fn(&VacancyLine) -> f64| -> FigureLine {
         let ratio = |keep: &dyn Fn(&VacancyLine) -> bool| {
             let y = vacancies.per_unit(keep, value);
@@ -310,10 +329,10 @@ fn occupation_measures(ctx: &Context<'_>, vacancies: &Vacancies) -> (Breakdown, 
         let mut domains = Vec::new();
         for (k, &g) in codes.iter().enumerate() {
             let (r, n) = ratio(&in_group(g));
-            domains.push(judged(ctx, r, n, &num.domains[k]));
+            domains.push(judged(ctx, r, n, &[&num.domains[k], &v.domains[k]]));
         }
         let (r, n) = ratio(&|_| true);
-        let all = judged(ctx, r, n, &num.all);
+        let all = judged(ctx, r, n, &[&num.all, &v.all]);
         FigureLine { domains, all }
     };
     let mut measures = vec![
@@ -351,12 +370,12 @@ fn occupation_measures(ctx: &Context<'_>, vacancies: &Vacancies) -> (Breakdown, 
     (breakdown, measures)
 }
 
-/// A ratio figure judged with its numerator's status.
+/// A ratio figure judged with the statuses of its numerator and denominator.
 fn judged(
     ctx: &Context<'_>,
     result: Result<crate::Estimate, crate::EstimateError>,
     n: usize,
-    numerator: &Figure,
+    totals: &[&Figure],
 ) -> Figure {
     let mut f = ctx.estimator().plain(None, n, ctx.sample.design.confidence());
     match result {
@@ -366,8 +385,8 @@ fn judged(
         }
         Err(e) => f.problem = Some(e.to_string()),
     }
-    if !numerator.status.is_published() {
-        f.status = numerator.status;
+    if let Some(t) = totals.iter().find(|t| !t.status.is_published()) {
+        f.status = t.status;
     }
     f
 }

@@ -83,7 +83,8 @@ pub struct LineStatus {
 impl DisclosureRules {
     /// Primary rules on one cell: threshold first, then dominance.
     ///
-    /// An empty cell (no enterprise) discloses nobody and is published. Contributions are
+    /// An empty cell (no enterprise) discloses nobody and is published. The threshold
+    /// applies to the enterprises in the cell and to those contributing a non-zero value. Contributions are
     /// compared by size (absolute value), so a cell of decreases is judged like one of increases.
     ///
     /// ```
@@ -95,8 +96,13 @@ impl DisclosureRules {
     /// assert_eq!(rules.primary(&[40.0, 30.0, 30.0]), CellStatus::Published);
     /// ```
     pub fn primary(&self, contributions: &[f64]) -> CellStatus {
+        // A cell rests on its enterprises, and its value on those contributing to it: one
+        // enterprise is too few even with 0, and two with vacancies among ten with none is
+        // a value of two.
         let enterprises = contributions.len();
-        if enterprises > 0 && enterprises < self.min_enterprises {
+        let contributing = contributions.iter().filter(|c| **c != 0.0).count();
+        let too_few = |n: usize| n > 0 && n < self.min_enterprises;
+        if too_few(enterprises) || too_few(contributing) {
             return CellStatus::suppressed(SuppressionReason::Threshold);
         }
         let mut sizes: Vec<f64> = contributions.iter().map(|c| c.abs()).collect();
@@ -173,6 +179,9 @@ mod tests {
         assert_eq!(rules.primary(&[1.0, 1.0]), THRESHOLD);
         assert_eq!(rules.primary(&[1.0, 1.0, 1.0]), CellStatus::Published);
         assert_eq!(rules.primary(&[]), CellStatus::Published);
+        // Zeros do not make up the numbers: one enterprise with a value among three zeros.
+        assert_eq!(rules.primary(&[5.0, 0.0, 0.0, 0.0]), THRESHOLD);
+        assert_eq!(rules.primary(&[0.0, 0.0, 0.0]), CellStatus::Published);
         let strict = DisclosureRules {
             min_enterprises: 5,
             ..DisclosureRules::default()
@@ -223,16 +232,16 @@ mod tests {
     }
 
     #[test]
-    fn total_goes_when_no_other_cell_can_hide_the_suppressed_one() {
-        // Dominance switched off (k = 1): the total of five enterprises passes, the cell of
-        // two does not, and the other cell is 0, so only the total can be blanked.
+    fn a_total_resting_on_the_suppressed_cell_alone_is_suppressed_too() {
+        // Dominance switched off (k = 1): the other cell is all zeros, so the total rests
+        // on the same two enterprises as the suppressed cell and fails the threshold itself.
         let rules = DisclosureRules {
             dominance_k: 1.0,
             ..DisclosureRules::default()
         };
         let line = rules.line(&[vec![1.0, 2.0], vec![0.0, 0.0, 0.0]]);
         assert_eq!(line.cells, vec![THRESHOLD, CellStatus::Published]);
-        assert_eq!(line.total, SECONDARY);
+        assert_eq!(line.total, THRESHOLD);
     }
 
     #[test]

@@ -124,6 +124,27 @@ impl Breakdown {
             .collect();
         Breakdown { id, title, domains }
     }
+
+    /// Adds a domain for the units in no other (an answer that places the enterprise
+    /// nowhere), so the domains add up to the whole and no remainder is published
+    /// unprotected as "all minus the rest".
+    pub fn with_remainder(mut self, label: String, units: usize) -> Breakdown {
+        let mut rest = vec![true; units];
+        for d in &self.domains {
+            for (r, &m) in rest.iter_mut().zip(&d.members) {
+                *r &= !m;
+            }
+        }
+        if rest.iter().any(|&r| r) {
+            self.domains.push(Domain {
+                code: "-".into(),
+                label,
+                members: rest,
+                parent: None,
+            });
+        }
+        self
+    }
 }
 
 /// A figure for every domain of a breakdown, and for all units.
@@ -243,7 +264,10 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
         FigureLine { domains, all }
     }
 
-    /// Ratios Y/X per domain, suppressed with the numerator's line `numerator`.
+    /// Ratios Y/X per domain. A rate and one of its totals give the other back, so a rate
+    /// is suppressed wherever its numerator (`numerator`, or the totals of y) or its
+    /// denominator (the totals of x, published or not) would be, or where it rests on too
+    /// few enterprises.
     pub fn ratios(
         &self,
         y: &[Option<f64>],
@@ -252,11 +276,20 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
         numerator: Option<&FigureLine>,
     ) -> FigureLine {
         let answered = |i: usize| y[i].is_some() && x[i].is_some();
-        let judge = |f: &mut Figure, numerator: Option<&Figure>| {
-            f.status = match numerator.map(|n| n.status) {
-                Some(s @ CellStatus::Suppressed { .. }) => s,
-                _ => self.threshold(f.enterprises),
-            };
+        let own_numerator;
+        let numerator = match numerator {
+            Some(n) => n,
+            None => {
+                own_numerator = self.totals(y, breakdown);
+                &own_numerator
+            }
+        };
+        let denominator = self.totals(x, breakdown);
+        let judge = |f: &mut Figure, num: &Figure, den: &Figure| {
+            f.status = [num.status, den.status]
+                .into_iter()
+                .find(|s| !s.is_published())
+                .unwrap_or_else(|| self.threshold(f.enterprises));
         };
         let domains = breakdown
             .domains
@@ -267,18 +300,28 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
                     self.design.domain_ratio(y, x, &d.members),
                     self.count(Some(&d.members), answered),
                 );
-                judge(&mut f, numerator.map(|n| &n.domains[k]));
+                judge(&mut f, &numerator.domains[k], &denominator.domains[k]);
                 f
             })
             .collect();
         let mut all = Figure::from_result(self.design.ratio(y, x), self.count(None, answered));
-        judge(&mut all, numerator.map(|n| &n.all));
+        judge(&mut all, &numerator.all, &denominator.all);
         FigureLine { domains, all }
     }
 
-    /// Shares of enterprises answering yes, per domain.
+    /// Shares of enterprises answering yes, per domain. A share tells how many said yes
+    /// and how many no, so each of the two counts must rest on enough enterprises (or be
+    /// 0): one "yes" in a sector is that enterprise's answer.
     pub fn proportions(&self, indicator: &[Option<bool>], breakdown: &Breakdown) -> FigureLine {
         let answered = |i: usize| indicator[i].is_some();
+        let judge = |f: &mut Figure, members: Option<&[bool]>| {
+            let yes = self.count(members, |i| indicator[i] == Some(true));
+            let no = self.count(members, |i| indicator[i] == Some(false));
+            f.status = [self.threshold(f.enterprises), self.threshold(yes), self.threshold(no)]
+                .into_iter()
+                .find(|s| !s.is_published())
+                .unwrap_or(CellStatus::Published);
+        };
         let domains = breakdown
             .domains
             .iter()
@@ -287,12 +330,12 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
                     self.design.domain_proportion(indicator, &d.members),
                     self.count(Some(&d.members), answered),
                 );
-                f.status = self.threshold(f.enterprises);
+                judge(&mut f, Some(&d.members));
                 f
             })
             .collect();
         let mut all = Figure::from_result(self.design.proportion(indicator), self.count(None, answered));
-        all.status = self.threshold(all.enterprises);
+        judge(&mut all, None);
         FigureLine { domains, all }
     }
 
@@ -325,6 +368,35 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
             estimate,
             status: self.threshold(enterprises),
             enterprises,
+        }
+    }
+}
+
+/// Suppresses a cell in every line where it is suppressed in any: lines that give each
+/// other back (planned hires, planned reductions and their difference) share their gaps.
+pub fn suppress_together(lines: &mut [&mut FigureLine]) {
+    let Some(first) = lines.first() else { return };
+    let cells = first.domains.len();
+    let joint = |status: &[CellStatus]| {
+        status
+            .iter()
+            .find(|s| !s.is_published())
+            .map(|_| CellStatus::Suppressed {
+                reason: SuppressionReason::Secondary,
+            })
+    };
+    for k in 0..=cells {
+        let statuses: Vec<CellStatus> = lines
+            .iter()
+            .map(|l| if k < cells { l.domains[k].status } else { l.all.status })
+            .collect();
+        if let Some(suppressed) = joint(&statuses) {
+            for line in lines.iter_mut() {
+                let f = if k < cells { &mut line.domains[k] } else { &mut line.all };
+                if f.status.is_published() {
+                    f.status = suppressed;
+                }
+            }
         }
     }
 }
@@ -459,14 +531,17 @@ pub struct QualityCounts {
     pub suppressed_dominance: u64,
     /// Figures suppressed to protect another.
     pub suppressed_secondary: u64,
+    /// Figures that could not be computed (no answers, empty domain), shown as `[x]`.
+    pub not_available: u64,
 }
 
 impl QualityCounts {
     /// Adds every figure of `measures`.
     pub fn add(&mut self, measures: &[MeasureLine]) {
         for m in measures {
-            for status in m.line.statuses() {
+            for (status, figure) in m.line.statuses().zip(m.line.domains.iter().chain([&m.line.all])) {
                 match status {
+                    CellStatus::Published if figure.estimate.is_none() => self.not_available += 1,
                     CellStatus::Published => self.published += 1,
                     CellStatus::Suppressed { reason } => match reason {
                         SuppressionReason::Threshold => self.suppressed_threshold += 1,
@@ -492,6 +567,7 @@ impl QualityCounts {
         self.suppressed_threshold += other.suppressed_threshold;
         self.suppressed_dominance += other.suppressed_dominance;
         self.suppressed_secondary += other.suppressed_secondary;
+        self.not_available += other.not_available;
     }
 }
 
@@ -605,6 +681,65 @@ mod tests {
             statuses,
             vec![threshold, secondary, secondary, threshold, CellStatus::Published]
         );
+    }
+
+    #[test]
+    fn a_rate_is_suppressed_with_its_denominator_and_linked_lines_share_gaps() {
+        // Nine enterprises of one stratum (N = 18, w = 2), three in each of a, b, c.
+        let d = design(&["s"; 9], &BTreeMap::from([("s", 18)]));
+        let rules = DisclosureRules::default();
+        let est = Estimator {
+            design: &d,
+            rules: &rules,
+            weighted: true,
+        };
+        let b = breakdown(&["a", "a", "a", "b", "b", "b", "c", "c", "c"]);
+        // Vacancies in b are dominated by one enterprise (100 of 102); a (18) is the
+        // secondary suppression, c (27) stays. Hard to fill is spread evenly: all published.
+        let vacancies: Vec<Option<f64>> = [5.0, 6.0, 7.0, 100.0, 1.0, 1.0, 8.0, 9.0, 10.0].map(Some).to_vec();
+        let hard: Vec<Option<f64>> = [1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 1.0, 1.0, 1.0].map(Some).to_vec();
+        let htf = est.totals(&hard, &b);
+        assert!(htf.domains.iter().all(|f| f.status.is_published()));
+        // HTF / V in b would give V back from the published HTF: the share takes the
+        // denominator's suppression.
+        let share = est.ratios(&hard, &vacancies, &b, Some(&htf));
+        assert!(!share.domains[1].status.is_published());
+        assert!(!share.domains[0].status.is_published());
+        assert!(share.domains[2].status.is_published());
+
+        // Planned hires, reductions and net hiring: any two give the third.
+        let mut hires = est.totals(&vacancies, &b);
+        let mut reductions = est.totals(&hard, &b);
+        let mut net = est.totals(&vacancies, &b);
+        reductions.domains[0].status = CellStatus::Suppressed {
+            reason: SuppressionReason::Dominance,
+        };
+        suppress_together(&mut [&mut hires, &mut reductions, &mut net]);
+        assert!(!hires.domains[0].status.is_published());
+        assert!(!net.domains[0].status.is_published());
+        assert!(!net.domains[1].status.is_published(), "b was suppressed in hires");
+        assert!(!reductions.domains[1].status.is_published());
+        assert!(reductions.domains[2].status.is_published());
+    }
+
+    #[test]
+    fn a_share_needs_enough_enterprises_saying_yes_and_no() {
+        let d = design(&["s"; 8], &BTreeMap::from([("s", 16)]));
+        let rules = DisclosureRules::default();
+        let est = Estimator {
+            design: &d,
+            rules: &rules,
+            weighted: true,
+        };
+        let b = breakdown(&["a", "a", "a", "a", "c", "c", "c", "c"]);
+        // a: one yes among four (the yes is one enterprise's answer); c: two yes, two no.
+        let yes = [true, false, false, false, true, true, false, false].map(Some).to_vec();
+        let line = est.proportions(&yes, &b);
+        assert!(!line.domains[0].status.is_published());
+        assert!(!line.domains[1].status.is_published(), "two yes is below 3");
+        // All: 3 yes and 5 no over 8: published, 3/8.
+        assert!(line.all.status.is_published());
+        assert!((line.all.estimate.as_ref().unwrap().value - 3.0 / 8.0).abs() < 1e-12);
     }
 
     #[test]

@@ -110,22 +110,29 @@ impl Vacancies {
 
     /// Weighted p-quantile of the wage offered per post over the lines `keep` accepts:
     /// each line weighs its enterprise's weight times its openings. Returns the quantile
-    /// and the enterprises it rests on.
-    pub fn wage_quantile(&self, weights: &[f64], keep: impl Fn(&VacancyLine) -> bool, p: f64) -> (Option<f64>, usize) {
+    /// and each contributing enterprise's share of the weight (for disclosure control: a
+    /// quartile resting on one or two enterprises' posts is their wage).
+    pub fn wage_quantile(
+        &self,
+        weights: &[f64],
+        keep: impl Fn(&VacancyLine) -> bool,
+        p: f64,
+    ) -> (Option<f64>, Vec<f64>) {
         let mut values = Vec::new();
         let mut line_weights = Vec::new();
-        let mut enterprises = vec![false; self.units];
+        let mut by_enterprise: std::collections::BTreeMap<usize, f64> = std::collections::BTreeMap::new();
         for line in self.lines.iter().filter(|l| keep(l)) {
             if let Some(wage) = line.wage
                 && line.openings > 0.0
             {
+                let w = weights[line.unit] * line.openings;
                 values.push(wage);
-                line_weights.push(weights[line.unit] * line.openings);
-                enterprises[line.unit] = true;
+                line_weights.push(w);
+                *by_enterprise.entry(line.unit).or_default() += w;
             }
         }
-        let n = enterprises.iter().filter(|&&e| e).count();
-        (crate::weighted_quantile(&values, &line_weights, p).ok(), n)
+        let contributions = by_enterprise.into_values().collect();
+        (crate::weighted_quantile(&values, &line_weights, p).ok(), contributions)
     }
 
     /// The occupation major group (GB/T 6565 first digit) of a line.

@@ -147,18 +147,22 @@ fn policy_measures(ctx: &Context<'_>, policy: &Policy, ind: &PolicyIndicators, b
         est.proportions(&within(&ind.received, &ind.applied), b),
     );
     if let Some(gap) = &ind.gap {
+        let count: Vec<Option<f64>> = gap.iter().map(|g| g.map(|g| if g { 1.0 } else { 0.0 })).collect();
+        let mut share = est.proportions(gap, b);
+        let mut enterprises = est.totals(&count, b);
+        // The share and the weighted count give each other back with the domain's size.
+        crate::figures::suppress_together(&mut [&mut share, &mut enterprises]);
         push(
             "gap",
             ctx.tr("有需求未申请的企业占比", "gap (need it, not applied)"),
             Format::Percent,
-            est.proportions(gap, b),
+            share,
         );
-        let count: Vec<Option<f64>> = gap.iter().map(|g| g.map(|g| if g { 1.0 } else { 0.0 })).collect();
         push(
             "gap_enterprises",
             ctx.tr("有需求未申请的企业数", "gap (enterprises)"),
             Format::Count,
-            est.totals(&count, b),
+            enterprises,
         );
     }
     out
