@@ -344,8 +344,8 @@ impl<'a> Context<'a> {
             p
         } else {
             vec![self.tr(
-                "未提供抽样框：表中数字未加权，仅代表回答企业，不能推算全区。总量为回答企业之和，不给标准误；比率和比例的标准误按回答企业为简单随机样本（无有限总体校正）计算，仅供参考。",
-                "No sampling frame was given: figures are unweighted and describe the responding enterprises only; they do not stand for the district. Totals are sums over respondents and carry no standard error; standard errors of rates and shares treat the respondents as a simple random sample (no finite population correction) and are indicative only.",
+                "未提供抽样框：表中数字未加权，仅代表回答企业，不能推算全区。总量为回答企业之和（缺失回答以同组回答均值代替），不给标准误；比率和比例的标准误按回答企业为简单随机样本（无有限总体校正）计算，仅供参考。",
+                "No sampling frame was given: figures are unweighted and describe the responding enterprises only; they do not stand for the district. Totals are sums over respondents (a missing answer takes the mean of the answers in its group) and carry no standard error; standard errors of rates and shares treat the respondents as a simple random sample (no finite population correction) and are indicative only.",
             )]
         };
         notes.push(NoteSection {

@@ -412,7 +412,7 @@ fn line_of_sums(
         .map(|(y, d)| contributions(y, &d.members))
         .collect();
     let mut status = ctx.rules.line(&cell_contributions);
-    crate::figures::protect_siblings(&mut status.cells, &breakdown.domains, &cell_contributions);
+    crate::figures::protect_siblings(&ctx.rules, &mut status.cells, &breakdown.domains, &cell_contributions);
     let strip = |mut f: Figure| {
         if !ctx.sample.weighted
             && let Some(e) = f.estimate.as_mut()

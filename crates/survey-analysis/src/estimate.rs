@@ -263,40 +263,62 @@ impl<S: Ord + Clone + Display> StratifiedDesign<S> {
             return Ok(self.finish(scores.iter().sum(), &scores, n, Interval::Symmetric));
         }
 
-        // Separate ratio estimator per weighting class c: Y = sum_c N̂_c * R_c with
+        // Separate ratio estimator per adjustment class: Y = sum_c N̂_c * R_c with
         // R_c = sum(w a v) / sum(w a), a the answered indicator. Linearised score of unit i
         // in c: w_i * (R_c + (N̂_c / A_c) * a_i * (v_i - R_c)); its sum over c is N̂_c R_c.
-        let (classes, unit_class) = self.classes();
+        // For a domain the classes are weighting class x in-domain: a missing answer in
+        // the domain stands in for by the domain's answers in its class, not diluted by
+        // the known zeros outside it.
+        let (weighting_classes, unit_class) = self.classes();
+        let classes = weighting_classes * 2;
+        let class_of = |i: usize| unit_class[i] * 2 + usize::from(domain[i]);
         let mut weight_sum = vec![0.0; classes];
         let mut answered_weight = vec![0.0; classes];
         let mut answered_total = vec![0.0; classes];
-        for ((v, w), &c) in v.iter().zip(w).zip(unit_class) {
+        for (i, (v, w)) in v.iter().zip(w).enumerate() {
+            let c = class_of(i);
             weight_sum[c] += w;
             if let Some(v) = v {
                 answered_weight[c] += w;
                 answered_total[c] += w * v;
             }
         }
+        // A domain's class where nobody in the domain answered takes the domain's mean
+        // over all classes; without a domain that is a stratum nobody answered: an error.
+        let in_domain: Vec<usize> = (0..weighting_classes).map(|c| c * 2 + 1).collect();
+        let domain_answered: f64 = in_domain.iter().map(|&c| answered_weight[c]).sum();
+        let domain_mean = (domain_answered > 0.0)
+            .then(|| in_domain.iter().map(|&c| answered_total[c]).sum::<f64>() / domain_answered);
+        let is_domain = domain.iter().any(|d| !d);
         let mut class_mean = vec![0.0; classes];
+        let mut borrowed = vec![false; classes];
         for c in 0..classes {
-            if weight_sum[c] > 0.0 && answered_weight[c] == 0.0 {
-                return Err(EstimateError::NoAnswersInStratum {
-                    stratum: self.class_label(c).to_string(),
-                });
-            }
             if answered_weight[c] > 0.0 {
                 class_mean[c] = answered_total[c] / answered_weight[c];
+            } else if weight_sum[c] > 0.0 {
+                match domain_mean {
+                    Some(mean) if is_domain => {
+                        class_mean[c] = mean;
+                        borrowed[c] = true;
+                    }
+                    _ => {
+                        return Err(EstimateError::NoAnswersInStratum {
+                            stratum: self.class_label(c / 2).to_string(),
+                        });
+                    }
+                }
             }
         }
         let scores: Vec<f64> = v
             .iter()
             .zip(w)
-            .zip(unit_class)
-            .map(|((v, w), &c)| {
+            .enumerate()
+            .map(|(i, (v, w))| {
+                let c = class_of(i);
                 let r = class_mean[c];
                 let adjustment = match v {
-                    Some(v) => weight_sum[c] / answered_weight[c] * (v - r),
-                    None => 0.0,
+                    Some(v) if !borrowed[c] => weight_sum[c] / answered_weight[c] * (v - r),
+                    _ => 0.0,
                 };
                 w * (r + adjustment)
             })

@@ -164,11 +164,17 @@ impl FigureLine {
 }
 
 /// Secondary suppression within each group of sibling domains (the divisions of one
-/// section): a published parent minus the published siblings would give back a lone
-/// suppressed sibling, so one more sibling is suppressed, the smallest non-zero one. When
-/// every other sibling is zero the parent rests on the same contributions as the lone
-/// cell and the primary rules already suppress it.
-pub fn protect_siblings<C: AsRef<[f64]>>(statuses: &mut [CellStatus], domains: &[Domain], cells: &[C]) {
+/// section). A suppressed parent must not be the sum of published children, so one child
+/// is suppressed (the smallest non-zero); and a published parent minus the published
+/// siblings would give back a lone suppressed sibling, so one more sibling is suppressed,
+/// the smallest non-zero one. When every other sibling is zero the parent rests on the
+/// same contributions as the lone cell and the primary rules already suppress it.
+pub fn protect_siblings<C: AsRef<[f64]>>(
+    rules: &DisclosureRules,
+    statuses: &mut [CellStatus],
+    domains: &[Domain],
+    cells: &[C],
+) {
     let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = std::collections::BTreeMap::new();
     for (k, d) in domains.iter().enumerate() {
         if let Some(parent) = d.parent.as_deref() {
@@ -176,20 +182,43 @@ pub fn protect_siblings<C: AsRef<[f64]>>(statuses: &mut [CellStatus], domains: &
         }
     }
     let size = |k: usize| cells[k].as_ref().iter().sum::<f64>().abs();
-    for siblings in groups.values() {
-        let suppressed = siblings.iter().filter(|&&k| !statuses[k].is_published()).count();
-        if suppressed != 1 {
-            continue;
-        }
-        let partner = siblings
+    let secondary = CellStatus::Suppressed {
+        reason: SuppressionReason::Secondary,
+    };
+    let smallest_published = |statuses: &[CellStatus], siblings: &[usize]| {
+        siblings
             .iter()
             .copied()
             .filter(|&k| statuses[k].is_published() && size(k) != 0.0)
-            .min_by(|&a, &b| size(a).total_cmp(&size(b)).then(a.cmp(&b)));
-        if let Some(k) = partner {
-            statuses[k] = CellStatus::Suppressed {
-                reason: SuppressionReason::Secondary,
-            };
+            .min_by(|&a, &b| size(a).total_cmp(&size(b)).then(a.cmp(&b)))
+    };
+    // The parents as their own table publishes them (the same rules over the union of
+    // their children): a suppressed parent must not be the sum of published children.
+    let parent_cells: Vec<Vec<f64>> = groups
+        .values()
+        .map(|siblings| {
+            siblings
+                .iter()
+                .flat_map(|&k| cells[k].as_ref().iter().copied())
+                .collect()
+        })
+        .collect();
+    let parents = rules.line(&parent_cells);
+    for (siblings, parent) in groups.values().zip(&parents.cells) {
+        let hidden = siblings.iter().any(|&k| !statuses[k].is_published());
+        if !parent.is_published()
+            && !hidden
+            && let Some(k) = smallest_published(statuses, siblings)
+        {
+            statuses[k] = secondary;
+        }
+    }
+    for siblings in groups.values() {
+        let suppressed = siblings.iter().filter(|&&k| !statuses[k].is_published()).count();
+        if suppressed == 1
+            && let Some(k) = smallest_published(statuses, siblings)
+        {
+            statuses[k] = secondary;
         }
     }
 }
@@ -241,7 +270,7 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
             .map(|d| contributions(Some(&d.members)))
             .collect();
         let mut line = self.rules.line(&cells);
-        protect_siblings(&mut line.cells, &breakdown.domains, &cells);
+        protect_siblings(self.rules, &mut line.cells, &breakdown.domains, &cells);
         let domains = breakdown
             .domains
             .iter()
@@ -675,7 +704,7 @@ mod tests {
             threshold,
             CellStatus::Published,
         ];
-        protect_siblings(&mut statuses, &domains, &cells);
+        protect_siblings(&DisclosureRules::default(), &mut statuses, &domains, &cells);
         // C: 14 is the only sibling left. I: 63 (3) is smaller than 65 (6).
         assert_eq!(
             statuses,

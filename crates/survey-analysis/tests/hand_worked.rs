@@ -244,3 +244,30 @@ fn disclosure_rules_on_a_line_of_vacancies_by_sector() {
         ]
     );
 }
+
+#[test]
+fn a_missing_answer_in_a_domain_stands_in_by_the_domains_answers() {
+    // Eight enterprises weighing 2 each (one stratum, N = 16). The domain holds four:
+    // three answered 10 and one did not answer. Outside the domain: 1, 2, 3, 4.
+    let strata = ["s"; 8];
+    let frame = BTreeMap::from([("s", 16)]);
+    let design = StratifiedDesign::builder(&strata).population(&frame).build().unwrap();
+    let y = [
+        Some(10.0),
+        Some(10.0),
+        Some(10.0),
+        None,
+        Some(1.0),
+        Some(2.0),
+        Some(3.0),
+        Some(4.0),
+    ];
+    let domain = [true, true, true, true, false, false, false, false];
+    // The missing answer takes the domain's mean, 10: 2 * (10 + 10 + 10 + 10) = 80, not
+    // the mean of y * d over everyone (which the zeros outside would dilute).
+    let total = design.domain_total(&y, &domain).unwrap();
+    assert!((total.value - 80.0).abs() < 1e-9, "{}", total.value);
+    // Outside the domain nothing is missing: 2 * (1 + 2 + 3 + 4) = 20.
+    let outside: Vec<bool> = domain.iter().map(|d| !d).collect();
+    assert!((design.domain_total(&y, &outside).unwrap().value - 20.0).abs() < 1e-9);
+}
