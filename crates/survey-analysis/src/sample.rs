@@ -91,15 +91,23 @@ impl Sample {
         let counts = frame.stratum_counts();
         let mut design = StratifiedDesign::builder(&unit_strata).population(&counts).build()?;
         let mut collapsed: BTreeMap<StratumLabel, StratumLabel> = BTreeMap::new();
-        let single: Vec<StratumLabel> = design.single_unit_strata().into_iter().cloned().collect();
-        for label in single {
-            if collapsed.contains_key(&label) {
-                continue;
-            }
+        // One merge at a time, looking again after each: a stratum that took in a lone
+        // neighbour has two respondents and needs no further merging.
+        let mut without_partner: Vec<StratumLabel> = Vec::new();
+        loop {
+            let next = design
+                .single_unit_strata()
+                .into_iter()
+                .find(|s| !without_partner.contains(s))
+                .cloned();
+            let Some(label) = next else { break };
             let present: Vec<StratumLabel> = design.strata().iter().map(|s| s.label.clone()).collect();
-            if let Some(partner) = collapse_partner(def, &label, &present) {
-                design = design.collapse(&label, &partner)?;
-                collapsed.insert(label, partner);
+            match collapse_partner(def, &label, &present) {
+                Some(partner) => {
+                    design = design.collapse(&label, &partner)?;
+                    collapsed.insert(label, partner);
+                }
+                None => without_partner.push(label),
             }
         }
         let mut respondents: BTreeMap<&StratumLabel, u64> = BTreeMap::new();
