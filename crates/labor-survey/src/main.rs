@@ -2,7 +2,10 @@
 //!
 //! A thin shell: it parses arguments, calls the library crates, writes their output
 //! atomically and maps failures to messages and exit codes. Survey logic lives in the
-//! libraries (`survey-def`, `survey-forms`).
+//! libraries (`survey-def`, `survey-forms`, `survey-parse`, `survey-analysis`,
+//! `survey-pipeline`).
+
+mod run;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write as _;
@@ -151,6 +154,25 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Run a pipeline file end to end: check the definition, ingest the returns (and the
+    /// previous wave's), analyse, check the quality gates and write run.json.
+    ///
+    /// Writes dataset/, reports/ (and previous-dataset/) and run.json into the output
+    /// folder. Exits 0 when every gate passes, 1 when a gate fails (the reports are
+    /// written all the same), 2 when the run cannot complete.
+    Run {
+        /// Pipeline file (TOML); paths in it are relative to its folder.
+        pipeline: PathBuf,
+        /// Output folder in place of the pipeline's `output`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// How log lines on stderr are written.
+        #[arg(long, value_enum, default_value_t = run::LogFormat::Text)]
+        log_format: run::LogFormat,
+        /// Do not show progress bars.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Write the JSON Schema (draft 2020-12) that a JSON return satisfies.
     Schema {
         /// Definition file.
@@ -161,6 +183,49 @@ enum Command {
         /// Language of titles and descriptions.
         #[arg(long, value_enum, default_value_t = LangArg::En)]
         lang: LangArg,
+    },
+    /// Measure each stage of a run against the bare cost of reading its input: wall time,
+    /// returns and MB per second, and peak memory, on generated returns.
+    ///
+    /// Generates template workbooks (from about half of --enterprises) and a JSON Lines
+    /// file of --jsonl-returns returns with its frame and previous wave, then runs, each in
+    /// its own process: a bare calamine read of the workbooks and their full ingest (1
+    /// thread and all cores), a bare serde_json parse of the JSON Lines file and its full
+    /// ingest, and the analysis of that dataset against a bare polars scan of its Parquet
+    /// files. Prints the table and the ratios. Takes minutes; not a test.
+    Bench {
+        /// Responding enterprises of the generated sample.
+        #[arg(long, default_value_t = survey_bench::DEFAULT_ENTERPRISES)]
+        enterprises: usize,
+        /// Returns in the JSON Lines file.
+        #[arg(long, default_value_t = survey_bench::DEFAULT_JSONL_RETURNS)]
+        jsonl_returns: u64,
+        /// Threads of the all-cores stages (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Keep inputs and outputs in this new or empty folder.
+        #[arg(long)]
+        keep: Option<PathBuf>,
+        /// Also time Python readers (pandas + openpyxl, pandas with calamine,
+        /// python-calamine) on the workbooks, if python3 has them.
+        #[arg(long)]
+        peers: bool,
+        /// Definition file (default: the shipped spring 2024 definition).
+        #[arg(long)]
+        definition: Option<PathBuf>,
+        /// Seed of the generated data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// How the table is printed.
+        #[arg(long, value_enum, default_value_t = TableFormat::Text)]
+        format: TableFormat,
+    },
+    /// Runs one benchmark stage given as JSON and prints its measurement (`bench` runs it
+    /// in a child process).
+    #[command(hide = true)]
+    BenchStage {
+        /// The stage, as JSON.
+        stage: String,
     },
 }
 
@@ -282,6 +347,12 @@ fn main() -> ExitCode {
             );
             Ok(())
         }),
+        Command::Run {
+            pipeline,
+            out,
+            log_format,
+            quiet,
+        } => run::run(&pipeline, out, log_format, quiet),
         Command::Schema {
             definition,
             output,
@@ -294,6 +365,37 @@ fn main() -> ExitCode {
             eprintln!("wrote {}", output.display());
             Ok(())
         }),
+        Command::Bench {
+            enterprises,
+            jsonl_returns,
+            jobs,
+            keep,
+            peers,
+            definition,
+            seed,
+            format,
+        } => {
+            let options = survey_bench::BenchOptions {
+                definition,
+                enterprises,
+                jsonl_returns,
+                jobs,
+                keep,
+                peers,
+                seed,
+            };
+            bench(&options, format)
+        }
+        Command::BenchStage { stage } => match survey_bench::run_stage(&stage) {
+            Ok(measured) => {
+                println!("{measured}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(EXIT_FAILURE)
+            }
+        },
     }
 }
 
@@ -423,4 +525,45 @@ fn with_definition(path: &Path, job: impl FnOnce(&survey_def::Definition) -> Res
 /// Writes `bytes` to `path` atomically (temporary file in the same folder, renamed).
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     survey_parse::output::write_atomically(path, bytes).map_err(|e| e.to_string())
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TableFormat {
+    /// An aligned table and the ratios
+    Text,
+    /// The same as one JSON document
+    Json,
+}
+
+fn bench(options: &survey_bench::BenchOptions, format: TableFormat) -> ExitCode {
+    let program = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: cannot find this program to run the stages: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let command = survey_bench::StageCommand {
+        program,
+        args: vec!["bench-stage".into()],
+    };
+    match survey_bench::run(options, &command, &|step| eprintln!("bench: {step}")) {
+        Ok(report) => {
+            match format {
+                TableFormat::Text => print!("{}", report.to_text()),
+                TableFormat::Json => match serde_json::to_string_pretty(&report) {
+                    Ok(json) => println!("{json}"),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(EXIT_FAILURE);
+                    }
+                },
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
 }

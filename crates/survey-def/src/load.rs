@@ -5,7 +5,7 @@ use crate::check::check_definition;
 use crate::definition::Definition;
 use crate::model::DefinitionFile;
 use crate::problem::{DefinitionError, Problem, ProblemKind};
-use crate::source::{Seg, SourceMap, TomlPath, display_path};
+use crate::source::{Seg, SourceMap, TomlPath, display_path, from_ignored};
 use serde::Deserialize;
 use std::path::Path;
 use toml::de::DeTable;
@@ -78,7 +78,7 @@ pub fn load_str(text: &str, path: &Path) -> Result<Definition, DefinitionError> 
     let mut unknown: Vec<TomlPath> = Vec::new();
     let deserializer = toml::de::Deserializer::from(root);
     let parsed = serde_ignored::deserialize(deserializer, |ignored| {
-        unknown.push(to_toml_path(&ignored));
+        unknown.push(from_ignored(&ignored));
     });
     let mut problems: Vec<Problem> = unknown
         .iter()
@@ -219,26 +219,6 @@ fn unknown_key_hint(key: &str) -> String {
         Some(near) => format!("did you mean `{near}`?"),
         None => "remove it, or check the definition language in README.md".into(),
     }
-}
-
-fn to_toml_path(path: &serde_ignored::Path<'_>) -> TomlPath {
-    use serde_ignored::Path as P;
-    let mut segs = match path {
-        P::Root => return Vec::new(),
-        P::Seq { parent, index } => {
-            let mut s = to_toml_path(parent);
-            s.push(Seg::Index(*index));
-            return s;
-        }
-        P::Map { parent, key } => {
-            let mut s = to_toml_path(parent);
-            s.push(Seg::Key(key.clone()));
-            return s;
-        }
-        P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => to_toml_path(parent),
-    };
-    segs.shrink_to_fit();
-    segs
 }
 
 /// Deserialises a definition without checking it (for tools that only read metadata).

@@ -34,6 +34,26 @@ pub fn display_path(path: &[Seg]) -> String {
     out
 }
 
+/// The path of a key `serde_ignored` reported as unknown, in the terms of [`SourceMap`],
+/// so an unknown key is located by line and column.
+pub fn from_ignored(path: &serde_ignored::Path<'_>) -> TomlPath {
+    use serde_ignored::Path as P;
+    match path {
+        P::Root => Vec::new(),
+        P::Seq { parent, index } => {
+            let mut s = from_ignored(parent);
+            s.push(Seg::Index(*index));
+            s
+        }
+        P::Map { parent, key } => {
+            let mut s = from_ignored(parent);
+            s.push(Seg::Key(key.clone()));
+            s
+        }
+        P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => from_ignored(parent),
+    }
+}
+
 /// Spans of every key and value of a parsed document, and the text to turn offsets into
 /// lines and columns.
 #[derive(Debug, Default)]

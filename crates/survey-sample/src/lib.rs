@@ -17,6 +17,10 @@
 //! parser and the analysis, and for demonstrations. The same definition and options
 //! always give byte-identical files.
 //!
+//! For load tests, [`write_jsonl_returns`] streams any number of clean, distinct returns
+//! as JSON Lines in constant memory, with [`write_stream_frame`] and
+//! [`write_jsonl_previous`] for the matching frame and previous wave.
+//!
 //! ```no_run
 //! use std::path::Path;
 //! let def = survey_def::load(Path::new("survey-defs/spring-2024.toml")).unwrap();
@@ -40,7 +44,10 @@ mod random;
 mod reach;
 mod sectors;
 mod settle;
+mod stream;
 mod wave;
+
+pub use stream::{MAX_STREAM_RETURNS, StreamSummary, write_jsonl_previous, write_jsonl_returns, write_stream_frame};
 
 #[cfg(test)]
 mod tests;
@@ -142,6 +149,9 @@ pub enum SampleError {
     /// JSON could not be written.
     #[error("cannot write JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// A streamed wave could not be written to its writer.
+    #[error("cannot write the returns: {0}")]
+    Stream(#[source] std::io::Error),
     /// The definition asks for something the generator cannot satisfy (a constraint no
     /// generated answer meets).
     #[error("cannot generate a clean return for {enterprise}: {}", problems.join("; "))]

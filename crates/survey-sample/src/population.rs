@@ -129,15 +129,59 @@ fn org_code(rng: &mut Rng) -> String {
     }
 }
 
-/// A unified social credit code registered in Yangpu (310110): an enterprise (91), or a
-/// private non-enterprise unit (52) for some schools and clinics.
-fn credit_code(rng: &mut Rng, sector: Sector) -> String {
+/// Registration prefix of a credit code: an enterprise (91), or a private non-enterprise
+/// unit (52) for some schools and clinics; both registered in Yangpu (310110).
+fn code_prefix(rng: &mut Rng, sector: Sector) -> &'static str {
     let civil = matches!(sector, Sector::Education | Sector::Health) && random::chance(rng, 0.3);
-    let mut code = String::from(if civil { "52310110" } else { "91310110" });
+    if civil { "52310110" } else { "91310110" }
+}
+
+/// A unified social credit code registered in Yangpu, drawn at random.
+fn credit_code(rng: &mut Rng, sector: Sector) -> String {
+    let mut code = String::from(code_prefix(rng, sector));
     code.push_str(&org_code(rng));
     let check = uscc_check(&code);
     code.push(check);
     code
+}
+
+/// Enterprises [`Numbering`] can tell apart: the six free symbols of a `MA1…`
+/// organisation code.
+pub(crate) const NUMBERED_CODES: u64 = 31u64.pow(6);
+
+/// Credit codes by enterprise number: a post-2015 `MA1…` organisation code whose six
+/// free symbols are the number under a seeded permutation, so distinct numbers give
+/// distinct codes without remembering the codes already given.
+pub(crate) struct Numbering {
+    /// Multiplier, not a multiple of 31: x -> a*x + b (mod 31^6) is then a permutation.
+    a: u64,
+    b: u64,
+}
+
+impl Numbering {
+    pub(crate) fn new(seed: u64) -> Self {
+        let mut rng = random::stream(seed, "code-numbering", 0);
+        let a = 1 + 31 * random::int(&mut rng, 1_000, 20_000) as u64;
+        let b = random::int(&mut rng, 0, NUMBERED_CODES as i64 - 1) as u64;
+        Numbering { a, b }
+    }
+
+    /// The code of enterprise `k` (below [`NUMBERED_CODES`]).
+    pub(crate) fn code(&self, rng: &mut Rng, sector: Sector, k: u64) -> String {
+        let mut x = ((u128::from(self.a) * u128::from(k) + u128::from(self.b)) % u128::from(NUMBERED_CODES)) as u64;
+        let symbols = USCC_ALPHABET.as_bytes();
+        let mut free = [b'0'; 6];
+        for slot in free.iter_mut().rev() {
+            *slot = symbols[(x % 31) as usize];
+            x /= 31;
+        }
+        let mut code = String::from(code_prefix(rng, sector));
+        code.push_str("MA1");
+        code.extend(free.iter().map(|&b| char::from(b)));
+        let check = uscc_check(&code);
+        code.push(check);
+        code
+    }
 }
 
 fn enterprise_name(rng: &mut Rng, sector: Sector, large: bool) -> String {
@@ -163,37 +207,48 @@ fn enterprise_name(rng: &mut Rng, sector: Sector, large: bool) -> String {
     format!("上海{trade}{word}{suffix}")
 }
 
-/// Draws the population of `n` enterprises, sorted by credit code.
-pub(crate) fn frame(def: &Definition, n: usize, seed: u64) -> Vec<Enterprise> {
-    let bands = size_bands(def);
-    let subdistricts = subdistrict_codes(def);
-    let division_weights: Vec<f64> = sectors::DIVISIONS.iter().map(|d| d.1).collect();
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::with_capacity(n);
-    let mut rng = random::stream(seed, "frame", 0);
-    while out.len() < n {
-        let (division, _, sector) = sectors::DIVISIONS[random::weighted_index(&mut rng, &division_weights)];
+/// What drawing an enterprise needs from the definition, worked out once.
+pub(crate) struct Draws {
+    bands: Vec<(String, u64, Option<u64>)>,
+    subdistricts: Vec<String>,
+    division_weights: Vec<f64>,
+}
+
+impl Draws {
+    pub(crate) fn new(def: &Definition) -> Self {
+        Draws {
+            bands: size_bands(def),
+            subdistricts: subdistrict_codes(def),
+            division_weights: sectors::DIVISIONS.iter().map(|d| d.1).collect(),
+        }
+    }
+
+    /// One enterprise: industry, size, sub-district, then its credit code from `code`
+    /// (given the generator and the sector), then its name.
+    pub(crate) fn enterprise(&self, rng: &mut Rng, code: impl FnOnce(&mut Rng, Sector) -> String) -> Enterprise {
+        let (division, _, sector) = sectors::DIVISIONS[random::weighted_index(rng, &self.division_weights)];
         let section = industry_section(division).map_or('S', |s| s.code);
         let mix = sectors::profile(sector).size_mix;
-        let class_weights: Vec<f64> = if bands.len() == 4 {
+        let class_weights: Vec<f64> = if self.bands.len() == 4 {
             mix.to_vec()
         } else {
-            (0..bands.len()).map(|i| 0.6f64.powi(i as i32)).collect()
+            (0..self.bands.len()).map(|i| 0.6f64.powi(i as i32)).collect()
         };
-        let (class, min, max) = &bands[random::weighted_index(&mut rng, &class_weights)];
-        let employees = employees_in(&mut rng, *min, *max);
-        let weights: Vec<f64> = subdistricts.iter().map(|c| subdistrict_weight(c, sector)).collect();
-        let subdistrict = if subdistricts.is_empty() {
+        let (class, min, max) = &self.bands[random::weighted_index(rng, &class_weights)];
+        let employees = employees_in(rng, *min, *max);
+        let weights: Vec<f64> = self
+            .subdistricts
+            .iter()
+            .map(|c| subdistrict_weight(c, sector))
+            .collect();
+        let subdistrict = if self.subdistricts.is_empty() {
             String::new()
         } else {
-            subdistricts[random::weighted_index(&mut rng, &weights)].clone()
+            self.subdistricts[random::weighted_index(rng, &weights)].clone()
         };
-        let id = credit_code(&mut rng, sector);
-        let name = enterprise_name(&mut rng, sector, max.is_none());
-        if !seen.insert(id.clone()) {
-            continue;
-        }
-        out.push(Enterprise {
+        let id = code(rng, sector);
+        let name = enterprise_name(rng, sector, max.is_none());
+        Enterprise {
             id,
             name,
             division,
@@ -202,7 +257,21 @@ pub(crate) fn frame(def: &Definition, n: usize, seed: u64) -> Vec<Enterprise> {
             size_class: class.clone(),
             employees,
             subdistrict,
-        });
+        }
+    }
+}
+
+/// Draws the population of `n` enterprises, sorted by credit code.
+pub(crate) fn frame(def: &Definition, n: usize, seed: u64) -> Vec<Enterprise> {
+    let draws = Draws::new(def);
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(n);
+    let mut rng = random::stream(seed, "frame", 0);
+    while out.len() < n {
+        let e = draws.enterprise(&mut rng, credit_code);
+        if seen.insert(e.id.clone()) {
+            out.push(e);
+        }
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
     out
@@ -216,22 +285,31 @@ fn csv_field(text: &str) -> String {
     }
 }
 
+/// The header line of the frame CSV.
+pub(crate) const FRAME_CSV_HEADER: &str =
+    "enterprise_id,name,industry_division,industry_section,size_class,employees,subdistrict\n";
+
+/// One enterprise as a line of the frame CSV.
+pub(crate) fn frame_csv_row(e: &Enterprise) -> String {
+    let row = [
+        csv_field(&e.id),
+        csv_field(&e.name),
+        e.division.to_owned(),
+        e.section.to_string(),
+        csv_field(&e.size_class),
+        e.employees.to_string(),
+        csv_field(&e.subdistrict),
+    ];
+    let mut line = row.join(",");
+    line.push('\n');
+    line
+}
+
 /// The frame as CSV, one row per enterprise in the given (credit code) order.
 pub(crate) fn frame_csv(frame: &[Enterprise]) -> String {
-    let mut out =
-        String::from("enterprise_id,name,industry_division,industry_section,size_class,employees,subdistrict\n");
+    let mut out = String::from(FRAME_CSV_HEADER);
     for e in frame {
-        let row = [
-            csv_field(&e.id),
-            csv_field(&e.name),
-            e.division.to_owned(),
-            e.section.to_string(),
-            csv_field(&e.size_class),
-            e.employees.to_string(),
-            csv_field(&e.subdistrict),
-        ];
-        out.push_str(&row.join(","));
-        out.push('\n');
+        out.push_str(&frame_csv_row(e));
     }
     out
 }
@@ -254,6 +332,19 @@ mod tests {
         for _ in 0..500 {
             let code = credit_code(&mut rng, Sector::Education);
             assert_eq!(normalize_uscc(&code).as_deref(), Ok(code.as_str()));
+        }
+    }
+
+    #[test]
+    fn numbered_codes_are_valid_and_distinct() {
+        let numbering = Numbering::new(11);
+        let mut rng = random::stream(11, "t", 0);
+        let mut seen = BTreeSet::new();
+        for k in (0..20_000).chain([NUMBERED_CODES - 1]) {
+            let code = numbering.code(&mut rng, Sector::Health, k);
+            assert_eq!(normalize_uscc(&code).as_deref(), Ok(code.as_str()));
+            // The organisation part alone is distinct: the prefix varies with the sector.
+            assert!(seen.insert(code[8..17].to_owned()), "{code} repeats");
         }
     }
 

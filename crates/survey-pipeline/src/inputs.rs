@@ -1,0 +1,270 @@
+//! The files a run reads: input entries (files, folders, glob patterns) resolved to files,
+//! named relative to the pipeline's folder, and fingerprinted with SHA-256.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::path::{Component, Path, PathBuf};
+use survey_parse::Input;
+
+/// What an input file is to the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// The pipeline file itself.
+    Pipeline,
+    /// The survey definition.
+    Definition,
+    /// The sampling frame.
+    Frame,
+    /// A return of this wave.
+    Return,
+    /// A return of the previous wave.
+    PreviousReturn,
+    /// A file of the previous wave's dataset.
+    PreviousDataset,
+}
+
+/// One file the run read, for `run.json`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct InputFile {
+    /// Path relative to the pipeline's folder (as written when the pipeline gives an
+    /// absolute path), with `/` separators.
+    pub path: String,
+    /// What it is.
+    pub role: Role,
+    /// SHA-256 of its bytes, hex.
+    pub sha256: String,
+    /// Its size.
+    pub bytes: u64,
+}
+
+/// Whether an input entry is a glob pattern rather than a path.
+pub fn is_pattern(entry: &str) -> bool {
+    entry.contains(['*', '?', '['])
+}
+
+/// Why the inputs could not be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// A glob pattern matched nothing.
+    #[error("`{pattern}` matches no file (relative patterns start at {})", base.display())]
+    NoMatch {
+        /// The pattern as written.
+        pattern: String,
+        /// The pipeline's folder.
+        base: PathBuf,
+    },
+    /// A folder could not be listed, or a path does not exist.
+    #[error(transparent)]
+    Listing(#[from] survey_parse::IngestError),
+    /// A pattern could not be read (the pipeline loader checks patterns; this is a
+    /// pattern made invalid by the folder it is joined to).
+    #[error("`{pattern}`: {message}")]
+    Pattern {
+        /// The pattern as written.
+        pattern: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A folder met while matching a pattern could not be read.
+    #[error("cannot read {}: {message}", path.display())]
+    Unreadable {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        message: String,
+    },
+    /// The entries name no file at all.
+    #[error("{what} name no file")]
+    Empty {
+        /// Which entries (`inputs`, `previous.inputs`).
+        what: &'static str,
+    },
+}
+
+/// Resolves entries (files, folders, patterns, relative to `base`) to the files to read,
+/// named relative to `base`, sorted by name, each once. Hidden files and Excel lock files
+/// (`~$…`) are skipped, as when ingest walks a folder.
+pub fn return_files(base: &Path, entries: &[String], what: &'static str) -> Result<Vec<Input>, InputError> {
+    let mut paths = Vec::new();
+    for entry in entries {
+        if !is_pattern(entry) {
+            paths.push(base.join(entry));
+            continue;
+        }
+        let pattern = if Path::new(entry).is_absolute() {
+            entry.clone()
+        } else {
+            format!("{}/{entry}", glob::Pattern::escape(&base.to_string_lossy()))
+        };
+        let options = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: true,
+        };
+        let matches = glob::glob_with(&pattern, options).map_err(|e| InputError::Pattern {
+            pattern: entry.clone(),
+            message: e.msg.to_owned(),
+        })?;
+        let before = paths.len();
+        for found in matches {
+            let found = found.map_err(|e| InputError::Unreadable {
+                path: e.path().to_owned(),
+                message: e.error().to_string(),
+            })?;
+            let lock_file = found.file_name().is_some_and(|n| n.to_string_lossy().starts_with("~$"));
+            if !lock_file {
+                paths.push(found);
+            }
+        }
+        if paths.len() == before {
+            return Err(InputError::NoMatch {
+                pattern: entry.clone(),
+                base: base.to_owned(),
+            });
+        }
+    }
+    let mut files = survey_parse::collect_inputs(&paths)?;
+    for file in &mut files {
+        file.name = name_of(base, &file.path);
+    }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    files.dedup_by(|a, b| a.name == b.name);
+    if files.is_empty() {
+        return Err(InputError::Empty { what });
+    }
+    Ok(files)
+}
+
+/// How reports and `run.json` name `path`: relative to `base` when under it (as paths in
+/// the pipeline file are written), with `/` separators, so outputs do not depend on where
+/// the files sit on a machine.
+pub fn name_of(base: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(base).unwrap_or(path);
+    let mut name = String::new();
+    for (i, part) in relative.components().filter(|c| *c != Component::CurDir).enumerate() {
+        match part {
+            Component::RootDir => name.push('/'),
+            other => {
+                if i > 0 && !name.ends_with('/') {
+                    name.push('/');
+                }
+                name.push_str(&other.as_os_str().to_string_lossy());
+            }
+        }
+    }
+    if name.is_empty() { ".".to_owned() } else { name }
+}
+
+/// SHA-256 (hex) and size of a file, read in a stream.
+pub fn fingerprint(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let bytes = std::io::copy(&mut file, &mut hasher)?;
+    Ok((hex::encode(hasher.finalize()), bytes))
+}
+
+/// `path` made absolute with symbolic links and `..` resolved, as far as it exists; the
+/// rest (an output folder not made yet) is appended as written.
+pub fn absolute(path: &Path) -> std::io::Result<PathBuf> {
+    let path = std::path::absolute(path)?;
+    let mut existing = path.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => break,
+        }
+    }
+    let mut out = existing.canonicalize()?;
+    for part in rest.iter().rev() {
+        out.push(part);
+    }
+    Ok(out)
+}
+
+/// Whether one path holds the other (or they are the same).
+pub fn overlap(a: &Path, b: &Path) -> bool {
+    a.starts_with(b) || b.starts_with(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_relative_to_the_pipeline_folder() {
+        let base = Path::new("sample-data");
+        assert_eq!(name_of(base, Path::new("sample-data/returns/a.xlsx")), "returns/a.xlsx");
+        assert_eq!(
+            name_of(base, Path::new("sample-data/../survey-defs/s.toml")),
+            "../survey-defs/s.toml"
+        );
+        assert_eq!(name_of(Path::new("."), Path::new("./returns/x.json")), "returns/x.json");
+        assert_eq!(name_of(base, Path::new("/data/returns/x.json")), "/data/returns/x.json");
+    }
+
+    #[test]
+    fn patterns_folders_and_files_resolve_to_sorted_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path();
+        for f in [
+            "returns/b/2.xlsx",
+            "returns/a/1.xlsx",
+            "returns/a/1.json",
+            "returns/a/.hidden.xlsx",
+        ] {
+            let p = base.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b"x").unwrap();
+        }
+        std::fs::write(base.join("one.jsonl"), b"x").unwrap();
+        let names = |entries: &[&str]| -> Vec<String> {
+            let entries: Vec<String> = entries.iter().map(|e| e.to_string()).collect();
+            return_files(base, &entries, "inputs")
+                .unwrap()
+                .into_iter()
+                .map(|i| i.name)
+                .collect()
+        };
+        assert_eq!(names(&["returns/**/*.xlsx"]), ["returns/a/1.xlsx", "returns/b/2.xlsx"]);
+        assert_eq!(
+            names(&["one.jsonl", "returns/a", "returns/*/1.json"]),
+            ["one.jsonl", "returns/a/1.json", "returns/a/1.xlsx"]
+        );
+        let absolute = format!("{}/returns/*/2.xlsx", base.display());
+        assert_eq!(
+            names(&[absolute.as_str()]),
+            [name_of(base, &base.join("returns/b/2.xlsx"))]
+        );
+        let none = return_files(base, &["returns/**/*.csv".to_owned()], "inputs");
+        assert!(matches!(none, Err(InputError::NoMatch { .. })), "{none:?}");
+        let missing = return_files(base, &["nowhere".to_owned()], "inputs");
+        assert!(matches!(missing, Err(InputError::Listing(_))), "{missing:?}");
+    }
+
+    #[test]
+    fn sha256_of_a_known_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("abc");
+        std::fs::write(&p, b"abc").unwrap();
+        // FIPS 180-2, appendix B.1.
+        assert_eq!(
+            fingerprint(&p).unwrap(),
+            (
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".to_owned(),
+                3
+            )
+        );
+    }
+
+    #[test]
+    fn an_output_inside_an_input_folder_overlaps() {
+        assert!(overlap(Path::new("/a/returns"), Path::new("/a/returns/out")));
+        assert!(overlap(Path::new("/a/out/dataset"), Path::new("/a/out")));
+        assert!(!overlap(Path::new("/a/returns"), Path::new("/a/returns-out")));
+    }
+}

@@ -1,0 +1,382 @@
+//! The pipeline file: what a scheduled run reads, where it writes, and the gates its
+//! results must pass. Loaded strictly: a syntax error, an unknown key, a value of the wrong
+//! type and settings that cannot work together are each reported with line and column.
+
+use crate::gates::Gates;
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use survey_def::Lang;
+use survey_def::source::{LineCol, Seg, SourceMap, TomlPath, display_path, from_ignored};
+use toml::de::DeTable;
+
+/// Largest pipeline file accepted; a real one is a few hundred bytes.
+pub const MAX_PIPELINE_BYTES: u64 = 256 * 1024;
+
+/// Every key of the pipeline file, for "did you mean" hints.
+const KNOWN_KEYS: &[&str] = &[
+    "definition",
+    "inputs",
+    "frame",
+    "previous",
+    "dataset",
+    "output",
+    "language",
+    "gates",
+    "min_response_rate",
+    "min_stratum_response_rate",
+    "max_rejected_share",
+    "max_high_flags",
+    "fail_on_new_high_flags",
+    "max_headline_cv",
+];
+
+/// The file as written, before its settings are checked together.
+#[derive(Debug, Deserialize)]
+struct PipelineFile {
+    definition: String,
+    inputs: Vec<String>,
+    frame: Option<String>,
+    previous: Option<PreviousFile>,
+    output: Option<String>,
+    #[serde(default)]
+    language: Lang,
+    #[serde(default)]
+    gates: Gates,
+}
+
+#[derive(Debug, Deserialize)]
+struct PreviousFile {
+    dataset: Option<String>,
+    inputs: Option<Vec<String>>,
+}
+
+/// The previous wave a run compares with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Previous {
+    /// A dataset folder written by an earlier ingest (holding `responses.parquet`).
+    Dataset(PathBuf),
+    /// Returns of the previous wave (files, folders, glob patterns), ingested by the run.
+    Inputs(Vec<String>),
+}
+
+/// A checked pipeline file. Paths are kept as written; relative ones are resolved against
+/// [`Pipeline::base`], the folder of the file, with [`Pipeline::resolve`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pipeline {
+    /// The pipeline file.
+    pub path: PathBuf,
+    /// Its folder: relative paths in the file start here.
+    pub base: PathBuf,
+    /// The survey definition.
+    pub definition: PathBuf,
+    /// Returns: files, folders (walked recursively) and glob patterns (`returns/**/*.xlsx`).
+    pub inputs: Vec<String>,
+    /// The sampling frame, for weighted estimates and response rates.
+    pub frame: Option<PathBuf>,
+    /// The previous wave.
+    pub previous: Option<Previous>,
+    /// The output folder (a command line may name another).
+    pub output: Option<PathBuf>,
+    /// Language of the report workbooks.
+    pub language: Lang,
+    /// The quality gates.
+    pub gates: Gates,
+}
+
+impl Pipeline {
+    /// Loads and checks the pipeline file at `path`.
+    pub fn load(path: &Path) -> Result<Pipeline, PipelineError> {
+        let read_error = |source| PipelineError::Read {
+            path: path.to_owned(),
+            source,
+        };
+        let size = std::fs::metadata(path).map_err(read_error)?.len();
+        if size > MAX_PIPELINE_BYTES {
+            return Err(PipelineError::TooLarge {
+                path: path.to_owned(),
+                size,
+                limit: MAX_PIPELINE_BYTES,
+            });
+        }
+        let bytes = std::fs::read(path).map_err(read_error)?;
+        match String::from_utf8(bytes) {
+            Ok(text) => Pipeline::load_str(&text, path),
+            Err(err) => {
+                let offset = err.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+                let at = SourceMap::text_only(&text).line_col(offset);
+                Err(PipelineError::Invalid {
+                    path: path.to_owned(),
+                    problems: vec![PipelineProblem::new(
+                        path,
+                        at,
+                        "the file is not valid UTF-8; save it as UTF-8",
+                    )],
+                })
+            }
+        }
+    }
+
+    /// Loads and checks a pipeline from text; `path` places relative paths and names the
+    /// file in messages.
+    pub fn load_str(text: &str, path: &Path) -> Result<Pipeline, PipelineError> {
+        let invalid = |mut problems: Vec<PipelineProblem>| {
+            problems.sort_by_key(|p| p.at);
+            PipelineError::Invalid {
+                path: path.to_owned(),
+                problems,
+            }
+        };
+        let (root, syntax_errors) = DeTable::parse_recoverable(text);
+        if !syntax_errors.is_empty() {
+            let map = SourceMap::text_only(text);
+            let problems = syntax_errors
+                .iter()
+                .map(|err| {
+                    let at = map.line_col(err.span().map_or(0, |s| s.start));
+                    PipelineProblem::new(path, at, first_line(err.message()))
+                })
+                .collect();
+            return Err(invalid(problems));
+        }
+        let map = SourceMap::new(text, root.get_ref());
+        let mut unknown: Vec<TomlPath> = Vec::new();
+        let parsed: Result<PipelineFile, _> =
+            serde_ignored::deserialize(toml::de::Deserializer::from(root), |ignored| {
+                unknown.push(from_ignored(&ignored))
+            });
+        let mut problems: Vec<PipelineProblem> = unknown
+            .iter()
+            .map(|p| PipelineProblem::new(path, map.line_col(map.offset_of(p)), unknown_key_message(p)))
+            .collect();
+        let file = match parsed {
+            Ok(file) => file,
+            Err(err) => {
+                let at = map.line_col(err.span().map_or(0, |s| s.start));
+                problems.push(PipelineProblem::new(path, at, first_line(err.message())));
+                return Err(invalid(problems));
+            }
+        };
+        let mut at = |keys: &[&str], message: String| {
+            let p: TomlPath = keys.iter().map(|k| Seg::Key((*k).to_owned())).collect();
+            problems.push(PipelineProblem::new(path, map.line_col(map.offset_of(&p)), message));
+        };
+        check_file(&file, &mut at);
+        if !problems.is_empty() {
+            return Err(invalid(problems));
+        }
+        let base = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let previous = file.previous.map(|p| match (p.dataset, p.inputs) {
+            (Some(dataset), _) => Previous::Dataset(PathBuf::from(dataset)),
+            (None, inputs) => Previous::Inputs(inputs.unwrap_or_default()),
+        });
+        Ok(Pipeline {
+            path: path.to_owned(),
+            base,
+            definition: PathBuf::from(file.definition),
+            inputs: file.inputs,
+            frame: file.frame.map(PathBuf::from),
+            previous,
+            output: file.output.map(PathBuf::from),
+            language: file.language,
+            gates: file.gates,
+        })
+    }
+
+    /// A path of the file made usable: relative paths start at the file's folder.
+    pub fn resolve(&self, written: impl AsRef<Path>) -> PathBuf {
+        self.base.join(written)
+    }
+}
+
+/// Settings that parse but cannot work: empty paths, malformed patterns, gates out of
+/// range or lacking what they read.
+fn check_file(file: &PipelineFile, at: &mut impl FnMut(&[&str], String)) {
+    if file.definition.trim().is_empty() {
+        at(
+            &["definition"],
+            "`definition` is empty: name the survey definition file".into(),
+        );
+    }
+    check_inputs(&file.inputs, "inputs", &["inputs"], at);
+    if file.frame.as_deref().is_some_and(|f| f.trim().is_empty()) {
+        at(
+            &["frame"],
+            "`frame` is empty: name the sampling frame or leave the key out".into(),
+        );
+    }
+    if file.output.as_deref().is_some_and(|o| o.trim().is_empty()) {
+        at(&["output"], "`output` is empty: name the output folder".into());
+    }
+    if let Some(previous) = &file.previous {
+        match (&previous.dataset, &previous.inputs) {
+            (Some(_), Some(_)) => at(
+                &["previous"],
+                "`previous` names both a `dataset` and `inputs`: keep one".into(),
+            ),
+            (None, None) => at(
+                &["previous"],
+                "`previous` needs `dataset = \"FOLDER\"` (an ingested dataset) or `inputs = [...]` (returns)".into(),
+            ),
+            (Some(dataset), None) if dataset.trim().is_empty() => {
+                at(&["previous", "dataset"], "`previous.dataset` is empty".into())
+            }
+            (None, Some(inputs)) => check_inputs(inputs, "previous.inputs", &["previous", "inputs"], at),
+            _ => {}
+        }
+    }
+    let gates = &file.gates;
+    for (key, value) in [
+        ("min_response_rate", gates.min_response_rate),
+        ("min_stratum_response_rate", gates.min_stratum_response_rate),
+        ("max_rejected_share", gates.max_rejected_share),
+    ] {
+        if let Some(v) = value
+            && !(0.0..=1.0).contains(&v)
+        {
+            at(
+                &["gates", key],
+                format!("`gates.{key}` is {v}: a share is between 0 and 1"),
+            );
+        }
+    }
+    if let Some(v) = gates.max_headline_cv
+        && !(v.is_finite() && v >= 0.0)
+    {
+        at(
+            &["gates", "max_headline_cv"],
+            format!("`gates.max_headline_cv` is {v}: a coefficient of variation is 0 or more"),
+        );
+    }
+    if file.frame.is_none() {
+        for (key, set) in [
+            ("min_response_rate", gates.min_response_rate.is_some()),
+            ("min_stratum_response_rate", gates.min_stratum_response_rate.is_some()),
+        ] {
+            if set {
+                at(
+                    &["gates", key],
+                    format!("`gates.{key}` needs a `frame`: response rates are measured against it"),
+                );
+            }
+        }
+    }
+    if gates.fail_on_new_high_flags && file.previous.is_none() {
+        at(
+            &["gates", "fail_on_new_high_flags"],
+            "`gates.fail_on_new_high_flags` needs a `previous` wave to compare with".into(),
+        );
+    }
+}
+
+fn check_inputs(inputs: &[String], name: &str, keys: &[&str], at: &mut impl FnMut(&[&str], String)) {
+    if inputs.is_empty() {
+        at(
+            keys,
+            format!("`{name}` is empty: name return files, folders or patterns"),
+        );
+    }
+    for input in inputs {
+        if input.trim().is_empty() {
+            at(keys, format!("`{name}` holds an empty path"));
+        } else if crate::inputs::is_pattern(input)
+            && let Err(err) = glob::Pattern::new(input)
+        {
+            at(keys, format!("`{name}`: `{input}` is not a valid pattern: {}", err.msg));
+        }
+    }
+}
+
+fn unknown_key_message(path: &[Seg]) -> String {
+    let (parent, key) = path.split_at(path.len().saturating_sub(1));
+    let key = match key.first() {
+        Some(Seg::Key(k)) => k.clone(),
+        _ => display_path(path),
+    };
+    let within = if parent.is_empty() {
+        String::new()
+    } else {
+        format!(" in `{}`", display_path(parent))
+    };
+    let hint = match survey_def::expr::closest(&key, KNOWN_KEYS.iter().copied()) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => "see \"Scheduled runs\" in README.md for the keys".into(),
+    };
+    format!("unknown key `{key}`{within}; {hint}")
+}
+
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).trim().to_owned()
+}
+
+/// One thing wrong with a pipeline file, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineProblem {
+    /// The pipeline file.
+    pub file: PathBuf,
+    /// Line and column (from 1).
+    pub at: LineCol,
+    /// What is wrong, and how to fix it.
+    pub message: String,
+}
+
+impl PipelineProblem {
+    fn new(file: &Path, at: LineCol, message: impl Into<String>) -> Self {
+        PipelineProblem {
+            file: file.to_owned(),
+            at,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for PipelineProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.at.line,
+            self.at.column,
+            self.message
+        )
+    }
+}
+
+/// Why a pipeline file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The file cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is larger than [`MAX_PIPELINE_BYTES`].
+    #[error("{} is {size} bytes; a pipeline file is at most {limit}", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The file has problems, each with its line and column.
+    #[error("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Every problem found, in file order.
+        problems: Vec<PipelineProblem>,
+    },
+}
+
+#[cfg(test)]
+mod tests;

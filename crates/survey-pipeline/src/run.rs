@@ -1,0 +1,482 @@
+//! One run of a pipeline: check the definition, fingerprint the inputs, ingest the
+//! previous wave (when given as returns) and this wave, analyse, check the gates and
+//! write `run.json`.
+
+use crate::events::{Level, LogRecord, Observer, Step};
+use crate::gates::{GateResult, GateValue, Observations, evaluate};
+use crate::inputs::{self, InputError, InputFile, Role, absolute, fingerprint, name_of, return_files};
+use crate::pipeline::{Pipeline, Previous};
+use crate::record::{Counts, DefinitionIdentity, RUN_FILE, RunRecord, Status};
+use std::path::{Component, Path, PathBuf};
+use std::time::Instant;
+use survey_def::{Definition, DefinitionError};
+use survey_parse::report::IngestSummary;
+use survey_parse::{IngestError, Input};
+
+/// Folder of the output receiving this wave's dataset.
+pub const DATASET_DIR: &str = "dataset";
+/// Folder of the output receiving the previous wave's dataset, when it is ingested.
+pub const PREVIOUS_DATASET_DIR: &str = "previous-dataset";
+/// Folder of the output receiving the report workbooks and `summary.json`.
+pub const REPORTS_DIR: &str = "reports";
+
+/// How to run a pipeline, beyond what its file says.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Output folder in place of the pipeline's `output`.
+    pub output: Option<PathBuf>,
+    /// Version of the program, recorded in `run.json` and `summary.json`.
+    pub program_version: String,
+    /// Limits and worker threads of ingest.
+    pub ingest: survey_parse::Options,
+}
+
+/// A completed run: its record (as written to `run.json`) and where it wrote.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The record.
+    pub record: RunRecord,
+    /// The output folder.
+    pub output: PathBuf,
+}
+
+/// Why a run could not complete. The output folder may hold some outputs, each whole,
+/// but no `run.json`.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Neither the pipeline file nor the caller names an output folder.
+    #[error("no output folder: set `output` in {} or pass one on the command line", pipeline.display())]
+    NoOutput {
+        /// The pipeline file.
+        pipeline: PathBuf,
+    },
+    /// The output folder and an input hold one another: the run would write among its
+    /// inputs, or overwrite them.
+    #[error(
+        "the output folder {} and the input {} overlap: put the outputs outside the inputs",
+        output.display(),
+        input.display()
+    )]
+    Overlap {
+        /// The input file or folder.
+        input: PathBuf,
+        /// The output folder.
+        output: PathBuf,
+    },
+    /// The definition cannot be read or has problems.
+    #[error(transparent)]
+    Definition(#[from] DefinitionError),
+    /// The inputs cannot be resolved to files.
+    #[error("{what}: {source}")]
+    Inputs {
+        /// Which entries (`inputs`, `previous.inputs`, `previous.dataset`).
+        what: &'static str,
+        /// What went wrong.
+        source: InputError,
+    },
+    /// An input cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Ingest could not complete.
+    #[error("{}: {source}", step.as_str())]
+    Ingest {
+        /// [`Step::Previous`] or [`Step::Ingest`].
+        step: Step,
+        /// What went wrong.
+        source: IngestError,
+    },
+    /// The analysis could not complete.
+    #[error(transparent)]
+    Analyze(#[from] survey_analysis::analyze::AnalyzeError),
+    /// An output could not be written or removed.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+impl RunError {
+    /// The step that failed.
+    pub fn step(&self) -> Step {
+        match self {
+            RunError::NoOutput { .. } | RunError::Overlap { .. } | RunError::Inputs { .. } | RunError::Read { .. } => {
+                Step::Inputs
+            }
+            RunError::Definition(_) => Step::Check,
+            RunError::Ingest { step, .. } => *step,
+            RunError::Analyze(_) => Step::Analyze,
+            RunError::Write { .. } => Step::Record,
+        }
+    }
+}
+
+/// The files of a run, resolved.
+struct Files {
+    returns: Vec<Input>,
+    previous_returns: Vec<Input>,
+    previous_dataset: Option<PathBuf>,
+    fingerprints: Vec<InputFile>,
+}
+
+/// Runs `pipeline`: writes `dataset/`, `reports/` (and `previous-dataset/` when the
+/// previous wave is given as returns) into the output folder, then `run.json`. Returns the
+/// record whether the gates passed or not; an `Err` means the run could not complete.
+///
+/// The inputs are only read. `run.json` is removed when the run starts and written last,
+/// so its presence says the outputs beside it come from one complete run.
+pub fn run(pipeline: &Pipeline, options: &RunOptions, observer: &dyn Observer) -> Result<Outcome, RunError> {
+    let output = match (&options.output, &pipeline.output) {
+        (Some(out), _) => out.clone(),
+        (None, Some(out)) => pipeline.resolve(out),
+        (None, None) => {
+            return Err(RunError::NoOutput {
+                pipeline: pipeline.path.clone(),
+            });
+        }
+    };
+
+    let started = Instant::now();
+    let definition_path = pipeline.resolve(&pipeline.definition);
+    let def = survey_def::load(&definition_path)?;
+    observer.log(
+        LogRecord::new(
+            Level::Info,
+            Step::Check,
+            format!(
+                "{} v{} (fingerprint {}) from {}",
+                def.spec.survey.id,
+                def.spec.survey.version,
+                def.short_fingerprint(),
+                definition_path.display()
+            ),
+        )
+        .with("survey", def.spec.survey.id.as_str())
+        .with("version", def.spec.survey.version.as_str())
+        .with("fingerprint", def.fingerprint.as_str())
+        .elapsed(started.elapsed()),
+    );
+
+    let started = Instant::now();
+    let files = resolve_files(pipeline, &output)?;
+    let bytes: u64 = files.fingerprints.iter().map(|f| f.bytes).sum();
+    observer.log(
+        LogRecord::new(
+            Level::Info,
+            Step::Inputs,
+            format!(
+                "return files: {}; previous-wave return files: {}; fingerprinted {} files ({bytes} bytes)",
+                files.returns.len(),
+                files.previous_returns.len(),
+                files.fingerprints.len()
+            ),
+        )
+        .with("returns", files.returns.len())
+        .with("previous_returns", files.previous_returns.len())
+        .with("files", files.fingerprints.len())
+        .with("bytes", bytes)
+        .elapsed(started.elapsed()),
+    );
+
+    let record_path = output.join(RUN_FILE);
+    let write_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| RunError::Write { path, source }
+    };
+    std::fs::create_dir_all(&output).map_err(write_error(&output))?;
+    match std::fs::remove_file(&record_path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(write_error(&record_path)(e)),
+        _ => {}
+    }
+
+    let previous_dataset = match &files.previous_dataset {
+        Some(dataset) => Some(dataset.clone()),
+        None if !files.previous_returns.is_empty() => {
+            let dir = output.join(PREVIOUS_DATASET_DIR);
+            ingest_into(&def, &files.previous_returns, &dir, Step::Previous, options, observer)?;
+            Some(dir)
+        }
+        None => None,
+    };
+    let dataset = output.join(DATASET_DIR);
+    let ingested = ingest_into(&def, &files.returns, &dataset, Step::Ingest, options, observer)?;
+
+    let started = Instant::now();
+    let reports = output.join(REPORTS_DIR);
+    let analyze_options = survey_analysis::analyze::AnalyzeOptions {
+        frame: pipeline.frame.as_ref().map(|f| pipeline.resolve(f)),
+        previous: previous_dataset,
+        lang: pipeline.language,
+        program_version: options.program_version.clone(),
+    };
+    let analysis = survey_analysis::analyze::analyze(&def, &dataset, &analyze_options)?;
+    survey_analysis::analyze::write_reports(&analysis, &reports)?;
+    let summary = &analysis.summary;
+    let flags: u64 = summary.risk.flags.iter().map(|f| f.count).sum();
+    observer.log(
+        LogRecord::new(
+            Level::Info,
+            Step::Analyze,
+            format!(
+                "{} returns in the estimates ({}); {flags} risk flags, {} high; wrote {}",
+                summary.counts.in_estimates,
+                summary.weighting,
+                summary.risk.flags_by_severity.high,
+                reports.display()
+            ),
+        )
+        .with("in_estimates", summary.counts.in_estimates)
+        .with("weighting", summary.weighting)
+        .with("risk_flags", flags)
+        .with("high_flags", summary.risk.flags_by_severity.high)
+        .with("output", reports.display().to_string())
+        .elapsed(started.elapsed()),
+    );
+
+    let gates = evaluate(&pipeline.gates, &Observations::of(&ingested, summary));
+    for gate in &gates {
+        observer.log(gate_record(gate));
+    }
+    let failed_gates: Vec<&'static str> = gates.iter().filter(|g| !g.passed).map(|g| g.gate.as_str()).collect();
+    let record = RunRecord {
+        status: if failed_gates.is_empty() {
+            Status::Passed
+        } else {
+            Status::Failed
+        },
+        labor_survey_version: options.program_version.clone(),
+        definition: DefinitionIdentity {
+            survey: def.spec.survey.id.clone(),
+            version: def.spec.survey.version.clone(),
+            fingerprint: def.fingerprint.clone(),
+        },
+        language: pipeline.language,
+        inputs: files.fingerprints,
+        counts: Counts {
+            received: ingested.received,
+            accepted: ingested.accepted,
+            rejected: ingested.rejected,
+            superseded: ingested.superseded,
+            in_estimates: summary.counts.in_estimates,
+        },
+        gates,
+        failed_gates,
+    };
+    survey_analysis::report::write_atomically(&record_path, &record.to_json()).map_err(write_error(&record_path))?;
+    Ok(Outcome { record, output })
+}
+
+/// Ingests `files` into the dataset folder `dir`.
+fn ingest_into(
+    def: &Definition,
+    files: &[Input],
+    dir: &Path,
+    step: Step,
+    options: &RunOptions,
+    observer: &dyn Observer,
+) -> Result<IngestSummary, RunError> {
+    let started = Instant::now();
+    let failed = |source| RunError::Ingest { step, source };
+    observer.files_started(step, files.len());
+    let ingested = survey_parse::ingest(def, files, &options.ingest, &|| observer.file_done());
+    observer.files_finished();
+    let ingested = ingested.map_err(failed)?;
+    survey_parse::write_outputs(def, &ingested, dir).map_err(failed)?;
+    let s = ingested.summary;
+    observer.log(
+        LogRecord::new(
+            Level::Info,
+            step,
+            format!(
+                "received {}, accepted {}, rejected {}, superseded {} ({} warnings); wrote {}",
+                s.received,
+                s.accepted,
+                s.rejected,
+                s.superseded,
+                s.warnings,
+                dir.display()
+            ),
+        )
+        .with("received", s.received)
+        .with("accepted", s.accepted)
+        .with("rejected", s.rejected)
+        .with("superseded", s.superseded)
+        .with("warnings", s.warnings)
+        .with("output", dir.display().to_string())
+        .elapsed(started.elapsed()),
+    );
+    Ok(s)
+}
+
+/// Finds every file the run reads, checks that none is among the outputs, and
+/// fingerprints them.
+fn resolve_files(pipeline: &Pipeline, output: &Path) -> Result<Files, RunError> {
+    let base = &pipeline.base;
+    let returns =
+        return_files(base, &pipeline.inputs, "inputs").map_err(|source| RunError::Inputs { what: "inputs", source })?;
+    // Places that must stay clear of the output: each input entry (a pattern by the
+    // folder it searches), the single files and the previous dataset.
+    let mut places: Vec<PathBuf> = pipeline.inputs.iter().map(|e| pipeline.resolve(searched(e))).collect();
+    let mut single: Vec<(PathBuf, Role)> = vec![
+        (pipeline.path.clone(), Role::Pipeline),
+        (pipeline.resolve(&pipeline.definition), Role::Definition),
+    ];
+    if let Some(frame) = &pipeline.frame {
+        single.push((pipeline.resolve(frame), Role::Frame));
+    }
+    let (mut previous_returns, mut previous_dataset, mut dataset_files) = (Vec::new(), None, Vec::new());
+    match &pipeline.previous {
+        Some(Previous::Inputs(entries)) => {
+            previous_returns = return_files(base, entries, "previous.inputs").map_err(|source| RunError::Inputs {
+                what: "previous.inputs",
+                source,
+            })?;
+            places.extend(entries.iter().map(|e| pipeline.resolve(searched(e))));
+        }
+        Some(Previous::Dataset(dir)) => {
+            let dir = pipeline.resolve(dir);
+            dataset_files = survey_parse::collect_inputs(std::slice::from_ref(&dir)).map_err(|e| RunError::Inputs {
+                what: "previous.dataset",
+                source: InputError::Listing(e),
+            })?;
+            places.push(dir.clone());
+            previous_dataset = Some(dir);
+        }
+        None => {}
+    }
+    places.extend(single.iter().map(|(p, _)| p.clone()));
+
+    let output_abs = absolute(output).map_err(|source| RunError::Write {
+        path: output.to_owned(),
+        source,
+    })?;
+    for place in &places {
+        let abs = absolute(place).map_err(|source| RunError::Read {
+            path: place.clone(),
+            source,
+        })?;
+        if inputs::overlap(&abs, &output_abs) {
+            return Err(RunError::Overlap {
+                input: place.clone(),
+                output: output.to_owned(),
+            });
+        }
+    }
+
+    let mut to_fingerprint: Vec<(PathBuf, String, Role)> = single
+        .into_iter()
+        .map(|(path, role)| {
+            let name = name_of(base, &path);
+            (path, name, role)
+        })
+        .collect();
+    for (list, role) in [
+        (&returns, Role::Return),
+        (&previous_returns, Role::PreviousReturn),
+        (&dataset_files, Role::PreviousDataset),
+    ] {
+        to_fingerprint.extend(list.iter().map(|i| (i.path.clone(), name_of(base, &i.path), role)));
+    }
+    let mut fingerprints = Vec::with_capacity(to_fingerprint.len());
+    for (path, name, role) in to_fingerprint {
+        let (sha256, bytes) = fingerprint(&path).map_err(|source| RunError::Read { path, source })?;
+        fingerprints.push(InputFile {
+            path: name,
+            role,
+            sha256,
+            bytes,
+        });
+    }
+    fingerprints.sort();
+    Ok(Files {
+        returns,
+        previous_returns,
+        previous_dataset,
+        fingerprints,
+    })
+}
+
+/// The folder an input entry reads from: the entry itself, or a pattern's leading
+/// components before the first one with a wildcard.
+fn searched(entry: &str) -> PathBuf {
+    if !inputs::is_pattern(entry) {
+        return PathBuf::from(entry);
+    }
+    let literal: PathBuf = Path::new(entry)
+        .components()
+        .take_while(|c| !matches!(c, Component::Normal(n) if inputs::is_pattern(&n.to_string_lossy())))
+        .collect();
+    if literal.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        literal
+    }
+}
+
+/// The log record of a checked gate.
+fn gate_record(gate: &GateResult) -> LogRecord {
+    let name = gate.gate.as_str();
+    let observed = gate.observed.map_or_else(|| "nothing".to_owned(), show);
+    let mut message = if gate.passed {
+        format!(
+            "gate {name} passed: observed {observed}, threshold {}",
+            show(gate.threshold)
+        )
+    } else {
+        format!(
+            "gate {name} failed: observed {observed}, threshold {}",
+            show(gate.threshold)
+        )
+    };
+    if let Some(detail) = &gate.detail {
+        message.push_str(&format!(" ({detail})"));
+    }
+    let level = if gate.passed { Level::Info } else { Level::Error };
+    let json = |v: GateValue| serde_json::to_value(v).unwrap_or_default();
+    LogRecord::new(level, Step::Gates, message)
+        .with("gate", name)
+        .with("threshold", json(gate.threshold))
+        .with("observed", gate.observed.map(json).unwrap_or_default())
+        .with("passed", gate.passed)
+}
+
+/// A gate value for people: shares to four decimals at most.
+fn show(value: GateValue) -> String {
+    match value {
+        GateValue::Number(v) => {
+            let text = format!("{v:.4}");
+            let text = text.trim_end_matches('0').trim_end_matches('.');
+            text.to_owned()
+        }
+        GateValue::Count(n) => n.to_string(),
+        GateValue::Flag(b) => b.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pattern_searches_the_folder_before_its_first_wildcard() {
+        assert_eq!(searched("returns/**/*.xlsx"), PathBuf::from("returns"));
+        assert_eq!(searched("returns/2024-*/x.json"), PathBuf::from("returns"));
+        assert_eq!(searched("*.jsonl"), PathBuf::from("."));
+        assert_eq!(searched("returns/a.jsonl"), PathBuf::from("returns/a.jsonl"));
+    }
+
+    #[test]
+    fn gate_values_read_plainly() {
+        assert_eq!(show(GateValue::Number(0.5)), "0.5");
+        assert_eq!(show(GateValue::Number(0.123456)), "0.1235");
+        assert_eq!(show(GateValue::Number(2.0)), "2");
+        assert_eq!(show(GateValue::Count(3)), "3");
+    }
+}
