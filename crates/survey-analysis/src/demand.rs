@@ -413,18 +413,7 @@ fn line_of_sums(
         .collect();
     let mut status = ctx.rules.line(&cell_contributions);
     crate::figures::protect_siblings(&ctx.rules, &mut status.cells, &breakdown.domains, &cell_contributions);
-    let strip = |mut f: Figure| {
-        if !ctx.sample.weighted
-            && let Some(e) = f.estimate.as_mut()
-        {
-            e.se = None;
-            e.ci_low = None;
-            e.ci_high = None;
-            e.cv = None;
-            e.caution = false;
-        }
-        f
-    };
+    let estimator = ctx.estimator();
     let figure = |y: &[Option<f64>], n: usize| {
         let mut f = ctx.estimator().plain(None, n, design.confidence());
         match design.total(y) {
@@ -434,7 +423,7 @@ fn line_of_sums(
             }
             Err(e) => f.problem = Some(e.to_string()),
         }
-        strip(f)
+        estimator.unweighted_total(f)
     };
     let domains = cells
         .iter()

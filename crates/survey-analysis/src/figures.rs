@@ -241,11 +241,12 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
             .count()
     }
 
-    fn unweighted_total(&self, mut figure: Figure) -> Figure {
+    /// A total as published: without a frame it is a sum over the respondents themselves,
+    /// which has no sampling error to state.
+    pub fn unweighted_total(&self, mut figure: Figure) -> Figure {
         if !self.weighted
             && let Some(e) = figure.estimate.as_mut()
         {
-            // A sum over the respondents themselves has no sampling error to state.
             e.se = None;
             e.ci_low = None;
             e.ci_high = None;
