@@ -45,6 +45,9 @@ pub struct Context<'a> {
     pub rules: DisclosureRules,
     /// Enterprise-level breakdowns.
     pub breakdowns: Breakdowns,
+    /// Answers of number questions per unit, computed once: every breakdown of every
+    /// workbook reads the same columns, and skip logic is evaluated per return.
+    numbers_cache: std::cell::RefCell<HashMap<String, Vec<Option<f64>>>>,
 }
 
 impl<'a> Context<'a> {
@@ -67,6 +70,7 @@ impl<'a> Context<'a> {
             sample,
             rules,
             breakdowns,
+            numbers_cache: Default::default(),
         }
     }
 
@@ -80,6 +84,17 @@ impl<'a> Context<'a> {
     /// interest) is a known 0 for a total, not a missing answer; an unanswered question
     /// that was asked stays missing (item nonresponse, adjusted within the stratum).
     pub fn numbers(&self, question: &str) -> Vec<Option<f64>> {
+        if let Some(values) = self.numbers_cache.borrow().get(question) {
+            return values.clone();
+        }
+        let values = self.numbers_uncached(question);
+        self.numbers_cache
+            .borrow_mut()
+            .insert(question.to_owned(), values.clone());
+        values
+    }
+
+    fn numbers_uncached(&self, question: &str) -> Vec<Option<f64>> {
         let mut values = self.sample.pick(&self.data.numbers(question));
         if let Some(relevant) = self.def.question(question).and_then(|q| q.relevant.as_ref()) {
             self.zero_where_not_asked(relevant, &mut values);
