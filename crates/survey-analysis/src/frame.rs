@@ -52,9 +52,9 @@ pub enum FrameError {
     /// A row that cannot be placed in a stratum.
     #[error("frame {} line {line}: {message}", path.display())]
     BadRow {
-        /// The file.
+        /// The file (and sheet, for a workbook).
         path: PathBuf,
-        /// 1-based line.
+        /// 1-based line of the CSV, or row of the sheet.
         line: u64,
         /// What is wrong.
         message: String,
@@ -106,7 +106,10 @@ impl Frame {
         let headers: Vec<String> = reader.headers().map_err(read)?.iter().map(str::to_owned).collect();
         let mut rows = Vec::new();
         for record in reader.records() {
-            rows.push(record.map_err(read)?.iter().map(str::to_owned).collect());
+            let record = record.map_err(read)?;
+            // The line where the record starts (a quoted field may span lines).
+            let line = record.position().map_or(rows.len() as u64 + 2, |p| p.line());
+            rows.push((line, record.iter().map(str::to_owned).collect()));
         }
         Frame::from_rows(path, def, &headers, &rows)
     }
@@ -136,14 +139,26 @@ impl Frame {
             Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
             other => other.to_string(),
         };
-        let mut rows = range.rows().map(|r| r.iter().map(text).collect::<Vec<String>>());
-        let headers = rows.next().ok_or_else(|| read("the first sheet is empty".into()))?;
-        let rows: Vec<Vec<String>> = rows.filter(|r| r.iter().any(|c| !c.trim().is_empty())).collect();
-        Frame::from_rows(path, def, &headers, &rows)
+        // Rows are numbered as the sheet shows them (the range starts at its first cell).
+        let first_row = range.start().map_or(0, |(row, _)| u64::from(row));
+        let mut rows = range
+            .rows()
+            .enumerate()
+            .map(|(i, r)| (first_row + i as u64 + 1, r.iter().map(text).collect::<Vec<String>>()));
+        let (_, headers) = rows.next().ok_or_else(|| read("the first sheet is empty".into()))?;
+        let rows: Vec<(u64, Vec<String>)> = rows.filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty())).collect();
+        // Problems name the sheet as well as the file.
+        let place = PathBuf::from(format!("{} [sheet {first}]", path.display()));
+        Frame::from_rows(&place, def, &headers, &rows)
     }
 
     /// A frame from a header and rows of text (line numbers count the header as line 1).
-    fn from_rows(path: &Path, def: &Definition, headers: &[String], rows: &[Vec<String>]) -> Result<Frame, FrameError> {
+    fn from_rows(
+        path: &Path,
+        def: &Definition,
+        headers: &[String],
+        rows: &[(u64, Vec<String>)],
+    ) -> Result<Frame, FrameError> {
         let col = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
         let id_col = col("enterprise_id").ok_or(FrameError::MissingColumn {
             path: path.to_owned(),
@@ -172,8 +187,8 @@ impl Frame {
             .unwrap_or_default();
         let mut seen = HashSet::new();
         let mut enterprises = Vec::new();
-        for (i, record) in rows.iter().enumerate() {
-            let line = i as u64 + 2;
+        for (line, record) in rows {
+            let line = *line;
             let bad = |message: String| FrameError::BadRow {
                 path: path.to_owned(),
                 line,
@@ -315,6 +330,23 @@ mod tests {
         assert_eq!(f.enterprises.len(), 2);
         assert_eq!(f.enterprises[0].stratum.to_string(), "I/micro");
         assert_eq!(f.enterprises[1].stratum.to_string(), "C/medium");
+        // A row that cannot be placed is named by its sheet and its row as the sheet shows
+        // it, blank rows above it included.
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        for (c, h) in ["enterprise_id", "industry_division", "employees"].iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        sheet.write_string(1, 0, "A1").unwrap();
+        sheet.write_string(1, 1, "65").unwrap();
+        sheet.write_number(1, 2, 8).unwrap();
+        sheet.write_string(3, 0, "A2").unwrap();
+        sheet.write_string(3, 1, "99").unwrap();
+        sheet.write_number(3, 2, 8).unwrap();
+        book.save(&path).unwrap();
+        let err = Frame::read_xlsx(&path, &definition()).unwrap_err();
+        assert!(matches!(err, FrameError::BadRow { line: 4, .. }), "{err}");
+        assert!(err.to_string().contains("[sheet Sheet1]"), "{err}");
         // A file that is not a workbook is a read error naming the file, not a panic.
         std::fs::write(&path, b"PK\x03\x04 not really").unwrap();
         let err = Frame::read_xlsx(&path, &definition()).unwrap_err();
