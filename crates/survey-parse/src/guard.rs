@@ -37,6 +37,9 @@
 //!    - `<mergeCell ref>` and the `ref` of a cell's formula that is not a range inside
 //!      the sheet with its first corner first: [`Rule::Damaged`] (calamine subtracts
 //!      the corners unchecked).
+//! 7. the parts that passed are re-packed, uncompressed, into an in-memory zip
+//!    ([`XlsxFacts::stored`]) that calamine opens instead of the original: each part is
+//!    inflated once, and calamine parses exactly the bytes that were checked.
 //!
 //! The scan reads markup the way calamine's XML reader (quick-xml) tokenizes it —
 //! elements by their local name, whatever their namespace prefix, comments, CDATA and
@@ -80,6 +83,10 @@ pub struct XlsxFacts {
     pub sheets: Vec<String>,
     /// Bytes of all parts, inflated.
     pub inflated_bytes: u64,
+    /// The parts as they were checked, re-packed uncompressed ("stored") in a zip of
+    /// their own: what calamine should open. Nothing is inflated twice, and calamine
+    /// reads exactly the bytes that were checked, not a second inflation of the original.
+    pub stored: Vec<u8>,
 }
 
 /// Why a file was refused: the rule, and a plain message in Chinese and English.
@@ -252,10 +259,12 @@ pub fn check_xlsx(bytes: &[u8], limits: &Limits) -> Result<XlsxFacts, Refusal> {
 
     check_required_parts(archive.file_names_raw())?;
 
-    // Inflate and scan each part in turn, never more than declared nor than the total cap.
+    // Inflate and scan each part in turn, never more than declared nor than the total cap,
+    // and re-pack it uncompressed as soon as it has passed.
     let mut buf = Vec::new();
     let mut inflated: u64 = 0;
     let mut sheets = Vec::new();
+    let mut stored = Repacked::new(declared_total, entries);
     for i in 0..entries {
         let remaining = limits.max_inflated_bytes.saturating_sub(inflated);
         buf.clear();
@@ -300,14 +309,56 @@ pub fn check_xlsx(bytes: &[u8], limits: &Limits) -> Result<XlsxFacts, Refusal> {
             ));
         }
         inflated += got;
-        if scan_part(&buf, &name, limits)? == Root::Worksheet {
+        let root = scan_part(&buf, &name, limits)?;
+        stored.add(&name, &buf)?;
+        if root == Root::Worksheet {
             sheets.push(name);
         }
     }
     Ok(XlsxFacts {
         sheets,
         inflated_bytes: inflated,
+        stored: stored.finish()?,
     })
+}
+
+/// The checked parts, written uncompressed into an in-memory zip.
+struct Repacked(zip::ZipWriter<Cursor<Vec<u8>>>);
+
+impl Repacked {
+    /// Local headers and the central directory add about 100 bytes per part.
+    const OVERHEAD_PER_PART: usize = 128;
+
+    fn new(inflated: u64, parts: usize) -> Self {
+        let capacity = usize::try_from(inflated)
+            .unwrap_or(usize::MAX)
+            .saturating_add(parts.saturating_mul(Self::OVERHEAD_PER_PART))
+            .min(MAX_RESERVE);
+        Repacked(zip::ZipWriter::new(Cursor::new(Vec::with_capacity(capacity))))
+    }
+
+    fn options() -> zip::write::SimpleFileOptions {
+        // A fixed timestamp: the zip lives in memory only, and the clock need not be read.
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .last_modified_time(zip::DateTime::default())
+    }
+
+    fn add(&mut self, name: &str, data: &[u8]) -> Result<(), Refusal> {
+        use std::io::Write;
+        let writer = &mut self.0;
+        writer
+            .start_file(name, Self::options())
+            .and_then(|()| writer.write_all(data).map_err(zip::result::ZipError::from))
+            .map_err(|e| damaged_entry(name, &e))
+    }
+
+    fn finish(self) -> Result<Vec<u8>, Refusal> {
+        let cursor = self.0.finish().map_err(|e| damaged_entry("", &e))?;
+        let mut bytes = cursor.into_inner();
+        bytes.shrink_to_fit();
+        Ok(bytes)
+    }
 }
 
 /// A zip entry that cannot be read or inflated.
@@ -457,7 +508,10 @@ fn matches_in(word: u64, byte: u8) -> u64 {
 }
 
 /// Position of the first byte of `haystack` that is one of `needles` (at most four),
-/// eight bytes at a time: markup scanning is dominated by this search.
+/// eight bytes at a time: markup scanning is dominated by this search. Spans between
+/// markup bytes are short (a tag, a cell value), where an inlined word-at-a-time loop
+/// costs fewer instructions than a call into a vectorised search such as memchr's
+/// (measured with callgrind on template workbooks: 25% more with memchr).
 #[inline]
 fn find_any(haystack: &[u8], needles: &[u8]) -> Option<usize> {
     let mut chunks = haystack.chunks_exact(8);
@@ -1185,6 +1239,31 @@ mod tests {
         assert_eq!(facts.sheets, ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"]);
         let total: usize = entries_of(&bytes).iter().map(|(_, d)| d.len()).sum();
         assert_eq!(facts.inflated_bytes, total as u64);
+        // The re-packed zip holds the same parts, byte for byte, none of them compressed,
+        // and calamine reads the same cells from it as from the original.
+        assert_eq!(entries_of(&facts.stored), entries_of(&bytes));
+        let mut repacked = zip::ZipArchive::new(Cursor::new(&facts.stored[..])).unwrap();
+        for i in 0..repacked.len() {
+            let entry = repacked.by_index_raw(i).unwrap();
+            assert_eq!(
+                entry.compression(),
+                zip::CompressionMethod::Stored,
+                "{:?}",
+                entry.name_raw()
+            );
+        }
+        let cells = |bytes: &[u8]| {
+            use calamine::Reader;
+            let mut book = calamine::Xlsx::new(Cursor::new(bytes)).unwrap();
+            let names = book.sheet_names();
+            names
+                .iter()
+                .map(|n| book.worksheet_range(n).unwrap())
+                .map(|range| range.cells().map(|(r, c, v)| (r, c, v.to_string())).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(cells(&facts.stored), cells(&bytes));
+        assert!(!cells(&bytes).concat().is_empty());
         // An empty workbook (one blank sheet) passes too.
         let blank = rust_xlsxwriter::Workbook::new().save_to_buffer().unwrap();
         assert_eq!(

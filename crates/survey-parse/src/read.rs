@@ -124,7 +124,10 @@ pub fn read_file(path: &Path, file: &str, def: &Definition, limits: &Limits, sin
         return json::read_json(&bytes, file, modified, limits, sink);
     }
     match guard::check_xlsx(&bytes, limits) {
-        Ok(_) => xlsx::read_xlsx(&bytes, file, modified, def, limits, sink),
+        Ok(facts) => {
+            drop(bytes);
+            xlsx::read_xlsx(&facts.stored, file, modified, def, limits, sink)
+        }
         Err(refusal) => sink(unreadable(file, refusal.rule, refusal.zh, refusal.en)),
     }
 }
