@@ -188,12 +188,28 @@ impl Chunk {
                 .collect();
             tables.push(frame.filter(&BooleanChunked::from_slice("keep".into(), &line_mask))?);
         }
+        let rows_per_return = self
+            .rows_per_return
+            .iter()
+            .map(|counts| counts.iter().zip(keep).filter(|(_, k)| **k).map(|(&n, _)| n).collect())
+            .collect();
         Ok(Chunk {
             responses,
             tables,
-            rows_per_return: Vec::new(),
+            rows_per_return,
         })
     }
+}
+
+/// The rows of `frame` in the order `idx` gives, one column at a time: each column of
+/// `frame` is freed as soon as its reordered copy is made, so memory holds the dataset
+/// once (plus a column), not twice as a sort of the whole frame would.
+fn gather(frame: DataFrame, idx: &IdxCa) -> PolarsResult<DataFrame> {
+    let mut columns = Vec::with_capacity(frame.width());
+    for column in frame.into_columns() {
+        columns.push(column.take(idx)?.rechunk());
+    }
+    DataFrame::new(idx.len(), columns)
 }
 
 /// The dataset from every file's chunks, keeping the returns `keep` marks (per file, per
@@ -208,6 +224,8 @@ pub fn settle_chunks(
     let empty = Chunk::build(def, &[])?;
     let mut responses = empty.responses.clone();
     let mut tables = empty.tables.clone();
+    // Per table, the number of rows of each kept return, in the order stacked.
+    let mut rows_per_return: Vec<Vec<u32>> = vec![Vec::new(); tables.len()];
     for (file_chunks, keep) in chunks.into_iter().zip(keep) {
         let mut start = 0;
         for chunk in file_chunks {
@@ -218,17 +236,42 @@ pub fn settle_chunks(
             for (all, part) in tables.iter_mut().zip(kept.tables) {
                 all.vstack_mut_owned(part)?;
             }
+            for (all, part) in rows_per_return.iter_mut().zip(kept.rows_per_return) {
+                all.extend(part);
+            }
         }
     }
-    // One chunk and a fixed order whatever the thread count, so the Parquet bytes are too.
-    let mut responses = responses.sort([id], SortMultipleOptions::default().with_maintain_order(true))?;
-    responses.rechunk_mut();
+    // Returns by enterprise id, stably (the order of `sort` with `maintain_order`; ids
+    // compare as bytes, as polars compares strings). Each enterprise has one return here,
+    // so a table's rows sorted by (id, row) are each return's rows, in row order.
+    let order: Vec<usize> = {
+        let ids: Vec<Option<&str>> = responses.column(id)?.str()?.iter().collect();
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
+        order
+    };
+    let idx = |positions: Vec<usize>| -> PolarsResult<IdxCa> {
+        let positions = positions
+            .into_iter()
+            .map(|p| IdxSize::try_from(p).map_err(|_| polars_err!(ComputeError: "too many rows")))
+            .collect::<PolarsResult<Vec<IdxSize>>>()?;
+        Ok(IdxCa::from_vec("order".into(), positions))
+    };
     let mut sorted = Vec::with_capacity(tables.len());
-    for frame in tables {
-        let mut frame = frame.sort([id, ROW], SortMultipleOptions::default().with_maintain_order(true))?;
-        frame.rechunk_mut();
-        sorted.push(frame);
+    for (frame, counts) in tables.into_iter().zip(&rows_per_return) {
+        let mut starts = Vec::with_capacity(counts.len());
+        let mut next = 0usize;
+        for &n in counts {
+            starts.push(next);
+            next += n as usize;
+        }
+        let positions = order
+            .iter()
+            .flat_map(|&r| starts[r]..starts[r] + counts[r] as usize)
+            .collect();
+        sorted.push(gather(frame, &idx(positions)?)?);
     }
+    let responses = gather(responses, &idx(order)?)?;
     Ok((responses, sorted))
 }
 
