@@ -8,6 +8,7 @@
 use crate::limits::Limits;
 use crate::raw::Received;
 use crate::rejection::{Location, Rejection, Rule, excerpt};
+use rayon::prelude::*;
 use std::io::BufRead;
 
 mod de;
@@ -105,14 +106,29 @@ pub fn read_json_lines(
     limits: &Limits,
     sink: &mut dyn FnMut(Received),
 ) {
-    let mut line = Vec::new();
+    // Lines are read in order and parsed a batch at a time on every worker thread; what
+    // they give reaches the sink in line order.
+    let mut batch: Vec<(u64, Vec<u8>)> = Vec::with_capacity(PARSE_BATCH);
+    let flush = |batch: &mut Vec<(u64, Vec<u8>)>, sink: &mut dyn FnMut(Received)| {
+        let parsed: Vec<Option<Received>> = batch
+            .par_iter()
+            .map(|(number, line)| read_line(line, file, *number, modified))
+            .collect();
+        batch.clear();
+        for received in parsed.into_iter().flatten() {
+            sink(received);
+        }
+    };
     let mut number = 0u64;
+    // Lines of one file tend to be of one size: start each at the last one's.
+    let mut expected_len = 0;
     loop {
-        line.clear();
         number += 1;
+        let mut line = Vec::with_capacity(expected_len);
         let read = match read_line_capped(reader, &mut line, limits.max_json_line_bytes) {
             Ok(r) => r,
             Err(e) => {
+                flush(&mut batch, sink);
                 let loc = Location {
                     line: Some(number),
                     ..Location::file(file)
@@ -129,13 +145,17 @@ pub fn read_json_lines(
                 return;
             }
         };
-        let loc = Location {
-            line: Some(number),
-            ..Location::file(file)
-        };
         match read {
-            LineRead::End => return,
+            LineRead::End => {
+                flush(&mut batch, sink);
+                return;
+            }
             LineRead::TooLong(len) => {
+                flush(&mut batch, sink);
+                let loc = Location {
+                    line: Some(number),
+                    ..Location::file(file)
+                };
                 let limit = limits.max_json_line_bytes;
                 sink(Received::Unreadable {
                     rejections: vec![Rejection::file(
@@ -148,42 +168,51 @@ pub fn read_json_lines(
                 });
             }
             LineRead::Line => {
-                if line.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
-                if std::str::from_utf8(&line).is_err() {
-                    sink(Received::Unreadable {
-                        rejections: vec![Rejection::file(
-                            loc.clone(),
-                            Rule::InvalidJson,
-                            "此行不是有效的 UTF-8 编码",
-                            "the line is not valid UTF-8",
-                        )],
-                        location: loc,
-                    });
-                    continue;
-                }
-                match parse(&line, false) {
-                    // Read with `many` off, a line is never `Many`.
-                    Ok(de::Document::One(shape)) => sink(to_return(shape, file, Some(number), "$", modified)),
-                    Ok(de::Document::Many(_)) => sink(to_return(
-                        Err(de::NotAReturn::NotAnObject),
-                        file,
-                        Some(number),
-                        "$",
-                        modified,
-                    )),
-                    Err(e) => {
-                        let rejection = json_rejection(loc.clone(), &e);
-                        sink(Received::Unreadable {
-                            location: loc,
-                            rejections: vec![rejection],
-                        });
-                    }
+                expected_len = line.len().min(MAX_EXPECTED_LINE);
+                batch.push((number, line));
+                if batch.len() >= PARSE_BATCH {
+                    flush(&mut batch, sink);
                 }
             }
         }
     }
+}
+
+/// Lines of a JSON Lines file parsed together (on all worker threads).
+const PARSE_BATCH: usize = 256;
+/// Room reserved for a line before it is read, at most: one long line does not make
+/// every later one reserve as much.
+const MAX_EXPECTED_LINE: usize = 64 * 1024;
+
+/// One line of a JSON Lines file as a return; nothing for a blank line.
+fn read_line(line: &[u8], file: &str, number: u64, modified: Option<i64>) -> Option<Received> {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let loc = || Location {
+        line: Some(number),
+        ..Location::file(file)
+    };
+    if std::str::from_utf8(line).is_err() {
+        return Some(Received::Unreadable {
+            rejections: vec![Rejection::file(
+                loc(),
+                Rule::InvalidJson,
+                "此行不是有效的 UTF-8 编码",
+                "the line is not valid UTF-8",
+            )],
+            location: loc(),
+        });
+    }
+    Some(match parse(line, false) {
+        Ok(de::Document::One(shape)) => to_return(shape, file, Some(number), "$", modified),
+        // Read with `many` off, a line is never `Many`.
+        Ok(de::Document::Many(_)) => to_return(Err(de::NotAReturn::NotAnObject), file, Some(number), "$", modified),
+        Err(e) => Received::Unreadable {
+            rejections: vec![json_rejection(loc(), &e)],
+            location: loc(),
+        },
+    })
 }
 
 enum LineRead {
