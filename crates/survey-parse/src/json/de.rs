@@ -297,7 +297,12 @@ impl<'de> Visitor<'de> for AnswersSeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         let ret = self.0;
-        let mut keys = Keys::default();
+        // Room for a questionnaire's answers at once, rather than growing by doubling.
+        let mut keys = Keys(FxHashSet::with_capacity_and_hasher(
+            ANSWERS_EXPECTED,
+            Default::default(),
+        ));
+        ret.answers.reserve(ANSWERS_EXPECTED);
         while let Some(key) = map.next_key::<Key<'de>>()? {
             keys.insert(&key)?;
             let id = key.0.into_owned();
@@ -355,6 +360,9 @@ impl<'de> Visitor<'de> for AnswersSeed<'_> {
         Ok(true)
     }
 }
+
+/// Answers reserved for before a return's `answers` object is read (more still fit).
+const ANSWERS_EXPECTED: usize = 128;
 
 /// A field of the return such as `survey`: text, or a number as written.
 fn text_field(v: RawValue) -> Option<String> {
