@@ -5,6 +5,7 @@
 use crate::normalize::plain;
 use crate::validate::CheckedReturn;
 use polars::prelude::*;
+use std::borrow::Cow;
 use std::path::Path;
 use survey_def::expr::Value;
 use survey_def::{Definition, Question, QuestionType};
@@ -39,7 +40,7 @@ pub fn table_file(table_id: &str) -> String {
 }
 
 /// One typed column of answers.
-fn answer_column(name: &str, q: &Question, values: impl Iterator<Item = Value>) -> PolarsResult<Column> {
+fn answer_column<'a>(name: &str, q: &Question, values: impl Iterator<Item = &'a Value>) -> PolarsResult<Column> {
     let name = PlSmallStr::from(name);
     let column = match q.kind() {
         QuestionType::Integer => {
@@ -57,7 +58,7 @@ fn answer_column(name: &str, q: &Question, values: impl Iterator<Item = Value>) 
         QuestionType::Date => {
             let v: Vec<Option<i32>> = values
                 .map(|v| match v {
-                    Value::Date(d) => Some(d),
+                    Value::Date(d) => Some(*d),
                     _ => None,
                 })
                 .collect();
@@ -65,14 +66,22 @@ fn answer_column(name: &str, q: &Question, values: impl Iterator<Item = Value>) 
         }
         // Codes, text; a multiple choice as its codes in list order joined by `;`.
         _ => {
-            let v: Vec<Option<String>> = values.map(|v| (!v.is_missing()).then(|| plain(&v))).collect();
+            // Text as it is, without a copy; other values in their plain form.
+            let v: Vec<Option<Cow<'_, str>>> = values
+                .map(|v| match v {
+                    Value::Missing => None,
+                    Value::Text(t) => Some(Cow::Borrowed(t.as_str())),
+                    other => Some(Cow::Owned(plain(other))),
+                })
+                .collect();
+            let v: Vec<Option<&str>> = v.iter().map(|t| t.as_deref()).collect();
             Column::new(name, v)
         }
     };
     Ok(column)
 }
 
-fn text_column(name: &str, values: Vec<Option<String>>) -> Column {
+fn text_column(name: &str, values: Vec<Option<&str>>) -> Column {
     Column::new(PlSmallStr::from(name), values)
 }
 
@@ -83,17 +92,17 @@ pub fn responses_frame(def: &Definition, returns: &[CheckedReturn]) -> PolarsRes
         if q.kind() == QuestionType::Table {
             continue;
         }
-        columns.push(answer_column(q.id(), q, returns.iter().map(|r| r.values[i].clone()))?);
+        columns.push(answer_column(q.id(), q, returns.iter().map(|r| &r.values[i]))?);
     }
     let survey = &def.spec.survey;
     let n = returns.len();
     columns.push(text_column(
         SOURCE_FILE,
-        returns.iter().map(|r| Some(r.source.file.clone())).collect(),
+        returns.iter().map(|r| Some(r.source.file.as_str())).collect(),
     ));
     columns.push(text_column(
         SOURCE_SHEET,
-        returns.iter().map(|r| r.source.sheet.clone()).collect(),
+        returns.iter().map(|r| r.source.sheet.as_deref()).collect(),
     ));
     columns.push(Column::new(
         SOURCE_LINE.into(),
@@ -101,30 +110,28 @@ pub fn responses_frame(def: &Definition, returns: &[CheckedReturn]) -> PolarsRes
     ));
     columns.push(text_column(
         SOURCE_PATH,
-        returns.iter().map(|r| r.source.json_path.clone()).collect(),
+        returns.iter().map(|r| r.source.json_path.as_deref()).collect(),
     ));
     columns.push(Column::new(
         SUBMITTED_AT.into(),
         returns.iter().map(|r| r.submitted_at).collect::<Vec<Option<i64>>>(),
     ));
-    columns.push(text_column(
-        ORIGINALS,
-        returns
-            .iter()
-            .map(|r| (!r.originals.is_empty()).then(|| serde_json::to_string(&r.originals).unwrap_or_default()))
-            .collect(),
-    ));
-    columns.push(text_column(SURVEY_ID, vec![Some(survey.id.clone()); n]));
-    columns.push(text_column(SURVEY_VERSION, vec![Some(survey.version.clone()); n]));
-    columns.push(text_column(FINGERPRINT, vec![Some(def.fingerprint.clone()); n]));
+    let originals: Vec<Option<String>> = returns
+        .iter()
+        .map(|r| (!r.originals.is_empty()).then(|| serde_json::to_string(&r.originals).unwrap_or_default()))
+        .collect();
+    columns.push(text_column(ORIGINALS, originals.iter().map(Option::as_deref).collect()));
+    columns.push(text_column(SURVEY_ID, vec![Some(survey.id.as_str()); n]));
+    columns.push(text_column(SURVEY_VERSION, vec![Some(survey.version.as_str()); n]));
+    columns.push(text_column(FINGERPRINT, vec![Some(def.fingerprint.as_str()); n]));
     DataFrame::new(n, columns)
 }
 
 /// Builds the rows of the `t`-th repeating table, keyed by the enterprise question.
 pub fn table_frame(def: &Definition, t: usize, table: &Question, returns: &[CheckedReturn]) -> PolarsResult<DataFrame> {
-    let key: Vec<Option<String>> = returns
+    let key: Vec<Option<&str>> = returns
         .iter()
-        .flat_map(|r| std::iter::repeat_n(Some(r.enterprise_id.clone()), r.tables[t].len()))
+        .flat_map(|r| std::iter::repeat_n(Some(r.enterprise_id.as_str()), r.tables[t].len()))
         .collect();
     let rows: Vec<Option<u32>> = returns
         .iter()
@@ -136,9 +143,7 @@ pub fn table_frame(def: &Definition, t: usize, table: &Question, returns: &[Chec
         Column::new(ROW.into(), rows),
     ];
     for (c, col) in table.columns.iter().enumerate() {
-        let values = returns
-            .iter()
-            .flat_map(|r| r.tables[t].iter().map(move |row| row[c].clone()));
+        let values = returns.iter().flat_map(|r| r.tables[t].iter().map(move |row| &row[c]));
         columns.push(answer_column(col.id(), col, values)?);
     }
     DataFrame::new(n, columns)
@@ -188,12 +193,28 @@ impl Chunk {
                 .collect();
             tables.push(frame.filter(&BooleanChunked::from_slice("keep".into(), &line_mask))?);
         }
+        let rows_per_return = self
+            .rows_per_return
+            .iter()
+            .map(|counts| counts.iter().zip(keep).filter(|(_, k)| **k).map(|(&n, _)| n).collect())
+            .collect();
         Ok(Chunk {
             responses,
             tables,
-            rows_per_return: Vec::new(),
+            rows_per_return,
         })
     }
+}
+
+/// The rows of `frame` in the order `idx` gives, one column at a time: each column of
+/// `frame` is freed as soon as its reordered copy is made, so memory holds the dataset
+/// once (plus a column), not twice as a sort of the whole frame would.
+fn gather(frame: DataFrame, idx: &IdxCa) -> PolarsResult<DataFrame> {
+    let mut columns = Vec::with_capacity(frame.width());
+    for column in frame.into_columns() {
+        columns.push(column.take(idx)?.rechunk());
+    }
+    DataFrame::new(idx.len(), columns)
 }
 
 /// The dataset from every file's chunks, keeping the returns `keep` marks (per file, per
@@ -208,6 +229,8 @@ pub fn settle_chunks(
     let empty = Chunk::build(def, &[])?;
     let mut responses = empty.responses.clone();
     let mut tables = empty.tables.clone();
+    // Per table, the number of rows of each kept return, in the order stacked.
+    let mut rows_per_return: Vec<Vec<u32>> = vec![Vec::new(); tables.len()];
     for (file_chunks, keep) in chunks.into_iter().zip(keep) {
         let mut start = 0;
         for chunk in file_chunks {
@@ -218,17 +241,42 @@ pub fn settle_chunks(
             for (all, part) in tables.iter_mut().zip(kept.tables) {
                 all.vstack_mut_owned(part)?;
             }
+            for (all, part) in rows_per_return.iter_mut().zip(kept.rows_per_return) {
+                all.extend(part);
+            }
         }
     }
-    // One chunk and a fixed order whatever the thread count, so the Parquet bytes are too.
-    let mut responses = responses.sort([id], SortMultipleOptions::default().with_maintain_order(true))?;
-    responses.rechunk_mut();
+    // Returns by enterprise id, stably (the order of `sort` with `maintain_order`; ids
+    // compare as bytes, as polars compares strings). Each enterprise has one return here,
+    // so a table's rows sorted by (id, row) are each return's rows, in row order.
+    let order: Vec<usize> = {
+        let ids: Vec<Option<&str>> = responses.column(id)?.str()?.iter().collect();
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
+        order
+    };
+    let idx = |positions: Vec<usize>| -> PolarsResult<IdxCa> {
+        let positions = positions
+            .into_iter()
+            .map(|p| IdxSize::try_from(p).map_err(|_| polars_err!(ComputeError: "too many rows")))
+            .collect::<PolarsResult<Vec<IdxSize>>>()?;
+        Ok(IdxCa::from_vec("order".into(), positions))
+    };
     let mut sorted = Vec::with_capacity(tables.len());
-    for frame in tables {
-        let mut frame = frame.sort([id, ROW], SortMultipleOptions::default().with_maintain_order(true))?;
-        frame.rechunk_mut();
-        sorted.push(frame);
+    for (frame, counts) in tables.into_iter().zip(&rows_per_return) {
+        let mut starts = Vec::with_capacity(counts.len());
+        let mut next = 0usize;
+        for &n in counts {
+            starts.push(next);
+            next += n as usize;
+        }
+        let positions = order
+            .iter()
+            .flat_map(|&r| starts[r]..starts[r] + counts[r] as usize)
+            .collect();
+        sorted.push(gather(frame, &idx(positions)?)?);
     }
+    let responses = gather(responses, &idx(order)?)?;
     Ok((responses, sorted))
 }
 

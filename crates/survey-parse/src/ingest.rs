@@ -105,7 +105,33 @@ struct AcceptedKey {
     enterprise_id: String,
     /// Submission time, or the file's modification time where none is recorded.
     when: Option<i64>,
-    source: Location,
+    /// Where in its file the return is.
+    record: Record,
+}
+
+/// How reports name a record within its file, kept small: one is kept per accepted
+/// return until the run ends, and most are a line of a JSON Lines file.
+enum Record {
+    /// A line of a file with one return a line.
+    Line(u64),
+    /// Any other place, as reports name it (`None`: the whole file).
+    Named(Option<String>),
+}
+
+impl Record {
+    fn of(loc: &Location) -> Record {
+        match (&loc.sheet, loc.line) {
+            (None, Some(line)) => Record::Line(line),
+            _ => Record::Named(record(loc)),
+        }
+    }
+
+    fn text(&self) -> Option<String> {
+        match self {
+            Record::Line(line) => Some(format!("line {line}")),
+            Record::Named(name) => name.clone(),
+        }
+    }
 }
 
 struct FileResult {
@@ -184,10 +210,10 @@ fn check_file(input: &Input, def: &Definition, validator: &Validator<'_>, limits
 
 /// Returns read from a file but not yet checked: checked together, in parallel, so one
 /// large JSON Lines file uses every core.
-const VALIDATION_BATCH: usize = 1024;
+const VALIDATION_BATCH: usize = 256;
 /// Accepted returns turned into columns at a time: a return's answers live as values
 /// only until its chunk is built, so memory holds columns, not a million answer trees.
-const CHUNK_ROWS: usize = 8192;
+const CHUNK_ROWS: usize = 2048;
 
 /// Collects one file's returns: checks them a batch at a time and keeps the accepted ones
 /// as columnar chunks.
@@ -239,7 +265,7 @@ impl FileSink<'_, '_> {
                     self.result.entries.push(Entry::Accepted(AcceptedKey {
                         enterprise_id: c.enterprise_id.clone(),
                         when: c.submitted_at.or(c.file_modified),
-                        source: c.source.clone(),
+                        record: Record::of(&c.source),
                     }));
                     self.pending.push(c);
                     if self.pending.len() >= CHUNK_ROWS {
@@ -329,10 +355,14 @@ fn settle(def: &Definition, mut results: Vec<FileResult>) -> Result<Ingested, In
     let mut files = Vec::new();
     let mut rejections = Vec::new();
     let (mut n_received, mut n_accepted, mut n_rejected, mut n_superseded) = (0u64, 0u64, 0u64, 0u64);
-    let locate = |f: usize, e: usize| -> Option<Location> {
-        match results.get(f)?.entries.get(e)? {
-            Entry::Accepted(c) => Some(c.source.clone()),
-            Entry::Rejected => None,
+    // Returns come from the file they are read from: the winner's file is its input's.
+    let locate = |f: usize, e: usize| -> (String, Option<String>) {
+        let Some(result) = results.get(f) else {
+            return (String::new(), None);
+        };
+        match result.entries.get(e) {
+            Some(Entry::Accepted(c)) => (result.name.clone(), c.record.text()),
+            _ => (result.name.clone(), None),
         }
     };
     for (f, result) in results.iter().enumerate() {
@@ -357,13 +387,13 @@ fn settle(def: &Definition, mut results: Vec<FileResult>) -> Result<Ingested, In
                         status.accepted += 1;
                     } else {
                         status.superseded += 1;
-                        let by = locate(winner.2, winner.3).unwrap_or_default();
+                        let (replaced_by, replaced_by_record) = locate(winner.2, winner.3);
                         superseded_returns.push(Superseded {
                             enterprise_id: c.enterprise_id.clone(),
                             file: result.name.clone(),
-                            record: record(&c.source),
-                            replaced_by: by.file.clone(),
-                            replaced_by_record: record(&by),
+                            record: c.record.text(),
+                            replaced_by,
+                            replaced_by_record,
                         });
                     }
                 }

@@ -6,92 +6,17 @@
 //! rejects that line only.
 
 use crate::limits::Limits;
-use crate::raw::{RawCell, RawReturn, RawRow, RawValue, Received};
+use crate::raw::Received;
 use crate::rejection::{Location, Rejection, Rule, excerpt};
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use rayon::prelude::*;
 use std::io::BufRead;
 
-/// A parsed JSON value, with object keys in document order.
-#[derive(Debug, Clone, PartialEq)]
-enum Json {
-    Null,
-    Bool(bool),
-    Number(f64),
-    String(String),
-    Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
-}
+mod de;
 
-impl<'de> Deserialize<'de> for Json {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(StrictVisitor)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Json;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Json, E> {
-        Ok(Json::Bool(v))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Json, E> {
-        Ok(Json::Number(v as f64))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Json, E> {
-        Ok(Json::Number(v as f64))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
-        if v.is_finite() {
-            Ok(Json::Number(v))
-        } else {
-            Err(E::custom("number out of range"))
-        }
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Json, E> {
-        Ok(Json::String(v.to_owned()))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Json, E> {
-        Ok(Json::String(v))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
-        Ok(Json::Null)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Json, E> {
-        Ok(Json::Null)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Json>()? {
-            items.push(item);
-        }
-        Ok(Json::Array(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
-        let mut entries: Vec<(String, Json)> = Vec::new();
-        let mut keys = std::collections::HashSet::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if !keys.insert(key.clone()) {
-                return Err(de::Error::custom(format!("duplicate key `{}`", excerpt(&key))));
-            }
-            let value = map.next_value::<Json>()?;
-            entries.push((key, value));
-        }
-        Ok(Json::Object(entries))
-    }
-}
-
-fn parse(bytes: &[u8]) -> Result<Json, serde_json::Error> {
+fn parse(bytes: &[u8], many: bool) -> Result<de::Document, serde_json::Error> {
     // Editors such as Notepad start UTF-8 files with a byte-order mark.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = Json::deserialize(&mut de)?;
-    de.end()?;
-    Ok(value)
+    de::parse(bytes, many)
 }
 
 fn json_rejection(location: Location, err: &serde_json::Error) -> Rejection {
@@ -130,8 +55,8 @@ pub fn read_json(bytes: &[u8], file: &str, modified: Option<i64>, limits: &Limit
         });
         return;
     }
-    match parse(bytes) {
-        Ok(Json::Array(items)) => {
+    match parse(bytes, true) {
+        Ok(de::Document::Many(items)) => {
             if items.len() > limits.max_returns_per_file {
                 let loc = Location::file(file);
                 sink(Received::Unreadable {
@@ -157,7 +82,7 @@ pub fn read_json(bytes: &[u8], file: &str, modified: Option<i64>, limits: &Limit
                 sink(to_return(item, file, None, &format!("$[{i}]"), modified));
             }
         }
-        Ok(value) => sink(to_return(value, file, None, "$", modified)),
+        Ok(de::Document::One(shape)) => sink(to_return(shape, file, None, "$", modified)),
         Err(e) => {
             let rejection = json_rejection(Location::file(file), &e);
             sink(Received::Unreadable {
@@ -181,14 +106,29 @@ pub fn read_json_lines(
     limits: &Limits,
     sink: &mut dyn FnMut(Received),
 ) {
-    let mut line = Vec::new();
+    // Lines are read in order and parsed a batch at a time on every worker thread; what
+    // they give reaches the sink in line order.
+    let mut batch: Vec<(u64, Vec<u8>)> = Vec::with_capacity(PARSE_BATCH);
+    let flush = |batch: &mut Vec<(u64, Vec<u8>)>, sink: &mut dyn FnMut(Received)| {
+        let parsed: Vec<Option<Received>> = batch
+            .par_iter()
+            .map(|(number, line)| read_line(line, file, *number, modified))
+            .collect();
+        batch.clear();
+        for received in parsed.into_iter().flatten() {
+            sink(received);
+        }
+    };
     let mut number = 0u64;
+    // Lines of one file tend to be of one size: start each at the last one's.
+    let mut expected_len = 0;
     loop {
-        line.clear();
         number += 1;
+        let mut line = Vec::with_capacity(expected_len);
         let read = match read_line_capped(reader, &mut line, limits.max_json_line_bytes) {
             Ok(r) => r,
             Err(e) => {
+                flush(&mut batch, sink);
                 let loc = Location {
                     line: Some(number),
                     ..Location::file(file)
@@ -205,13 +145,17 @@ pub fn read_json_lines(
                 return;
             }
         };
-        let loc = Location {
-            line: Some(number),
-            ..Location::file(file)
-        };
         match read {
-            LineRead::End => return,
+            LineRead::End => {
+                flush(&mut batch, sink);
+                return;
+            }
             LineRead::TooLong(len) => {
+                flush(&mut batch, sink);
+                let loc = Location {
+                    line: Some(number),
+                    ..Location::file(file)
+                };
                 let limit = limits.max_json_line_bytes;
                 sink(Received::Unreadable {
                     rejections: vec![Rejection::file(
@@ -224,34 +168,51 @@ pub fn read_json_lines(
                 });
             }
             LineRead::Line => {
-                if line.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
-                if std::str::from_utf8(&line).is_err() {
-                    sink(Received::Unreadable {
-                        rejections: vec![Rejection::file(
-                            loc.clone(),
-                            Rule::InvalidJson,
-                            "此行不是有效的 UTF-8 编码",
-                            "the line is not valid UTF-8",
-                        )],
-                        location: loc,
-                    });
-                    continue;
-                }
-                match parse(&line) {
-                    Ok(value) => sink(to_return(value, file, Some(number), "$", modified)),
-                    Err(e) => {
-                        let rejection = json_rejection(loc.clone(), &e);
-                        sink(Received::Unreadable {
-                            location: loc,
-                            rejections: vec![rejection],
-                        });
-                    }
+                expected_len = line.len().min(MAX_EXPECTED_LINE);
+                batch.push((number, line));
+                if batch.len() >= PARSE_BATCH {
+                    flush(&mut batch, sink);
                 }
             }
         }
     }
+}
+
+/// Lines of a JSON Lines file parsed together (on all worker threads).
+const PARSE_BATCH: usize = 256;
+/// Room reserved for a line before it is read, at most: one long line does not make
+/// every later one reserve as much.
+const MAX_EXPECTED_LINE: usize = 64 * 1024;
+
+/// One line of a JSON Lines file as a return; nothing for a blank line.
+fn read_line(line: &[u8], file: &str, number: u64, modified: Option<i64>) -> Option<Received> {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let loc = || Location {
+        line: Some(number),
+        ..Location::file(file)
+    };
+    if std::str::from_utf8(line).is_err() {
+        return Some(Received::Unreadable {
+            rejections: vec![Rejection::file(
+                loc(),
+                Rule::InvalidJson,
+                "此行不是有效的 UTF-8 编码",
+                "the line is not valid UTF-8",
+            )],
+            location: loc(),
+        });
+    }
+    Some(match parse(line, false) {
+        Ok(de::Document::One(shape)) => to_return(shape, file, Some(number), "$", modified),
+        // Read with `many` off, a line is never `Many`.
+        Ok(de::Document::Many(_)) => to_return(Err(de::NotAReturn::NotAnObject), file, Some(number), "$", modified),
+        Err(e) => Received::Unreadable {
+            rejections: vec![json_rejection(loc(), &e)],
+            location: loc(),
+        },
+    })
 }
 
 enum LineRead {
@@ -299,123 +260,42 @@ fn read_line_capped(reader: &mut dyn BufRead, out: &mut Vec<u8>, cap: usize) -> 
     }
 }
 
-fn raw_value(v: Json) -> RawValue {
-    match v {
-        Json::Null => RawValue::Empty,
-        Json::Bool(b) => RawValue::Bool(b),
-        Json::Number(n) => RawValue::Number(n),
-        Json::String(s) => RawValue::Text(s),
-        Json::Array(items) => RawValue::List(items.into_iter().map(raw_value).collect()),
-        Json::Object(_) => RawValue::Object,
-    }
-}
-
-fn text_field(v: &Json) -> Option<String> {
-    match v {
-        Json::String(s) => Some(s.clone()),
-        Json::Number(n) => Some(crate::raw::format_number(*n)),
-        _ => None,
-    }
-}
-
-/// Turns one parsed JSON value into a return; anything but the return shape is
-/// rejected with its path.
-fn to_return(value: Json, file: &str, line: Option<u64>, path: &str, modified: Option<i64>) -> Received {
-    let here = |p: &str| Location::json(file, line, p);
-    let not_a_return = |p: &str, zh: &str, en: &str| {
-        let loc = here(p);
-        Received::Unreadable {
-            rejections: vec![Rejection::file(loc.clone(), Rule::NotAReturn, zh, en)],
-            location: loc,
+/// Turns one value read as a return into what the sink receives; anything but the
+/// return shape is rejected with its path.
+fn to_return(shape: de::Shape, file: &str, line: Option<u64>, path: &str, modified: Option<i64>) -> Received {
+    let (at, zh, en) = match shape {
+        Ok(mut ret) => {
+            ret.source = Location::json(file, line, path);
+            ret.file_modified = modified;
+            return Received::Return(ret);
         }
+        Err(de::NotAReturn::NotAnObject) => (
+            path.to_owned(),
+            "应为问卷对象 {\"survey\", \"version\", \"answers\"}".to_owned(),
+            "expected a return object {\"survey\", \"version\", \"answers\"}".to_owned(),
+        ),
+        Err(de::NotAReturn::UnknownField(other)) => (
+            format!("{path}.{other}"),
+            format!("未知字段“{}”", excerpt(&other)),
+            format!("unknown field `{}`", excerpt(&other)),
+        ),
+        Err(de::NotAReturn::NoAnswers) => (
+            format!("{path}.answers"),
+            "缺少 answers 对象".to_owned(),
+            "the return has no `answers` object".to_owned(),
+        ),
     };
-    let Json::Object(fields) = value else {
-        return not_a_return(
-            path,
-            "应为问卷对象 {\"survey\", \"version\", \"answers\"}",
-            "expected a return object {\"survey\", \"version\", \"answers\"}",
-        );
-    };
-    let mut ret = RawReturn {
-        source: here(path),
-        file_modified: modified,
-        ..RawReturn::default()
-    };
-    let mut answers = None;
-    for (key, v) in fields {
-        match key.as_str() {
-            "survey" => ret.survey_id = text_field(&v),
-            "version" => ret.version = text_field(&v),
-            "fingerprint" => ret.fingerprint = text_field(&v),
-            "submitted_at" => ret.submitted_at = text_field(&v),
-            "answers" => answers = Some(v),
-            other => {
-                return not_a_return(
-                    &format!("{path}.{other}"),
-                    &format!("未知字段“{}”", excerpt(other)),
-                    &format!("unknown field `{}`", excerpt(other)),
-                );
-            }
-        }
+    let loc = Location::json(file, line, at);
+    Received::Unreadable {
+        rejections: vec![Rejection::file(loc.clone(), Rule::NotAReturn, zh, en)],
+        location: loc,
     }
-    let Some(Json::Object(answers)) = answers else {
-        return not_a_return(
-            &format!("{path}.answers"),
-            "缺少 answers 对象",
-            "the return has no `answers` object",
-        );
-    };
-    for (id, v) in answers {
-        let at = format!("{path}.answers.{id}");
-        match v {
-            Json::Array(items) if items.iter().any(|i| matches!(i, Json::Object(_))) => {
-                let mut rows = Vec::new();
-                for (r, item) in items.into_iter().enumerate() {
-                    let row_at = format!("{at}[{r}]");
-                    let cells = match item {
-                        Json::Object(cells) => cells
-                            .into_iter()
-                            .map(|(col, cv)| {
-                                let loc = here(&format!("{row_at}.{col}"));
-                                (
-                                    col,
-                                    RawCell {
-                                        value: raw_value(cv),
-                                        location: loc,
-                                    },
-                                )
-                            })
-                            .collect(),
-                        other => vec![(
-                            String::new(),
-                            RawCell {
-                                value: raw_value(other),
-                                location: here(&row_at),
-                            },
-                        )],
-                    };
-                    rows.push(RawRow {
-                        cells,
-                        location: here(&row_at),
-                    });
-                }
-                ret.tables.push((id, rows));
-            }
-            v => ret.answers.push((
-                id,
-                RawCell {
-                    value: raw_value(v),
-                    location: here(&at),
-                },
-            )),
-        }
-    }
-    Received::Return(Box::new(ret))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::raw::RawValue;
 
     fn collect_json(text: &str) -> Vec<Received> {
         let mut out = Vec::new();
@@ -442,10 +322,10 @@ mod tests {
         assert_eq!(ret.answers[0].1.value, RawValue::Number(3.0));
         let (table, rows) = &ret.tables[0];
         assert_eq!(table, "vacancies");
-        assert_eq!(
-            rows[1].cells[0].1.location.json_path.as_deref(),
-            Some("$.answers.vacancies[1].openings")
-        );
+        let mut location = rows[1].cells[0].1.location.clone();
+        ret.locate(&mut location);
+        assert_eq!(location.json_path.as_deref(), Some("$.answers.vacancies[1].openings"));
+        assert_eq!(location.file, "r.json");
     }
 
     #[test]
@@ -473,6 +353,30 @@ mod tests {
             &mut |r| out.push(r),
         );
         assert_eq!(rule_of(&out[0]), Rule::InvalidJson);
+    }
+
+    #[test]
+    fn a_syntax_error_anywhere_wins_over_a_wrong_shape() {
+        // Shape problems are noted while the rest of the value is still read.
+        assert_eq!(
+            rule_of(&collect_json(r#"{"other":1,"answers":{"a":[{"b":1,"b":2}]}}"#)[0]),
+            Rule::DuplicateKey
+        );
+        assert_eq!(
+            rule_of(&collect_json(r#"[{"answers":5}, {"x":{"y":1e400}}]"#)[0]),
+            Rule::InvalidJson
+        );
+        let got = collect_json(r#"{"answers":5,"other":{},"more":1}"#);
+        let Received::Unreadable { location, rejections } = &got[0] else {
+            panic!()
+        };
+        assert_eq!(rejections[0].rule, Rule::NotAReturn);
+        assert_eq!(location.json_path.as_deref(), Some("$.other"));
+        let got = collect_json(r#"[{"answers":{}}, {"survey":"s"}]"#);
+        let Received::Unreadable { location, .. } = &got[1] else {
+            panic!()
+        };
+        assert_eq!(location.json_path.as_deref(), Some("$[1].answers"));
     }
 
     #[test]

@@ -45,6 +45,10 @@ const EXCEL_FIRST_RELIABLE_SERIAL: f64 = 61.0;
 
 /// Text as compared: NFKC (full-width to ASCII), without surrounding or zero-width spaces.
 pub fn clean_text(text: &str) -> String {
+    // ASCII is its own NFKC form and holds no zero-width space: skip the decomposition.
+    if text.is_ascii() {
+        return text.trim().to_owned();
+    }
     let folded: String = text.nfkc().filter(|c| !matches!(c, '\u{200B}' | '\u{FEFF}')).collect();
     folded.trim().to_owned()
 }

@@ -62,6 +62,41 @@ pub fn format_number(n: f64) -> String {
     }
 }
 
+/// Where a value sits in a JSON return, by position: `answers[answer]`, or a row (or a
+/// row's cell) of `tables[table]`. Writing the path out costs an allocation per value, so
+/// the reader records this instead and the path is written when a rejection needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ValueRef {
+    /// `answers[k]`.
+    Answer(usize),
+    /// Row `row` of `tables[table]`, as numbered in the return (blank rows included).
+    Row {
+        /// Index in `RawReturn::tables`.
+        table: usize,
+        /// Index of the row.
+        row: usize,
+    },
+    /// Cell `cell` of that row.
+    Cell {
+        /// Index in `RawReturn::tables`.
+        table: usize,
+        /// Index of the row.
+        row: usize,
+        /// Index in `RawRow::cells`.
+        cell: usize,
+    },
+}
+
+impl ValueRef {
+    /// A location naming this value, to be completed by `RawReturn::locate`.
+    pub fn location(self) -> Location {
+        Location {
+            value: Some(self),
+            ..Location::default()
+        }
+    }
+}
+
 /// One answer and where it was found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawCell {
@@ -100,6 +135,35 @@ pub struct RawReturn {
     pub answers: Vec<(String, RawCell)>,
     /// Rows of each repeating table.
     pub tables: Vec<(String, Vec<RawRow>)>,
+}
+
+impl RawReturn {
+    /// Completes a location made by `ValueRef::location` with the file, line and JSON path
+    /// of the value; other locations are left as they are.
+    pub fn locate(&self, location: &mut Location) {
+        let Some(at) = location.value.take() else { return };
+        let base = self.source.json_path.as_deref().unwrap_or("$");
+        let table = |t: usize| self.tables.get(t).map_or("", |(id, _)| id.as_str());
+        let path = match at {
+            ValueRef::Answer(k) => {
+                format!(
+                    "{base}.answers.{}",
+                    self.answers.get(k).map_or("", |(id, _)| id.as_str())
+                )
+            }
+            ValueRef::Row { table: t, row } => format!("{base}.answers.{}[{row}]", table(t)),
+            ValueRef::Cell { table: t, row, cell } => {
+                let column = self
+                    .tables
+                    .get(t)
+                    .and_then(|(_, rows)| rows.get(row))
+                    .and_then(|r| r.cells.get(cell))
+                    .map_or("", |(id, _)| id.as_str());
+                format!("{base}.answers.{}[{row}].{column}", table(t))
+            }
+        };
+        *location = Location::json(self.source.file.clone(), self.source.line, path);
+    }
 }
 
 /// What a reader got from one file: the returns in it, or why the file (or one record

@@ -21,6 +21,11 @@ pub struct Location {
     /// JSON path, e.g. `$.answers.vacancies[2].openings`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub json_path: Option<String>,
+    /// A value of a JSON return not yet written out as a path: the reader records where
+    /// each value is, and `RawReturn::locate` writes the path only for the values a
+    /// rejection names. `None` in every location that leaves the checks.
+    #[serde(skip)]
+    pub value: Option<crate::raw::ValueRef>,
 }
 
 impl Location {

@@ -7,7 +7,8 @@
 use crate::normalize::{self, Normalized};
 use crate::raw::{RawCell, RawReturn, RawRow, RawValue};
 use crate::rejection::{Location, Rejection, Rule, Severity, excerpt};
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeMap;
 use survey_def::expr::{self, Answers, Value};
 use survey_def::model::QuestionSpec;
 use survey_def::{Definition, Question, QuestionType};
@@ -141,10 +142,11 @@ impl<'d> Validator<'d> {
             }),
             _ => None,
         };
-        Outcome {
-            checked,
-            rejections: run.rejections,
+        let mut rejections = run.rejections;
+        for r in &mut rejections {
+            raw.locate(&mut r.location);
         }
+        Outcome { checked, rejections }
     }
 
     fn identity(&self, raw: &RawReturn) -> Option<Rejection> {
@@ -355,7 +357,7 @@ impl<'d> Run<'_, 'd> {
     }
 
     /// Reads one answer; on failure records the rejection and gives `Missing`.
-    fn read(&mut self, cell: &RawCell, q: &QuestionSpec, key: String) -> Value {
+    fn read(&mut self, cell: &RawCell, q: &QuestionSpec, key: impl FnOnce() -> String) -> Value {
         if let RawValue::Text(t) = &cell.value
             && t.chars().count() > self.v.max_text_chars
         {
@@ -375,7 +377,7 @@ impl<'d> Run<'_, 'd> {
         match normalize::normalize(&cell.value, q, self.v.def.choices_of(q)) {
             Ok(Normalized { value, original }) => {
                 if let Some(original) = original {
-                    self.originals.insert(key, original);
+                    self.originals.insert(key(), original);
                 }
                 value
             }
@@ -426,7 +428,7 @@ impl<'d> Run<'_, 'd> {
                 }
                 let mut yes_no = q.clone();
                 yes_no.kind = QuestionType::Boolean;
-                match self.read(cell, &yes_no, id.clone()) {
+                match self.read(cell, &yes_no, || id.clone()) {
                     Value::Bool(true) => ticked.entry(i).or_default().push(code.to_owned()),
                     _ => {
                         ticked.entry(i).or_default();
@@ -501,7 +503,7 @@ impl<'d> Run<'_, 'd> {
                 continue;
             }
             cells[i] = Some(cell);
-            values[i] = self.read(cell, &q.spec, id.clone());
+            values[i] = self.read(cell, &q.spec, || id.clone());
         }
         for (i, codes) in ticked {
             let list = def.choices_of(&def.questions()[i].spec);
@@ -587,7 +589,7 @@ impl<'d> Run<'_, 'd> {
                         }
                         continue;
                     };
-                    values[c] = self.read(cell, &q.columns[c].spec, format!("{table_id}[{r}].{col_id}"));
+                    values[c] = self.read(cell, &q.columns[c].spec, || format!("{table_id}[{r}].{col_id}"));
                     place.cells[c] = Some((cell.location.clone(), cell.value.clone()));
                 }
                 out[*t].push(values);
