@@ -217,33 +217,30 @@ fn gather(frame: DataFrame, idx: &IdxCa) -> PolarsResult<DataFrame> {
     DataFrame::new(idx.len(), columns)
 }
 
-/// The dataset from every file's chunks, keeping the returns `keep` marks (per file, per
-/// accepted return in order), sorted by enterprise id (tables by enterprise id and row).
-/// Returns the responses and one frame per table.
-pub fn settle_chunks(
-    def: &Definition,
-    chunks: Vec<Vec<Chunk>>,
-    keep: &[Vec<bool>],
-) -> PolarsResult<(DataFrame, Vec<DataFrame>)> {
+/// The dataset from the chunks of accepted returns (in the order read), keeping the
+/// returns `keep` marks (one flag per accepted return, same order), sorted by enterprise
+/// id (tables by enterprise id and row). Returns the responses and one frame per table.
+pub fn settle_chunks(def: &Definition, chunks: Vec<Chunk>, keep: &[bool]) -> PolarsResult<(DataFrame, Vec<DataFrame>)> {
     let id = def.spec.survey.enterprise_question.as_str();
     let empty = Chunk::build(def, &[])?;
     let mut responses = empty.responses.clone();
     let mut tables = empty.tables.clone();
     // Per table, the number of rows of each kept return, in the order stacked.
     let mut rows_per_return: Vec<Vec<u32>> = vec![Vec::new(); tables.len()];
-    for (file_chunks, keep) in chunks.into_iter().zip(keep) {
-        let mut start = 0;
-        for chunk in file_chunks {
-            let n = chunk.responses.height();
-            let kept = chunk.keep(&keep[start..start + n])?;
-            start += n;
-            responses.vstack_mut_owned(kept.responses)?;
-            for (all, part) in tables.iter_mut().zip(kept.tables) {
-                all.vstack_mut_owned(part)?;
-            }
-            for (all, part) in rows_per_return.iter_mut().zip(kept.rows_per_return) {
-                all.extend(part);
-            }
+    let mut start = 0;
+    for chunk in chunks {
+        let n = chunk.responses.height();
+        let flags = keep
+            .get(start..start + n)
+            .ok_or_else(|| polars_err!(ComputeError: "fewer keep flags than accepted returns"))?;
+        let kept = chunk.keep(flags)?;
+        start += n;
+        responses.vstack_mut_owned(kept.responses)?;
+        for (all, part) in tables.iter_mut().zip(kept.tables) {
+            all.vstack_mut_owned(part)?;
+        }
+        for (all, part) in rows_per_return.iter_mut().zip(kept.rows_per_return) {
+            all.extend(part);
         }
     }
     // Returns by enterprise id, stably (the order of `sort` with `maintain_order`; ids

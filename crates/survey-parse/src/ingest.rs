@@ -138,8 +138,12 @@ struct FileResult {
     name: String,
     entries: Vec<Entry>,
     rejections: Vec<Rejection>,
-    /// Accepted returns as columns, in order, a chunk at a time.
+    /// Accepted returns as columns, in order, a full chunk at a time.
     chunks: Vec<dataset::Chunk>,
+    /// The accepted returns after the last full chunk: they join the returns of the
+    /// following files in a shared chunk, so a folder of one-return workbooks is held as
+    /// a few large chunks, not as one small table per file.
+    leftover: Vec<CheckedReturn>,
     /// A chunk that could not be built (a polars error), to fail the run with.
     chunk_error: Option<String>,
 }
@@ -170,6 +174,7 @@ fn check_file(input: &Input, def: &Definition, validator: &Validator<'_>, limits
             entries: Vec::new(),
             rejections: Vec::new(),
             chunks: Vec::new(),
+            leftover: Vec::new(),
             chunk_error: None,
         },
         unlisted: 0,
@@ -193,10 +198,13 @@ fn check_file(input: &Input, def: &Definition, validator: &Validator<'_>, limits
             "an internal error occurred while reading this file; the rest of it was not read",
         ));
     }
-    sink.flush_chunk();
     let FileSink {
-        mut result, unlisted, ..
+        mut result,
+        unlisted,
+        pending,
+        ..
     } = sink;
+    result.leftover = pending;
     if unlisted > 0 {
         result.rejections.push(Rejection::file(
             Location::file(&input.name),
@@ -301,6 +309,52 @@ fn record(loc: &Location) -> Option<String> {
     }
 }
 
+/// Files read in parallel between two hand-overs of their leftover returns to the
+/// shared chunk: enough to keep every core busy, few enough that the returns waiting to
+/// be turned into columns stay a small part of memory.
+const FILES_PER_ROUND: usize = 256;
+
+/// Accepted returns of every file as columns, in the order read (file by file, each
+/// file's returns in order): full chunks of large files as they come, the leftovers of
+/// files gathered into shared chunks.
+struct Columns<'a> {
+    def: &'a Definition,
+    chunks: Vec<dataset::Chunk>,
+    shared: Vec<CheckedReturn>,
+    error: Option<(String, String)>,
+}
+
+impl Columns<'_> {
+    /// Takes one file's accepted returns, which follow every return taken before.
+    fn take(&mut self, result: &mut FileResult) {
+        if let Some(message) = result.chunk_error.take() {
+            self.error.get_or_insert((result.name.clone(), message));
+        }
+        if !result.chunks.is_empty() {
+            // The shared returns were read before this file's: they go first.
+            self.flush(&result.name);
+            self.chunks.append(&mut result.chunks);
+        }
+        self.shared.append(&mut result.leftover);
+        if self.shared.len() >= CHUNK_ROWS {
+            self.flush(&result.name);
+        }
+    }
+
+    fn flush(&mut self, file: &str) {
+        if self.shared.is_empty() {
+            return;
+        }
+        match dataset::Chunk::build(self.def, &self.shared) {
+            Ok(chunk) => self.chunks.push(chunk),
+            Err(e) => {
+                self.error.get_or_insert((file.to_owned(), e.to_string()));
+            }
+        }
+        self.shared.clear();
+    }
+}
+
 /// Reads and checks every input; `on_file_done` is called once per file (for progress).
 pub fn ingest(
     def: &Definition,
@@ -314,29 +368,43 @@ pub fn ingest(
         builder = builder.num_threads(jobs.max(1));
     }
     let pool = builder.build().map_err(|e| IngestError::Threads(e.to_string()))?;
-    let results: Vec<FileResult> = pool.install(|| {
-        inputs
-            .par_iter()
-            .map(|input| {
-                let r = check_file(input, def, &validator, &options.limits);
-                on_file_done();
-                r
-            })
-            .collect()
-    });
-    settle(def, results)
+    let mut columns = Columns {
+        def,
+        chunks: Vec::new(),
+        shared: Vec::new(),
+        error: None,
+    };
+    let mut results: Vec<FileResult> = Vec::with_capacity(inputs.len());
+    for round in inputs.chunks(FILES_PER_ROUND) {
+        let mut read: Vec<FileResult> = pool.install(|| {
+            round
+                .par_iter()
+                .map(|input| {
+                    let r = check_file(input, def, &validator, &options.limits);
+                    on_file_done();
+                    r
+                })
+                .collect()
+        });
+        for result in &mut read {
+            columns.take(result);
+        }
+        results.append(&mut read);
+    }
+    columns.flush(inputs.last().map_or("", |i| i.name.as_str()));
+    if let Some((file, message)) = columns.error {
+        return Err(IngestError::Write {
+            path: PathBuf::from(file),
+            message: format!("cannot hold the accepted returns as columns: {message}"),
+        });
+    }
+    settle(def, results, columns.chunks)
 }
 
 /// Settles duplicates and counts: several accepted returns of one enterprise keep the
 /// latest by submission time (file modification time where none is recorded; the later
 /// file name breaks ties, so the choice never depends on thread timing).
-fn settle(def: &Definition, mut results: Vec<FileResult>) -> Result<Ingested, IngestError> {
-    if let Some((result, message)) = results.iter().find_map(|r| r.chunk_error.as_ref().map(|m| (r, m))) {
-        return Err(IngestError::Write {
-            path: PathBuf::from(&result.name),
-            message: format!("cannot hold the accepted returns as columns: {message}"),
-        });
-    }
+fn settle(def: &Definition, results: Vec<FileResult>, chunks: Vec<dataset::Chunk>) -> Result<Ingested, IngestError> {
     let mut latest: HashMap<&str, (Option<i64>, &str, usize, usize)> = HashMap::new();
     for (f, result) in results.iter().enumerate() {
         for (e, entry) in result.entries.iter().enumerate() {
@@ -349,8 +417,8 @@ fn settle(def: &Definition, mut results: Vec<FileResult>) -> Result<Ingested, In
             }
         }
     }
-    // keep[f][k]: whether the k-th accepted return of file f is its enterprise's latest.
-    let mut keep: Vec<Vec<bool>> = Vec::with_capacity(results.len());
+    // Whether each accepted return, in the order read, is its enterprise's latest.
+    let mut keep: Vec<bool> = Vec::new();
     let mut superseded_returns = Vec::new();
     let mut files = Vec::new();
     let mut rejections = Vec::new();
@@ -374,7 +442,6 @@ fn settle(def: &Definition, mut results: Vec<FileResult>) -> Result<Ingested, In
             rejected: 0,
             superseded: 0,
         };
-        let mut kept = Vec::new();
         for (e, entry) in result.entries.iter().enumerate() {
             status.received += 1;
             match entry {
@@ -382,7 +449,7 @@ fn settle(def: &Definition, mut results: Vec<FileResult>) -> Result<Ingested, In
                 Entry::Accepted(c) => {
                     let winner = &latest[c.enterprise_id.as_str()];
                     let wins = (winner.2, winner.3) == (f, e);
-                    kept.push(wins);
+                    keep.push(wins);
                     if wins {
                         status.accepted += 1;
                     } else {
@@ -399,7 +466,6 @@ fn settle(def: &Definition, mut results: Vec<FileResult>) -> Result<Ingested, In
                 }
             }
         }
-        keep.push(kept);
         status.status = match (status.accepted, status.rejected, status.superseded) {
             (_, 0, 0) if status.accepted > 0 => "accepted",
             (0, r, 0) if r > 0 => "rejected",
@@ -416,7 +482,7 @@ fn settle(def: &Definition, mut results: Vec<FileResult>) -> Result<Ingested, In
     }
     rejections.sort_by(|a, b| (&a.location, &a.question, a.rule).cmp(&(&b.location, &b.question, b.rule)));
     drop(latest);
-    let chunks: Vec<Vec<dataset::Chunk>> = results.iter_mut().map(|r| std::mem::take(&mut r.chunks)).collect();
+    drop(results);
     let (responses, tables) = dataset::settle_chunks(def, chunks, &keep).map_err(|e| IngestError::Write {
         path: PathBuf::from(dataset::RESPONSES_FILE),
         message: e.to_string(),
