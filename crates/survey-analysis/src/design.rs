@@ -117,6 +117,8 @@ pub struct StratifiedDesign<S> {
     pub(crate) unit_psu: Vec<usize>,
     /// Variance stratum of each PSU.
     pub(crate) psu_stratum: Vec<usize>,
+    /// PSUs of each variance stratum, in PSU order.
+    pub(crate) stratum_psus: Vec<Vec<usize>>,
     pub(crate) weights: Vec<f64>,
     pub(crate) fpc: bool,
     pub(crate) confidence: f64,
@@ -199,6 +201,7 @@ impl<S: Ord + Clone + Display> StratifiedDesign<S> {
         };
         self.unit_stratum.iter_mut().for_each(remap);
         self.psu_stratum.iter_mut().for_each(remap);
+        self.stratum_psus = psus_by_stratum(&self.psu_stratum, self.strata.len());
         Ok(self)
     }
 
@@ -266,24 +269,51 @@ impl<S> StratifiedDesign<S> {
         stratum.sampled == 1 && !(self.uses_fpc() && stratum.population == Some(1))
     }
 
-    /// Variance of the sum of the unit scores `z` (one per unit), in the score form.
+    /// Variance of the sum of unit scores, in the score form. `scores` lists `(unit,
+    /// score)` in unit order; every unit not listed scores exactly 0 (outside the domain,
+    /// or left out for a missing answer).
+    ///
+    /// Only the strata holding a listed unit are visited: in any other stratum every PSU
+    /// scores 0, so its mean and its squared deviations are 0. Within a visited stratum
+    /// every PSU is visited in order (a PSU scoring 0 deviates by the stratum mean), so
+    /// the sums are added in the same order, and give the same doubles, as a pass over
+    /// every PSU of the design would.
     ///
     /// Strata with a single PSU contribute nothing and are listed in `not_estimable`, so
     /// the caller reports the SE as unknown rather than understated.
-    pub(crate) fn variance(&self, z: &[f64]) -> ScoreVariance<'_, S> {
-        let mut psu_score = vec![0.0; self.psu_stratum.len()];
-        for (unit, score) in z.iter().enumerate() {
-            psu_score[self.unit_psu[unit]] += score;
-        }
-        let mut stratum_sum = vec![0.0; self.strata.len()];
-        for (psu, score) in psu_score.iter().enumerate() {
-            stratum_sum[self.psu_stratum[psu]] += score;
+    pub(crate) fn variance(&self, scores: &[(usize, f64)]) -> ScoreVariance<'_, S> {
+        let mut by_psu: Vec<(usize, f64)> = scores.iter().map(|&(unit, z)| (self.unit_psu[unit], z)).collect();
+        // Stable: a PSU sums its units' scores in unit order.
+        by_psu.sort_by_key(|&(psu, _)| psu);
+        let mut psu_score: Vec<Vec<(usize, f64)>> = vec![Vec::new(); self.strata.len()];
+        for (psu, z) in by_psu {
+            let listed = &mut psu_score[self.psu_stratum[psu]];
+            match listed.last_mut() {
+                Some((p, sum)) if *p == psu => *sum += z,
+                _ => listed.push((psu, 0.0 + z)),
+            }
         }
         let mut squares = vec![0.0; self.strata.len()];
-        for (psu, score) in psu_score.iter().enumerate() {
-            let h = self.psu_stratum[psu];
-            let deviation = score - stratum_sum[h] / self.strata[h].sampled as f64;
-            squares[h] += deviation * deviation;
+        for (h, listed) in psu_score.iter().enumerate() {
+            if listed.is_empty() {
+                continue;
+            }
+            let stratum_sum = listed.iter().fold(0.0, |sum, (_, z)| sum + z);
+            let mean = stratum_sum / self.strata[h].sampled as f64;
+            let mut listed = listed.iter().peekable();
+            let mut sum_of_squares = 0.0;
+            for &psu in &self.stratum_psus[h] {
+                let score = match listed.peek() {
+                    Some(&&(p, z)) if p == psu => {
+                        listed.next();
+                        z
+                    }
+                    _ => 0.0,
+                };
+                let deviation = score - mean;
+                sum_of_squares += deviation * deviation;
+            }
+            squares[h] = sum_of_squares;
         }
         let fpc = self.uses_fpc();
         let mut variance = 0.0;
@@ -304,6 +334,15 @@ impl<S> StratifiedDesign<S> {
             not_estimable,
         }
     }
+}
+
+/// The PSUs of each of `strata` strata, in PSU order.
+pub(crate) fn psus_by_stratum(psu_stratum: &[usize], strata: usize) -> Vec<Vec<usize>> {
+    let mut psus = vec![Vec::new(); strata];
+    for (psu, &h) in psu_stratum.iter().enumerate() {
+        psus[h].push(psu);
+    }
+    psus
 }
 
 /// The variance of a sum of scores and the strata that could not contribute to it.
