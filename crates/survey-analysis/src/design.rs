@@ -282,6 +282,55 @@ impl<S> StratifiedDesign<S> {
     /// Strata with a single PSU contribute nothing and are listed in `not_estimable`, so
     /// the caller reports the SE as unknown rather than understated.
     pub(crate) fn variance(&self, scores: &[(usize, f64)]) -> ScoreVariance<'_, S> {
+        // A figure over much of the sample (the "all" figure) visits every stratum anyway:
+        // there a pass over every PSU is cheaper than finding the strata to visit.
+        let squares = if scores.len() * DENSE_SHARE >= self.psu_stratum.len() {
+            self.squares_over_every_psu(scores)
+        } else {
+            self.squares_over_listed_strata(scores)
+        };
+        let fpc = self.uses_fpc();
+        let mut variance = 0.0;
+        let mut not_estimable = Vec::new();
+        for (h, stratum) in self.strata.iter().enumerate() {
+            let n = stratum.sampled as f64;
+            let factor = if fpc { stratum.fpc_factor().unwrap_or(1.0) } else { 1.0 };
+            if stratum.sampled < 2 {
+                if self.not_estimable(h) {
+                    not_estimable.push(&stratum.label);
+                }
+                continue;
+            }
+            variance += factor * n / (n - 1.0) * squares[h];
+        }
+        ScoreVariance {
+            variance,
+            not_estimable,
+        }
+    }
+
+    /// Per stratum, the sum of squared deviations of its PSU scores from their mean: a
+    /// pass over every PSU of the design.
+    fn squares_over_every_psu(&self, scores: &[(usize, f64)]) -> Vec<f64> {
+        let mut psu_score = vec![0.0; self.psu_stratum.len()];
+        for &(unit, z) in scores {
+            psu_score[self.unit_psu[unit]] += z;
+        }
+        let mut stratum_sum = vec![0.0; self.strata.len()];
+        for (psu, score) in psu_score.iter().enumerate() {
+            stratum_sum[self.psu_stratum[psu]] += score;
+        }
+        let mut squares = vec![0.0; self.strata.len()];
+        for (psu, score) in psu_score.iter().enumerate() {
+            let h = self.psu_stratum[psu];
+            let deviation = score - stratum_sum[h] / self.strata[h].sampled as f64;
+            squares[h] += deviation * deviation;
+        }
+        squares
+    }
+
+    /// The same sums, visiting only the strata that hold a listed unit.
+    fn squares_over_listed_strata(&self, scores: &[(usize, f64)]) -> Vec<f64> {
         let mut by_psu: Vec<(usize, f64)> = scores.iter().map(|&(unit, z)| (self.unit_psu[unit], z)).collect();
         // Stable: a PSU sums its units' scores in unit order.
         by_psu.sort_by_key(|&(psu, _)| psu);
@@ -315,26 +364,14 @@ impl<S> StratifiedDesign<S> {
             }
             squares[h] = sum_of_squares;
         }
-        let fpc = self.uses_fpc();
-        let mut variance = 0.0;
-        let mut not_estimable = Vec::new();
-        for (h, stratum) in self.strata.iter().enumerate() {
-            let n = stratum.sampled as f64;
-            let factor = if fpc { stratum.fpc_factor().unwrap_or(1.0) } else { 1.0 };
-            if stratum.sampled < 2 {
-                if self.not_estimable(h) {
-                    not_estimable.push(&stratum.label);
-                }
-                continue;
-            }
-            variance += factor * n / (n - 1.0) * squares[h];
-        }
-        ScoreVariance {
-            variance,
-            not_estimable,
-        }
+        squares
     }
 }
+
+/// When the units with a score number at least one in this many PSUs, the variance is
+/// summed over every PSU rather than over the strata holding them (see
+/// `StratifiedDesign::variance`); both give the same numbers.
+const DENSE_SHARE: usize = 4;
 
 /// The PSUs of each of `strata` strata, in PSU order.
 pub(crate) fn psus_by_stratum(psu_stratum: &[usize], strata: usize) -> Vec<Vec<usize>> {
@@ -356,6 +393,37 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+
+    #[test]
+    fn visiting_listed_strata_gives_the_sums_of_a_pass_over_every_psu() {
+        // Three strata, clusters spanning several units, one stratum collapsed; scores on
+        // a few units (a small domain) and on most of them, with awkward decimals.
+        let strata = ["A", "B", "A", "C", "B", "A", "C", "C", "B", "A", "D", "A"];
+        let clusters = [1, 2, 1, 3, 4, 5, 3, 6, 2, 7, 8, 5];
+        let frame = BTreeMap::from([("A", 40), ("B", 20), ("C", 30), ("D", 3)]);
+        let design = StratifiedDesign::builder(&strata)
+            .population(&frame)
+            .clusters(&clusters)
+            .build()
+            .unwrap()
+            .collapse(&"D", &"C")
+            .unwrap();
+        let score = |unit: usize| (unit as f64 * 0.37 + 0.1).sin() * 1e3 / 7.0;
+        for units in [vec![3], vec![0, 5, 11], vec![1, 4, 8, 10], (0..12).collect(), vec![]] {
+            let scores: Vec<(usize, f64)> = units.iter().map(|&u| (u, score(u))).collect();
+            let every: Vec<u64> = design
+                .squares_over_every_psu(&scores)
+                .iter()
+                .map(|v| v.to_bits())
+                .collect();
+            let listed: Vec<u64> = design
+                .squares_over_listed_strata(&scores)
+                .iter()
+                .map(|v| v.to_bits())
+                .collect();
+            assert_eq!(every, listed, "units {units:?}");
+        }
+    }
 
     #[test]
     fn collapse_merges_counts_and_keeps_weights() {
