@@ -7,7 +7,12 @@
 //!
 //! Domains (a sector, a sub-district) keep every unit: outside the domain y (and x) is set
 //! to 0, so the variance sees the domain's sample size as random, as it is. Dropping the
-//! rows first would understate the standard errors.
+//! rows first would understate the standard errors. Computing them that way is another
+//! matter: outside the domain every score is exactly 0, so the estimators visit only the
+//! domain's units (in unit order, so the sums are the same doubles as over the whole
+//! sample; see `with_known_zeros`), and the variance visits only the strata holding them
+//! (`StratifiedDesign::variance`). A breakdown then costs one pass over the sample, not
+//! one per domain.
 //!
 //! Missing answers (`None`) are item nonresponse, assumed missing at random within the
 //! stratum like unit nonresponse is:
