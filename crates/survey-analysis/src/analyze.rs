@@ -252,14 +252,25 @@ pub fn analyze(def: &Definition, dataset: &Path, options: &AnalyzeOptions) -> Re
         path: def.source.clone(),
     })?;
     let (questions, columns) = columns_needed(def);
-    let data = Dataset::read(dataset, def, &questions, &columns).map_err(AnalyzeError::Dataset)?;
-    let previous = options
-        .previous
-        .as_deref()
-        .map(|p| Dataset::read(p, def, &questions, &columns))
-        .transpose()
-        .map_err(AnalyzeError::Previous)?;
-    let frame = options.frame.as_deref().map(|p| read_frame(p, def)).transpose()?;
+    // The inputs are read at the same time; a failure is reported in this order.
+    let (data, (previous, frame)) = rayon::join(
+        || Dataset::read(dataset, def, &questions, &columns),
+        || {
+            rayon::join(
+                || {
+                    options
+                        .previous
+                        .as_deref()
+                        .map(|p| Dataset::read(p, def, &questions, &columns))
+                        .transpose()
+                },
+                || options.frame.as_deref().map(|p| read_frame(p, def)).transpose(),
+            )
+        },
+    );
+    let data = data.map_err(AnalyzeError::Dataset)?;
+    let previous = previous.map_err(AnalyzeError::Previous)?;
+    let frame = frame?;
     let sample = Sample::build(def, &data.enterprise_ids, frame.as_ref())?;
     let ctx = Context::new(def, spec, options.lang, &data, &sample, frame.as_ref());
 
