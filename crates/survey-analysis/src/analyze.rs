@@ -13,6 +13,7 @@ use crate::report::book::Book;
 use crate::report::xlsx::{ReportError, write_book};
 use crate::risk::{RiskSummary, risk_report};
 use crate::sample::Sample;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -251,20 +252,33 @@ pub fn analyze(def: &Definition, dataset: &Path, options: &AnalyzeOptions) -> Re
         path: def.source.clone(),
     })?;
     let (questions, columns) = columns_needed(def);
-    let data = Dataset::read(dataset, def, &questions, &columns).map_err(AnalyzeError::Dataset)?;
-    let previous = options
-        .previous
-        .as_deref()
-        .map(|p| Dataset::read(p, def, &questions, &columns))
-        .transpose()
-        .map_err(AnalyzeError::Previous)?;
-    let frame = options.frame.as_deref().map(|p| read_frame(p, def)).transpose()?;
+    // The inputs are read at the same time; a failure is reported in this order.
+    let (data, (previous, frame)) = rayon::join(
+        || Dataset::read(dataset, def, &questions, &columns),
+        || {
+            rayon::join(
+                || {
+                    options
+                        .previous
+                        .as_deref()
+                        .map(|p| Dataset::read(p, def, &questions, &columns))
+                        .transpose()
+                },
+                || options.frame.as_deref().map(|p| read_frame(p, def)).transpose(),
+            )
+        },
+    );
+    let data = data.map_err(AnalyzeError::Dataset)?;
+    let previous = previous.map_err(AnalyzeError::Previous)?;
+    let frame = frame?;
     let sample = Sample::build(def, &data.enterprise_ids, frame.as_ref())?;
     let ctx = Context::new(def, spec, options.lang, &data, &sample, frame.as_ref());
 
-    let (demand_book, demand) = demand_report(&ctx);
-    let (risk_book, risk) = risk_report(&ctx, previous.as_ref());
-    let (reach_book, reach) = reach_report(&ctx);
+    // The three workbooks read the same context and nothing of each other.
+    let ((demand_book, demand), ((risk_book, risk), (reach_book, reach))) = rayon::join(
+        || demand_report(&ctx),
+        || rayon::join(|| risk_report(&ctx, previous.as_ref()), || reach_report(&ctx)),
+    );
     let mut quality = demand.quality;
     quality.merge(reach.quality);
     let books = vec![demand_book, risk_book, reach_book];
@@ -319,12 +333,18 @@ pub fn write_reports(analysis: &Analysis, out: &Path) -> Result<Vec<PathBuf>, An
         path: out.to_owned(),
         source,
     })?;
-    let mut written = Vec::new();
-    for book in &analysis.books {
-        let path = out.join(&book.file_name);
-        write_book(book, &path)?;
-        written.push(path);
-    }
+    // Each workbook is its own file: they are built at the same time, and the first
+    // failure in book order is the one reported.
+    let mut written = analysis
+        .books
+        .par_iter()
+        .map(|book| {
+            let path = out.join(&book.file_name);
+            write_book(book, &path).map(|()| path)
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect::<Result<Vec<PathBuf>, ReportError>>()?;
     let path = out.join(SUMMARY_FILE);
     let mut json = serde_json::to_vec_pretty(&analysis.summary).unwrap_or_default();
     json.push(b'\n');

@@ -194,6 +194,7 @@ impl<'a, S: Ord + Clone + Display> DesignBuilder<'a, S> {
             _ => Vec::new(),
         };
 
+        let stratum_psus = crate::design::psus_by_stratum(&psu_stratum, strata.len());
         Ok(StratifiedDesign {
             strata,
             unit_class: unit_stratum.clone(),
@@ -201,6 +202,7 @@ impl<'a, S: Ord + Clone + Display> DesignBuilder<'a, S> {
             unit_stratum,
             unit_psu,
             psu_stratum,
+            stratum_psus,
             weights,
             fpc: self.fpc,
             confidence: self.confidence,

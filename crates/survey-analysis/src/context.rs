@@ -2,7 +2,7 @@
 //! as a design, the breakdowns, and the texts all three workbooks share (cover facts,
 //! method notes on weighting, variance, quality marks and disclosure control).
 
-use crate::dataset::{Dataset, ReturnAnswers, names_read};
+use crate::dataset::{AnswerColumns, Dataset, names_read};
 use crate::figures::{Breakdown, Estimator, tr};
 use crate::frame::Frame;
 use crate::report::book::{
@@ -47,7 +47,8 @@ pub struct Context<'a> {
     pub breakdowns: Breakdowns,
     /// Answers of number questions per unit, computed once: every breakdown of every
     /// workbook reads the same columns, and skip logic is evaluated per return.
-    numbers_cache: std::cell::RefCell<HashMap<String, Vec<Option<f64>>>>,
+    /// Behind a lock because the workbooks are computed at the same time.
+    numbers_cache: std::sync::Mutex<HashMap<String, Vec<Option<f64>>>>,
 }
 
 impl<'a> Context<'a> {
@@ -84,13 +85,16 @@ impl<'a> Context<'a> {
     /// interest) is a known 0 for a total, not a missing answer; an unanswered question
     /// that was asked stays missing (item nonresponse, adjusted within the stratum).
     pub fn numbers(&self, question: &str) -> Vec<Option<f64>> {
-        if let Some(values) = self.numbers_cache.borrow().get(question) {
+        let cache = || {
+            self.numbers_cache
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(values) = cache().get(question) {
             return values.clone();
         }
         let values = self.numbers_uncached(question);
-        self.numbers_cache
-            .borrow_mut()
-            .insert(question.to_owned(), values.clone());
+        cache().insert(question.to_owned(), values.clone());
         values
     }
 
@@ -107,9 +111,10 @@ impl<'a> Context<'a> {
         let mut questions = BTreeSet::new();
         let mut columns = BTreeSet::new();
         names_read(relevant, &mut questions, &mut columns);
+        let decoded = AnswerColumns::new(self.data, self.def, &questions, &columns);
         for (value, &row) in values.iter_mut().zip(&self.sample.rows) {
             if value.is_none() {
-                let answers = ReturnAnswers::new(self.data, self.def, row, &questions, &columns);
+                let answers = decoded.row(row);
                 if !is_relevant(relevant, &answers, &|_| false) {
                     *value = Some(0.0);
                 }

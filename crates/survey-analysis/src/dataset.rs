@@ -350,48 +350,143 @@ pub fn names_read(expr: &Expr, questions: &mut BTreeSet<String>, columns: &mut B
     });
 }
 
-/// One return's answers, as expressions read them: only the names an expression needs
-/// are decoded, so evaluating rules over a million returns does not build a million maps.
-pub struct ReturnAnswers<'a> {
-    def: &'a Definition,
-    values: Vec<(String, Value)>,
-    columns: Vec<((String, String), Vec<Value>)>,
+/// One column of answers, decoded once into plain values: reading cell by cell through
+/// polars' `AnyValue` (a name lookup and a chunk search per cell) cost more than
+/// evaluating the rules, which run on every return. Decodes as [`Dataset::value`] does.
+enum AnswerColumn {
+    /// Not in the dataset, or of a type no expression reads.
+    Missing,
+    Bools(Vec<Option<bool>>),
+    Numbers(Vec<Option<f64>>),
+    /// Days since the epoch.
+    Dates(Vec<Option<i32>>),
+    Texts(StringChunked),
 }
 
-impl<'a> ReturnAnswers<'a> {
-    /// The answers in `row` to `questions`, and its table lines' `columns`.
+impl AnswerColumn {
+    fn of(frame: &DataFrame, column: &str) -> AnswerColumn {
+        let Ok(c) = frame.column(column) else {
+            return AnswerColumn::Missing;
+        };
+        let decoded = match c.dtype() {
+            DataType::Boolean => c.bool().map(|c| AnswerColumn::Bools(c.iter().collect())),
+            DataType::Int64 | DataType::Int32 | DataType::Float64 => c
+                .cast(&DataType::Float64)
+                .and_then(|c| c.f64().map(|c| AnswerColumn::Numbers(c.iter().collect()))),
+            DataType::Date => c
+                .cast(&DataType::Int32)
+                .and_then(|c| c.i32().map(|c| AnswerColumn::Dates(c.iter().collect()))),
+            DataType::String => c.str().map(|c| AnswerColumn::Texts(c.rechunk().into_owned())),
+            _ => Ok(AnswerColumn::Missing),
+        };
+        decoded.unwrap_or(AnswerColumn::Missing)
+    }
+
+    fn value(&self, kind: QuestionType, row: usize) -> Value {
+        let decoded = match self {
+            AnswerColumn::Missing => None,
+            AnswerColumn::Bools(v) => v.get(row).copied().flatten().map(Value::Bool),
+            AnswerColumn::Numbers(v) => v.get(row).copied().flatten().map(Value::Number),
+            AnswerColumn::Dates(v) => v.get(row).copied().flatten().map(Value::Date),
+            AnswerColumn::Texts(v) => v.get(row).map(|s| match kind {
+                QuestionType::MultipleChoice => {
+                    Value::Codes(s.split(';').filter(|c| !c.is_empty()).map(str::to_owned).collect())
+                }
+                _ => Value::Text(s.to_owned()),
+            }),
+        };
+        decoded.unwrap_or(Value::Missing)
+    }
+}
+
+/// The answers of every return to the names some expressions read, decoded once per
+/// column; [`AnswerColumns::row`] gives one return's answers to evaluate them on.
+pub struct AnswerColumns<'a> {
+    def: &'a Definition,
+    data: &'a Dataset,
+    questions: Vec<(&'a str, QuestionType, AnswerColumn)>,
+    columns: Vec<(&'a (String, String), QuestionType, AnswerColumn)>,
+}
+
+impl<'a> AnswerColumns<'a> {
+    /// The answers in `data` to `questions`, and its table lines' `columns`.
     pub fn new(
-        data: &Dataset,
+        data: &'a Dataset,
         def: &'a Definition,
-        row: usize,
-        questions: &BTreeSet<String>,
-        columns: &BTreeSet<(String, String)>,
+        questions: &'a BTreeSet<String>,
+        columns: &'a BTreeSet<(String, String)>,
     ) -> Self {
-        let values = questions.iter().map(|q| (q.clone(), data.value(def, q, row))).collect();
+        let questions = questions
+            .iter()
+            .map(|q| match def.question(q) {
+                Some(question) => (q.as_str(), question.kind(), AnswerColumn::of(&data.responses, q)),
+                None => (q.as_str(), QuestionType::Text, AnswerColumn::Missing),
+            })
+            .collect();
         let columns = columns
             .iter()
-            .map(|(table, column)| {
+            .map(|name| {
+                let (table, column) = name;
                 let kind = def
                     .question(table)
                     .and_then(|t| t.column(column))
                     .map_or(QuestionType::Text, |c| c.kind());
-                let cells = match data.tables.get(table) {
-                    Some(lines) => lines.by_owner[row]
-                        .iter()
-                        .map(|&l| decode(&lines.lines, column, kind, l))
-                        .collect(),
-                    None => Vec::new(),
+                let decoded = match data.tables.get(table) {
+                    Some(lines) => AnswerColumn::of(&lines.lines, column),
+                    None => AnswerColumn::Missing,
                 };
-                ((table.clone(), column.clone()), cells)
+                (name, kind, decoded)
             })
             .collect();
-        ReturnAnswers { def, values, columns }
+        AnswerColumns {
+            def,
+            data,
+            questions,
+            columns,
+        }
     }
+
+    /// The answers of the return in `row`.
+    pub fn row(&self, row: usize) -> ReturnAnswers<'a> {
+        let values = self
+            .questions
+            .iter()
+            .map(|(q, kind, column)| (*q, column.value(*kind, row)))
+            .collect();
+        let columns = self
+            .columns
+            .iter()
+            .map(|(name, kind, column)| {
+                let cells = match self.data.tables.get(&name.0) {
+                    Some(lines) => lines
+                        .by_owner
+                        .get(row)
+                        .map(|owned| owned.iter().map(|&l| column.value(*kind, l)).collect())
+                        .unwrap_or_default(),
+                    None => Vec::new(),
+                };
+                (*name, cells)
+            })
+            .collect();
+        ReturnAnswers {
+            def: self.def,
+            values,
+            columns,
+        }
+    }
+}
+
+/// One return's answers, as expressions read them: only the names an expression needs
+/// are decoded, so evaluating rules over a million returns does not build a million maps.
+pub struct ReturnAnswers<'a> {
+    def: &'a Definition,
+    values: Vec<(&'a str, Value)>,
+    columns: Vec<(&'a (String, String), Vec<Value>)>,
 }
 
 impl Answers for ReturnAnswers<'_> {
     fn answer(&self, name: &str) -> Option<&Value> {
-        self.values.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
     fn column(&self, table: &str, column: &str) -> Vec<&Value> {

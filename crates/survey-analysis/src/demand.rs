@@ -224,24 +224,23 @@ fn enterprise_measures(ctx: &Context<'_>, cols: &Columns, vacancies: &Vacancies,
             est.totals(&ctx.numbers(q), b),
         );
     }
-    out.extend(wage_measures(ctx, vacancies, b, |l, d| d.members[l.unit]));
+    let domain_of_unit = b.domain_of_units(ctx.sample.units());
+    let lines = vacancies.lines_by_group(b.domains.len(), |l| domain_of_unit.get(l.unit).copied().flatten());
+    out.extend(wage_measures(ctx, vacancies, b, &lines));
     out
 }
 
-/// Median and quartiles of the offered wage per domain; `in_domain(line, domain)` says
-/// whether a vacancy line counts in a domain (by its enterprise, or by its own occupation).
-fn wage_measures(
-    ctx: &Context<'_>,
-    vacancies: &Vacancies,
-    b: &Breakdown,
-    in_domain: impl Fn(&VacancyLine, &Domain) -> bool,
-) -> Vec<MeasureLine> {
+/// Median and quartiles of the offered wage per domain; `lines[k]` are the vacancy lines
+/// (indices, in line order) that count in domain k (by their enterprise, or by their own
+/// occupation).
+fn wage_measures(ctx: &Context<'_>, vacancies: &Vacancies, b: &Breakdown, lines: &[Vec<usize>]) -> Vec<MeasureLine> {
     if ctx.spec.vacancies.wage.is_none() {
         return Vec::new();
     }
     let est = ctx.estimator();
     let weights = ctx.sample.design.weights();
     let confidence = ctx.sample.design.confidence();
+    let every_line: Vec<usize> = (0..vacancies.lines.len()).collect();
     let quantiles = [
         (
             "wage_q1",
@@ -268,15 +267,17 @@ fn wage_measures(
     quantiles
         .into_iter()
         .map(|(id, label, p)| {
-            let figure = |keep: &dyn Fn(&VacancyLine) -> bool| {
-                let (value, contributions) = vacancies.wage_quantile(weights, keep, p);
+            let figure = |lines: &[usize]| {
+                let (value, contributions) = vacancies.wage_quantile(weights, lines, p);
                 let mut f = est.plain(value, contributions.len(), confidence);
                 // Threshold and dominance on the posts' weight by enterprise.
                 f.status = ctx.rules.primary(&contributions);
                 f
             };
-            let domains = b.domains.iter().map(|d| figure(&|l| in_domain(l, d))).collect();
-            let all = figure(&|_| true);
+            let domains = (0..b.domains.len())
+                .map(|k| figure(lines.get(k).map_or(&[], Vec::as_slice)))
+                .collect();
+            let all = figure(&every_line);
             MeasureLine {
                 id: id.to_owned(),
                 label,
@@ -294,44 +295,57 @@ fn occupation_measures(ctx: &Context<'_>, vacancies: &Vacancies) -> (Breakdown, 
         .iter()
         .map(|(code, zh, en)| (*code, ctx.tr(zh, en)))
         .collect();
-    let in_group = |g: char| move |l: &VacancyLine| Vacancies::major_group(l) == Some(g);
+    // Lines of each group, found in one pass; a group with no line has no domain.
+    let group_lines = vacancies.lines_by_group(groups.len(), |l| {
+        let g = Vacancies::major_group(l)?;
+        groups.iter().position(|(code, _)| *code == g)
+    });
+    let (domains, lines): (Vec<Domain>, Vec<Vec<usize>>) = groups
+        .iter()
+        .zip(group_lines)
+        .filter(|(_, lines)| !lines.is_empty())
+        .map(|((g, label), lines)| {
+            let domain = Domain {
+                code: g.to_string(),
+                label: label.clone(),
+                units: vacancies
+                    .sums_by_unit(&lines, |_| 0.0)
+                    .iter()
+                    .map(|&(u, _)| u)
+                    .collect(),
+                parent: None,
+            };
+            (domain, lines)
+        })
+        .unzip();
     let breakdown = Breakdown {
         id: "occupation",
         title: ctx.tr("职业大类（GB/T 6565）", "Occupation major group (GB/T 6565)"),
-        domains: groups
-            .iter()
-            .map(|(g, label)| Domain {
-                code: g.to_string(),
-                label: label.clone(),
-                members: vacancies.has_line(in_group(*g)),
-                parent: None,
-            })
-            .filter(|d| d.members.iter().any(|&m| m))
-            .collect(),
+        domains,
     };
-    let codes: Vec<char> = breakdown.domains.iter().filter_map(|d| d.code.chars().next()).collect();
+    let every_line: Vec<usize> = (0..vacancies.lines.len()).collect();
     // The cells of a line-based breakdown are per-domain sums, so each domain gets its own
     // y (0 outside the domain) rather than a membership mask over one y.
     let by_group = |value: fn(&VacancyLine) -> f64| -> FigureLine {
-        let cells: Vec<Vec<Option<f64>>> = codes.iter().map(|&g| vacancies.per_unit(in_group(g), value)).collect();
+        let cells: Vec<Vec<(usize, f64)>> = lines.iter().map(|l| vacancies.sums_by_unit(l, value)).collect();
         line_of_sums(ctx, &breakdown, &cells, vacancies.per_unit(|_| true, value))
     };
     let v = by_group(|l| l.openings);
     let htf = by_group(|l| l.hard_to_fill);
     // A share is suppressed with its numerator or its denominator (the vacancies line).
     let share = |num: &FigureLine, value: fn(&VacancyLine) -> f64| -> FigureLine {
-        let ratio = |keep: &dyn Fn(&VacancyLine) -> bool| {
-            let y = vacancies.per_unit(keep, value);
-            let x = vacancies.per_unit(keep, |l| l.openings);
-            let n = vacancies.has_line(keep).iter().filter(|&&h| h).count();
-            (est.design.ratio(&y, &x), n)
+        let ratio = |lines: &[usize]| {
+            let y = vacancies.sums_by_unit(lines, value);
+            let x = vacancies.sums_by_unit(lines, |l| l.openings);
+            let listed: Vec<(usize, f64, f64)> = y.iter().zip(&x).map(|(&(u, y), &(_, x))| (u, y, x)).collect();
+            (est.design.ratio_of_listed(&listed), listed.len())
         };
         let mut domains = Vec::new();
-        for (k, &g) in codes.iter().enumerate() {
-            let (r, n) = ratio(&in_group(g));
+        for (k, l) in lines.iter().enumerate() {
+            let (r, n) = ratio(l);
             domains.push(judged(ctx, r, n, &[&num.domains[k], &v.domains[k]]));
         }
-        let (r, n) = ratio(&|_| true);
+        let (r, n) = ratio(&every_line);
         let all = judged(ctx, r, n, &[&num.all, &v.all]);
         FigureLine { domains, all }
     };
@@ -364,9 +378,7 @@ fn occupation_measures(ctx: &Context<'_>, vacancies: &Vacancies) -> (Breakdown, 
             line: share(&ssv, |l| l.skill_shortage),
         });
     }
-    measures.extend(wage_measures(ctx, vacancies, &breakdown, |l, d| {
-        Vacancies::major_group(l).is_some_and(|g| d.code.starts_with(g))
-    }));
+    measures.extend(wage_measures(ctx, vacancies, &breakdown, &lines));
     (breakdown, measures)
 }
 
@@ -391,32 +403,26 @@ fn judged(
     f
 }
 
-/// Totals of per-domain sums (line-based cells) with disclosure control across them.
+/// Totals of per-domain sums (line-based cells, `(unit, sum)` for the units of each
+/// domain, 0 for every other unit) with disclosure control across them.
 fn line_of_sums(
     ctx: &Context<'_>,
     breakdown: &Breakdown,
-    cells: &[Vec<Option<f64>>],
+    cells: &[Vec<(usize, f64)>],
     all: Vec<Option<f64>>,
 ) -> FigureLine {
     let design = &ctx.sample.design;
     let w = design.weights();
-    let contributions = |y: &[Option<f64>], members: &[bool]| -> Vec<f64> {
-        (0..y.len())
-            .filter(|&i| members[i])
-            .filter_map(|i| y[i].map(|v| v * w[i]))
-            .collect()
-    };
     let cell_contributions: Vec<Vec<f64>> = cells
         .iter()
-        .zip(&breakdown.domains)
-        .map(|(y, d)| contributions(y, &d.members))
+        .map(|cell| cell.iter().map(|&(i, y)| y * w[i]).collect())
         .collect();
     let mut status = ctx.rules.line(&cell_contributions);
     crate::figures::protect_siblings(&ctx.rules, &mut status.cells, &breakdown.domains, &cell_contributions);
     let estimator = ctx.estimator();
-    let figure = |y: &[Option<f64>], n: usize| {
+    let figure = |total: Result<crate::Estimate, crate::EstimateError>, n: usize| {
         let mut f = ctx.estimator().plain(None, n, design.confidence());
-        match design.total(y) {
+        match total {
             Ok(e) => {
                 f.estimate = Some(e);
                 f.problem = None;
@@ -427,17 +433,16 @@ fn line_of_sums(
     };
     let domains = cells
         .iter()
-        .zip(&breakdown.domains)
         .zip(status.cells)
-        .map(|((y, d), s)| {
-            let mut f = figure(y, d.members.iter().filter(|&&m| m).count());
+        .map(|(cell, s)| {
+            let mut f = figure(design.total_of_listed(cell), cell.len());
             f.status = s;
             f
         })
         .collect();
-    let everyone = vec![true; all.len()];
-    let mut total = figure(&all, all.len());
-    total.status = match (status.total, ctx.rules.primary(&contributions(&all, &everyone))) {
+    let everyone: Vec<f64> = (0..all.len()).filter_map(|i| all[i].map(|v| v * w[i])).collect();
+    let mut total = figure(design.total(&all), all.len());
+    total.status = match (status.total, ctx.rules.primary(&everyone)) {
         (crate::CellStatus::Published, own) => own,
         (s, _) => s,
     };
@@ -450,28 +455,29 @@ fn top_occupations(ctx: &Context<'_>, vacancies: &Vacancies) -> (Breakdown, Vec<
     let mut codes: Vec<String> = vacancies.lines.iter().filter_map(|l| l.occupation.clone()).collect();
     codes.sort();
     codes.dedup();
-    let of_code = |code: &str| {
-        let code = code.to_owned();
-        move |l: &VacancyLine| l.occupation.as_deref() == Some(code.as_str())
-    };
+    let code_lines = vacancies.lines_by_group(codes.len(), |l| {
+        let code = l.occupation.as_deref()?;
+        codes.binary_search_by(|c| c.as_str().cmp(code)).ok()
+    });
+    let cells: Vec<Vec<(usize, f64)>> = code_lines
+        .iter()
+        .map(|lines| vacancies.sums_by_unit(lines, |l| l.openings))
+        .collect();
     let breakdown = Breakdown {
         id: "occupation_code",
         title: ctx.tr("职业", "Occupation"),
         domains: codes
             .iter()
-            .map(|c| Domain {
+            .zip(&cells)
+            .map(|(c, cell)| Domain {
                 code: c.clone(),
                 label: names.get(c).cloned().unwrap_or_default(),
-                members: vacancies.has_line(of_code(c)),
+                units: cell.iter().map(|&(unit, _)| unit).collect(),
                 // Codes add up to their major group, published on the occupation sheet.
                 parent: occupation_major_group(c).map(String::from),
             })
             .collect(),
     };
-    let cells: Vec<Vec<Option<f64>>> = codes
-        .iter()
-        .map(|c| vacancies.per_unit(of_code(c), |l| l.openings))
-        .collect();
     let line = line_of_sums(ctx, &breakdown, &cells, vacancies.per_unit(|_| true, |l| l.openings));
     // Rank published cells by the estimate; keep the top ones.
     let mut order: Vec<usize> = (0..codes.len())

@@ -117,6 +117,8 @@ pub struct StratifiedDesign<S> {
     pub(crate) unit_psu: Vec<usize>,
     /// Variance stratum of each PSU.
     pub(crate) psu_stratum: Vec<usize>,
+    /// PSUs of each variance stratum, in PSU order.
+    pub(crate) stratum_psus: Vec<Vec<usize>>,
     pub(crate) weights: Vec<f64>,
     pub(crate) fpc: bool,
     pub(crate) confidence: f64,
@@ -199,6 +201,7 @@ impl<S: Ord + Clone + Display> StratifiedDesign<S> {
         };
         self.unit_stratum.iter_mut().for_each(remap);
         self.psu_stratum.iter_mut().for_each(remap);
+        self.stratum_psus = psus_by_stratum(&self.psu_stratum, self.strata.len());
         Ok(self)
     }
 
@@ -266,25 +269,26 @@ impl<S> StratifiedDesign<S> {
         stratum.sampled == 1 && !(self.uses_fpc() && stratum.population == Some(1))
     }
 
-    /// Variance of the sum of the unit scores `z` (one per unit), in the score form.
+    /// Variance of the sum of unit scores, in the score form. `scores` lists `(unit,
+    /// score)` in unit order; every unit not listed scores exactly 0 (outside the domain,
+    /// or left out for a missing answer).
+    ///
+    /// Only the strata holding a listed unit are visited: in any other stratum every PSU
+    /// scores 0, so its mean and its squared deviations are 0. Within a visited stratum
+    /// every PSU is visited in order (a PSU scoring 0 deviates by the stratum mean), so
+    /// the sums are added in the same order, and give the same doubles, as a pass over
+    /// every PSU of the design would.
     ///
     /// Strata with a single PSU contribute nothing and are listed in `not_estimable`, so
     /// the caller reports the SE as unknown rather than understated.
-    pub(crate) fn variance(&self, z: &[f64]) -> ScoreVariance<'_, S> {
-        let mut psu_score = vec![0.0; self.psu_stratum.len()];
-        for (unit, score) in z.iter().enumerate() {
-            psu_score[self.unit_psu[unit]] += score;
-        }
-        let mut stratum_sum = vec![0.0; self.strata.len()];
-        for (psu, score) in psu_score.iter().enumerate() {
-            stratum_sum[self.psu_stratum[psu]] += score;
-        }
-        let mut squares = vec![0.0; self.strata.len()];
-        for (psu, score) in psu_score.iter().enumerate() {
-            let h = self.psu_stratum[psu];
-            let deviation = score - stratum_sum[h] / self.strata[h].sampled as f64;
-            squares[h] += deviation * deviation;
-        }
+    pub(crate) fn variance(&self, scores: &[(usize, f64)]) -> ScoreVariance<'_, S> {
+        // A figure over much of the sample (the "all" figure) visits every stratum anyway:
+        // there a pass over every PSU is cheaper than finding the strata to visit.
+        let squares = if scores.len() * DENSE_SHARE >= self.psu_stratum.len() {
+            self.squares_over_every_psu(scores)
+        } else {
+            self.squares_over_listed_strata(scores)
+        };
         let fpc = self.uses_fpc();
         let mut variance = 0.0;
         let mut not_estimable = Vec::new();
@@ -304,6 +308,78 @@ impl<S> StratifiedDesign<S> {
             not_estimable,
         }
     }
+
+    /// Per stratum, the sum of squared deviations of its PSU scores from their mean: a
+    /// pass over every PSU of the design.
+    fn squares_over_every_psu(&self, scores: &[(usize, f64)]) -> Vec<f64> {
+        let mut psu_score = vec![0.0; self.psu_stratum.len()];
+        for &(unit, z) in scores {
+            psu_score[self.unit_psu[unit]] += z;
+        }
+        let mut stratum_sum = vec![0.0; self.strata.len()];
+        for (psu, score) in psu_score.iter().enumerate() {
+            stratum_sum[self.psu_stratum[psu]] += score;
+        }
+        let mut squares = vec![0.0; self.strata.len()];
+        for (psu, score) in psu_score.iter().enumerate() {
+            let h = self.psu_stratum[psu];
+            let deviation = score - stratum_sum[h] / self.strata[h].sampled as f64;
+            squares[h] += deviation * deviation;
+        }
+        squares
+    }
+
+    /// The same sums, visiting only the strata that hold a listed unit.
+    fn squares_over_listed_strata(&self, scores: &[(usize, f64)]) -> Vec<f64> {
+        let mut by_psu: Vec<(usize, f64)> = scores.iter().map(|&(unit, z)| (self.unit_psu[unit], z)).collect();
+        // Stable: a PSU sums its units' scores in unit order.
+        by_psu.sort_by_key(|&(psu, _)| psu);
+        let mut psu_score: Vec<Vec<(usize, f64)>> = vec![Vec::new(); self.strata.len()];
+        for (psu, z) in by_psu {
+            let listed = &mut psu_score[self.psu_stratum[psu]];
+            match listed.last_mut() {
+                Some((p, sum)) if *p == psu => *sum += z,
+                _ => listed.push((psu, 0.0 + z)),
+            }
+        }
+        let mut squares = vec![0.0; self.strata.len()];
+        for (h, listed) in psu_score.iter().enumerate() {
+            if listed.is_empty() {
+                continue;
+            }
+            let stratum_sum = listed.iter().fold(0.0, |sum, (_, z)| sum + z);
+            let mean = stratum_sum / self.strata[h].sampled as f64;
+            let mut listed = listed.iter().peekable();
+            let mut sum_of_squares = 0.0;
+            for &psu in &self.stratum_psus[h] {
+                let score = match listed.peek() {
+                    Some(&&(p, z)) if p == psu => {
+                        listed.next();
+                        z
+                    }
+                    _ => 0.0,
+                };
+                let deviation = score - mean;
+                sum_of_squares += deviation * deviation;
+            }
+            squares[h] = sum_of_squares;
+        }
+        squares
+    }
+}
+
+/// When the units with a score number at least one in this many PSUs, the variance is
+/// summed over every PSU rather than over the strata holding them (see
+/// `StratifiedDesign::variance`); both give the same numbers.
+const DENSE_SHARE: usize = 4;
+
+/// The PSUs of each of `strata` strata, in PSU order.
+pub(crate) fn psus_by_stratum(psu_stratum: &[usize], strata: usize) -> Vec<Vec<usize>> {
+    let mut psus = vec![Vec::new(); strata];
+    for (psu, &h) in psu_stratum.iter().enumerate() {
+        psus[h].push(psu);
+    }
+    psus
 }
 
 /// The variance of a sum of scores and the strata that could not contribute to it.
@@ -317,6 +393,37 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+
+    #[test]
+    fn visiting_listed_strata_gives_the_sums_of_a_pass_over_every_psu() {
+        // Three strata, clusters spanning several units, one stratum collapsed; scores on
+        // a few units (a small domain) and on most of them, with awkward decimals.
+        let strata = ["A", "B", "A", "C", "B", "A", "C", "C", "B", "A", "D", "A"];
+        let clusters = [1, 2, 1, 3, 4, 5, 3, 6, 2, 7, 8, 5];
+        let frame = BTreeMap::from([("A", 40), ("B", 20), ("C", 30), ("D", 3)]);
+        let design = StratifiedDesign::builder(&strata)
+            .population(&frame)
+            .clusters(&clusters)
+            .build()
+            .unwrap()
+            .collapse(&"D", &"C")
+            .unwrap();
+        let score = |unit: usize| (unit as f64 * 0.37 + 0.1).sin() * 1e3 / 7.0;
+        for units in [vec![3], vec![0, 5, 11], vec![1, 4, 8, 10], (0..12).collect(), vec![]] {
+            let scores: Vec<(usize, f64)> = units.iter().map(|&u| (u, score(u))).collect();
+            let every: Vec<u64> = design
+                .squares_over_every_psu(&scores)
+                .iter()
+                .map(|v| v.to_bits())
+                .collect();
+            let listed: Vec<u64> = design
+                .squares_over_listed_strata(&scores)
+                .iter()
+                .map(|v| v.to_bits())
+                .collect();
+            assert_eq!(every, listed, "units {units:?}");
+        }
+    }
 
     #[test]
     fn collapse_merges_counts_and_keeps_weights() {

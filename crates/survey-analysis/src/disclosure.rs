@@ -108,7 +108,13 @@ impl DisclosureRules {
         let mut sizes: Vec<f64> = contributions.iter().map(|c| c.abs()).collect();
         let total: f64 = sizes.iter().sum();
         if total > 0.0 {
-            sizes.sort_by(|a, b| b.total_cmp(a));
+            // Only the largest few matter: bring them to the front (in descending order,
+            // as a full sort would leave them) rather than sorting every contribution.
+            let n = self.dominance_n.min(sizes.len());
+            if n > 0 && n < sizes.len() {
+                sizes.select_nth_unstable_by(n - 1, |a, b| b.total_cmp(a));
+            }
+            sizes[..n].sort_by(|a, b| b.total_cmp(a));
             let largest: f64 = sizes.iter().take(self.dominance_n).sum();
             // Compare the share, not largest > k * total: 85/100 is the same double as
             // 0.85, while 0.85 * 100 need not be exactly 85.

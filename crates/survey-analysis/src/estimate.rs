@@ -7,7 +7,12 @@
 //!
 //! Domains (a sector, a sub-district) keep every unit: outside the domain y (and x) is set
 //! to 0, so the variance sees the domain's sample size as random, as it is. Dropping the
-//! rows first would understate the standard errors.
+//! rows first would understate the standard errors. Computing them that way is another
+//! matter: outside the domain every score is exactly 0, so the estimators visit only the
+//! domain's units (in unit order, so the sums are the same doubles as over the whole
+//! sample; see `with_known_zeros`), and the variance visits only the strata holding them
+//! (`StratifiedDesign::variance`). A breakdown then costs one pass over the sample, not
+//! one per domain.
 //!
 //! Missing answers (`None`) are item nonresponse, assumed missing at random within the
 //! stratum like unit nonresponse is:
@@ -248,19 +253,22 @@ impl<S: Ord + Clone + Display> StratifiedDesign<S> {
         domain: Option<&[bool]>,
     ) -> Result<Estimate, EstimateError> {
         let y = self.answers(y, "y")?;
-        let domain = self.domain(domain)?;
-        // Outside the domain the value is a known 0, whatever was answered.
-        let v: Vec<Option<f64>> = y
-            .iter()
-            .zip(&domain)
-            .map(|(y, &d)| if d { *y } else { Some(0.0) })
-            .collect();
-        let n = y.iter().zip(&domain).filter(|(y, d)| **d && y.is_some()).count();
-        let w = self.weights();
+        let members = self.members(domain)?;
+        self.total_over(&y, &members)
+    }
 
-        if v.iter().all(Option::is_some) {
-            let scores: Vec<f64> = v.iter().zip(w).map(|(v, w)| w * v.unwrap_or(0.0)).collect();
-            return Ok(self.finish(scores.iter().sum(), &scores, n, Interval::Symmetric));
+    /// Total of y over the units `members` (sorted unit indices; every unit for the
+    /// population), y checked by [`Self::answers`]. Outside the domain y is a known 0,
+    /// whatever was answered, and such a unit's score is exactly 0: it is not visited.
+    pub(crate) fn total_over(&self, y: &[Option<f64>], members: &[usize]) -> Result<Estimate, EstimateError> {
+        let w = self.weights();
+        let outside = members.len() < self.units();
+        let n = members.iter().filter(|&&i| y[i].is_some()).count();
+
+        if n == members.len() {
+            let scores: Vec<(usize, f64)> = members.iter().map(|&i| (i, w[i] * y[i].unwrap_or(0.0))).collect();
+            let value = with_known_zeros(scores.iter().map(|(_, z)| z).sum(), outside);
+            return Ok(self.finish(value, &scores, n, Interval::Symmetric));
         }
 
         // Separate ratio estimator per adjustment class: Y = sum_c N̂_c * R_c with
@@ -268,28 +276,26 @@ impl<S: Ord + Clone + Display> StratifiedDesign<S> {
         // in c: w_i * (R_c + (N̂_c / A_c) * a_i * (v_i - R_c)); its sum over c is N̂_c R_c.
         // For a domain the classes are weighting class x in-domain: a missing answer in
         // the domain stands in for by the domain's answers in its class, not diluted by
-        // the known zeros outside it.
-        let (weighting_classes, unit_class) = self.classes();
-        let classes = weighting_classes * 2;
-        let class_of = |i: usize| unit_class[i] * 2 + usize::from(domain[i]);
+        // the known zeros outside it. The classes outside the domain hold known zeros
+        // only: their mean, their share of the total and their units' scores are all 0,
+        // so only the classes inside the domain are kept here.
+        let (classes, unit_class) = self.classes();
         let mut weight_sum = vec![0.0; classes];
         let mut answered_weight = vec![0.0; classes];
         let mut answered_total = vec![0.0; classes];
-        for (i, (v, w)) in v.iter().zip(w).enumerate() {
-            let c = class_of(i);
-            weight_sum[c] += w;
-            if let Some(v) = v {
-                answered_weight[c] += w;
-                answered_total[c] += w * v;
+        for &i in members {
+            let c = unit_class[i];
+            weight_sum[c] += w[i];
+            if let Some(v) = y[i] {
+                answered_weight[c] += w[i];
+                answered_total[c] += w[i] * v;
             }
         }
         // A domain's class where nobody in the domain answered takes the domain's mean
         // over all classes; without a domain that is a stratum nobody answered: an error.
-        let in_domain: Vec<usize> = (0..weighting_classes).map(|c| c * 2 + 1).collect();
-        let domain_answered: f64 = in_domain.iter().map(|&c| answered_weight[c]).sum();
-        let domain_mean = (domain_answered > 0.0)
-            .then(|| in_domain.iter().map(|&c| answered_total[c]).sum::<f64>() / domain_answered);
-        let is_domain = domain.iter().any(|d| !d);
+        let domain_answered: f64 = answered_weight.iter().sum();
+        let domain_mean = (domain_answered > 0.0).then(|| answered_total.iter().sum::<f64>() / domain_answered);
+        let is_domain = outside;
         let mut class_mean = vec![0.0; classes];
         let mut borrowed = vec![false; classes];
         for c in 0..classes {
@@ -303,27 +309,27 @@ impl<S: Ord + Clone + Display> StratifiedDesign<S> {
                     }
                     _ => {
                         return Err(EstimateError::NoAnswersInStratum {
-                            stratum: self.class_label(c / 2).to_string(),
+                            stratum: self.class_label(c).to_string(),
                         });
                     }
                 }
             }
         }
-        let scores: Vec<f64> = v
+        let scores: Vec<(usize, f64)> = members
             .iter()
-            .zip(w)
-            .enumerate()
-            .map(|(i, (v, w))| {
-                let c = class_of(i);
+            .map(|&i| {
+                let c = unit_class[i];
                 let r = class_mean[c];
-                let adjustment = match v {
+                let adjustment = match y[i] {
                     Some(v) if !borrowed[c] => weight_sum[c] / answered_weight[c] * (v - r),
                     _ => 0.0,
                 };
-                w * (r + adjustment)
+                (i, w[i] * (r + adjustment))
             })
             .collect();
-        let value = (0..classes).map(|c| weight_sum[c] * class_mean[c]).sum();
+        // Summed from +0, as the classes outside the domain (each adding an exact +0,
+        // the first before any class inside) would leave it.
+        let value = (0..classes).fold(0.0, |sum, c| sum + weight_sum[c] * class_mean[c]);
         Ok(self.finish(value, &scores, n, Interval::Symmetric))
     }
 
@@ -333,17 +339,9 @@ impl<S: Ord + Clone + Display> StratifiedDesign<S> {
         domain: Option<&[bool]>,
     ) -> Result<Estimate, EstimateError> {
         let y = self.answers(y, "y")?;
-        let domain = self.domain(domain)?;
-        let (num, den): (Vec<f64>, Vec<f64>) = y
-            .iter()
-            .zip(&domain)
-            .map(|(y, &d)| match y {
-                Some(y) if d => (*y, 1.0),
-                _ => (0.0, 0.0),
-            })
-            .unzip();
-        let n = y.iter().zip(&domain).filter(|(y, d)| **d && y.is_some()).count();
-        self.ratio_of(&num, &den, n, Interval::Symmetric)
+        let members = self.members(domain)?;
+        let kept: Vec<(usize, f64, f64)> = members.iter().filter_map(|&i| y[i].map(|y| (i, y, 1.0))).collect();
+        self.ratio_of(&kept, kept.len(), Interval::Symmetric)
     }
 
     fn ratio_in<T: Copy + Into<Option<f64>>, U: Copy + Into<Option<f64>>>(
@@ -354,23 +352,25 @@ impl<S: Ord + Clone + Display> StratifiedDesign<S> {
     ) -> Result<Estimate, EstimateError> {
         let y = self.answers(y, "y")?;
         let x = self.answers(x, "x")?;
-        let domain = self.domain(domain)?;
-        let (num, den): (Vec<f64>, Vec<f64>) = y
+        let members = self.members(domain)?;
+        self.ratio_over(&y, &x, &members)
+    }
+
+    /// Ratio Y/X over the units `members`, y and x checked by [`Self::answers`].
+    pub(crate) fn ratio_over(
+        &self,
+        y: &[Option<f64>],
+        x: &[Option<f64>],
+        members: &[usize],
+    ) -> Result<Estimate, EstimateError> {
+        let kept: Vec<(usize, f64, f64)> = members
             .iter()
-            .zip(&x)
-            .zip(&domain)
-            .map(|((y, x), &d)| match (y, x) {
-                (Some(y), Some(x)) if d => (*y, *x),
-                _ => (0.0, 0.0),
+            .filter_map(|&i| match (y[i], x[i]) {
+                (Some(y), Some(x)) => Some((i, y, x)),
+                _ => None,
             })
-            .unzip();
-        let n = y
-            .iter()
-            .zip(&x)
-            .zip(&domain)
-            .filter(|((y, x), d)| **d && y.is_some() && x.is_some())
-            .count();
-        self.ratio_of(&num, &den, n, Interval::Symmetric)
+            .collect();
+        self.ratio_of(&kept, kept.len(), Interval::Symmetric)
     }
 
     fn proportion_in<T: Copy + Into<Option<bool>>>(
@@ -379,45 +379,69 @@ impl<S: Ord + Clone + Display> StratifiedDesign<S> {
         domain: Option<&[bool]>,
     ) -> Result<Estimate, EstimateError> {
         self.check_len(indicator.len(), "indicator")?;
-        let domain = self.domain(domain)?;
-        let (num, den): (Vec<f64>, Vec<f64>) = indicator
-            .iter()
-            .zip(&domain)
-            .map(|(i, &d)| match (*i).into() {
-                Some(i) if d => (if i { 1.0 } else { 0.0 }, 1.0),
-                _ => (0.0, 0.0),
-            })
-            .unzip();
-        let n = indicator
-            .iter()
-            .zip(&domain)
-            .filter(|(i, d)| **d && (**i).into().is_some())
-            .count();
-        self.ratio_of(&num, &den, n, Interval::Logit)
+        let members = self.members(domain)?;
+        self.proportion_over(indicator, &members)
     }
 
-    /// R = sum(w num) / sum(w den) with scores w (num - R den) / X. Units left out (outside
-    /// the domain, or unanswered) carry num = den = 0 and still count in the variance.
-    /// `n` is the number of units kept.
-    fn ratio_of(&self, num: &[f64], den: &[f64], n: usize, interval: Interval) -> Result<Estimate, EstimateError> {
+    /// Share of `members` for which the indicator is true (its length checked).
+    pub(crate) fn proportion_over<T: Copy + Into<Option<bool>>>(
+        &self,
+        indicator: &[T],
+        members: &[usize],
+    ) -> Result<Estimate, EstimateError> {
+        let kept: Vec<(usize, f64, f64)> = members
+            .iter()
+            .filter_map(|&i| {
+                let yes: Option<bool> = indicator[i].into();
+                yes.map(|yes| (i, if yes { 1.0 } else { 0.0 }, 1.0))
+            })
+            .collect();
+        self.ratio_of(&kept, kept.len(), Interval::Logit)
+    }
+
+    /// Total of a y that every unit answered and that is 0 for every unit not listed
+    /// (`(unit, y)` in unit order): an enterprise's sum over its vacancy lines of one
+    /// occupation, say. The same as [`Self::total`] of the full column.
+    pub(crate) fn total_of_listed(&self, listed: &[(usize, f64)]) -> Result<Estimate, EstimateError> {
+        check_finite(listed.iter().map(|&(i, y)| (i, y)), "y")?;
         let w = self.weights();
-        let y_total: f64 = num.iter().zip(w).map(|(y, w)| w * y).sum();
-        let x_total: f64 = den.iter().zip(w).map(|(x, w)| w * x).sum();
+        let scores: Vec<(usize, f64)> = listed.iter().map(|&(i, y)| (i, w[i] * y)).collect();
+        let value = with_known_zeros(scores.iter().map(|(_, z)| z).sum(), listed.len() < self.units());
+        Ok(self.finish(value, &scores, self.units(), Interval::Symmetric))
+    }
+
+    /// Ratio Y/X of two such columns, listed as `(unit, y, x)`: the same as
+    /// [`Self::ratio`] of the full columns.
+    pub(crate) fn ratio_of_listed(&self, listed: &[(usize, f64, f64)]) -> Result<Estimate, EstimateError> {
+        check_finite(listed.iter().map(|&(i, y, _)| (i, y)), "y")?;
+        check_finite(listed.iter().map(|&(i, _, x)| (i, x)), "x")?;
+        self.ratio_of(listed, self.units(), Interval::Symmetric)
+    }
+
+    /// R = sum(w num) / sum(w den) with scores w (num - R den) / X, over the units kept
+    /// as `(unit, num, den)` in unit order; `n` is the number of units with an answer.
+    /// Units left out (outside the domain, or unanswered) carry num = den = 0: they add
+    /// exact zeros to both totals and score 0, and still count in the variance (see
+    /// `variance`).
+    fn ratio_of(&self, kept: &[(usize, f64, f64)], n: usize, interval: Interval) -> Result<Estimate, EstimateError> {
+        let w = self.weights();
+        let left_out = kept.len() < self.units();
+        let y_total = with_known_zeros(kept.iter().map(|&(i, y, _)| w[i] * y).sum(), left_out);
+        let x_total = with_known_zeros(kept.iter().map(|&(i, _, x)| w[i] * x).sum(), left_out);
         if x_total == 0.0 {
             return Err(EstimateError::ZeroDenominator);
         }
         let r = y_total / x_total;
-        let scores: Vec<f64> = num
+        let scores: Vec<(usize, f64)> = kept
             .iter()
-            .zip(den)
-            .zip(w)
-            .map(|((y, x), w)| w * (y - r * x) / x_total)
+            .map(|&(i, y, x)| (i, w[i] * (y - r * x) / x_total))
             .collect();
         Ok(self.finish(r, &scores, n, interval))
     }
 
-    /// Turns a value and its scores into an [`Estimate`] with SE, interval, CV and notes.
-    fn finish(&self, value: f64, scores: &[f64], n: usize, interval: Interval) -> Estimate {
+    /// Turns a value and its scores (`(unit, score)` in unit order, every other unit
+    /// scoring 0) into an [`Estimate`] with SE, interval, CV and notes.
+    fn finish(&self, value: f64, scores: &[(usize, f64)], n: usize, interval: Interval) -> Estimate {
         let variance = self.variance(scores);
         let mut notes = Vec::new();
         if !self.unrepresented_strata().is_empty() {
@@ -466,7 +490,7 @@ impl<S: Ord + Clone + Display> StratifiedDesign<S> {
         }
     }
 
-    fn check_len(&self, found: usize, column: &'static str) -> Result<(), EstimateError> {
+    pub(crate) fn check_len(&self, found: usize, column: &'static str) -> Result<(), EstimateError> {
         if found == self.units() {
             Ok(())
         } else {
@@ -505,6 +529,33 @@ impl<S: Ord + Clone + Display> StratifiedDesign<S> {
             None => Ok(vec![true; self.units()]),
         }
     }
+
+    /// The units of the domain (sorted), or every unit when there is no domain.
+    pub(crate) fn members(&self, domain: Option<&[bool]>) -> Result<Vec<usize>, EstimateError> {
+        match domain {
+            Some(d) => {
+                self.check_len(d.len(), "domain")?;
+                Ok((0..d.len()).filter(|&i| d[i]).collect())
+            }
+            None => Ok((0..self.units()).collect()),
+        }
+    }
+}
+
+/// The first value that is not finite, as an error naming its unit.
+fn check_finite(values: impl Iterator<Item = (usize, f64)>, column: &'static str) -> Result<(), EstimateError> {
+    for (unit, value) in values {
+        if !value.is_finite() {
+            return Err(EstimateError::NonFinite { column, unit, value });
+        }
+    }
+    Ok(())
+}
+
+/// A sum over the units kept, as a sum over every unit would give it when the others
+/// add exact zeros: the same number, except that a sum of zeros is +0, never -0.
+fn with_known_zeros(sum: f64, others: bool) -> f64 {
+    if others { sum + 0.0 } else { sum }
 }
 
 /// The two-sided t quantile for the confidence level; `None` without degrees of freedom.

@@ -13,6 +13,7 @@
 
 use crate::report::book::{Cell, Column, ColumnStyle, Format, SYMBOL_CAUTION, SYMBOL_SUPPRESSED, Table};
 use crate::{CellStatus, DisclosureRules, Estimate, StratifiedDesign, SuppressionReason};
+use std::collections::HashMap;
 use std::fmt::Display;
 use survey_def::Lang;
 
@@ -83,8 +84,9 @@ pub struct Domain {
     pub code: String,
     /// Its name in the report language.
     pub label: String,
-    /// Whether each unit of the design belongs to it.
-    pub members: Vec<bool>,
+    /// The units of the design in it, in unit order. A figure for the domain visits
+    /// these units (and the strata they are in), not the whole sample.
+    pub units: Vec<usize>,
     /// The domain of a published coarser breakdown it is part of (the section of a
     /// division): its siblings add up to that parent, so they protect each other too.
     pub parent: Option<String>,
@@ -112,15 +114,21 @@ impl Breakdown {
         order: impl IntoIterator<Item = (String, String)>,
         keep_empty: bool,
     ) -> Breakdown {
+        let mut units_of: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (unit, code) in codes.iter().enumerate() {
+            if let Some(code) = code {
+                units_of.entry(code.as_str()).or_default().push(unit);
+            }
+        }
         let domains = order
             .into_iter()
             .map(|(code, label)| Domain {
-                members: codes.iter().map(|c| c.as_deref() == Some(code.as_str())).collect(),
+                units: units_of.get(code.as_str()).cloned().unwrap_or_default(),
                 code,
                 label,
                 parent: None,
             })
-            .filter(|d| keep_empty || d.members.iter().any(|&m| m))
+            .filter(|d| keep_empty || !d.units.is_empty())
             .collect();
         Breakdown { id, title, domains }
     }
@@ -129,21 +137,38 @@ impl Breakdown {
     /// nowhere), so the domains add up to the whole and no remainder is published
     /// unprotected as "all minus the rest".
     pub fn with_remainder(mut self, label: String, units: usize) -> Breakdown {
-        let mut rest = vec![true; units];
+        let mut placed = vec![false; units];
         for d in &self.domains {
-            for (r, &m) in rest.iter_mut().zip(&d.members) {
-                *r &= !m;
+            for &unit in &d.units {
+                if let Some(p) = placed.get_mut(unit) {
+                    *p = true;
+                }
             }
         }
-        if rest.iter().any(|&r| r) {
+        let rest: Vec<usize> = (0..units).filter(|&unit| !placed[unit]).collect();
+        if !rest.is_empty() {
             self.domains.push(Domain {
                 code: "-".into(),
                 label,
-                members: rest,
+                units: rest,
                 parent: None,
             });
         }
         self
+    }
+
+    /// The domain of each of `units` units (`None`: in none), for breakdowns whose
+    /// domains split the units, as enterprise breakdowns do.
+    pub fn domain_of_units(&self, units: usize) -> Vec<Option<usize>> {
+        let mut domain_of = vec![None; units];
+        for (k, d) in self.domains.iter().enumerate() {
+            for &unit in &d.units {
+                if let Some(slot) = domain_of.get_mut(unit) {
+                    slot.get_or_insert(k);
+                }
+            }
+        }
+        domain_of
     }
 }
 
@@ -235,10 +260,9 @@ pub struct Estimator<'a, S> {
 }
 
 impl<S: Ord + Clone + Display> Estimator<'_, S> {
-    fn count(&self, members: Option<&[bool]>, answered: impl Fn(usize) -> bool) -> usize {
-        (0..self.design.units())
-            .filter(|&i| members.is_none_or(|m| m[i]) && answered(i))
-            .count()
+    /// Every unit of the design, in order: the units of the "all" figure.
+    fn everyone(&self) -> Vec<usize> {
+        (0..self.design.units()).collect()
     }
 
     /// A total as published: without a frame it is a sum over the respondents themselves,
@@ -257,37 +281,37 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
     }
 
     /// Totals of y for every domain and overall, with primary and secondary suppression.
+    ///
+    /// Each domain's figure visits its own units only (see `Domain::units`), so a
+    /// breakdown costs about one pass over the sample however many domains it has.
     pub fn totals(&self, y: &[Option<f64>], breakdown: &Breakdown) -> FigureLine {
         let w = self.design.weights();
-        let contributions = |members: Option<&[bool]>| -> Vec<f64> {
-            (0..y.len())
-                .filter(|&i| members.is_none_or(|m| m[i]))
-                .filter_map(|i| y[i].map(|v| v * w[i]))
-                .collect()
-        };
-        let cells: Vec<Vec<f64>> = breakdown
-            .domains
-            .iter()
-            .map(|d| contributions(Some(&d.members)))
-            .collect();
+        let contributions =
+            |units: &[usize]| -> Vec<f64> { units.iter().filter_map(|&i| y[i].map(|v| v * w[i])).collect() };
+        let cells: Vec<Vec<f64>> = breakdown.domains.iter().map(|d| contributions(&d.units)).collect();
         let mut line = self.rules.line(&cells);
         protect_siblings(self.rules, &mut line.cells, &breakdown.domains, &cells);
+        let checked = self.design.answers(y, "y");
+        let total_over = |units: &[usize]| match &checked {
+            Ok(y) => self.design.total_over(y, units),
+            Err(e) => Err(e.clone()),
+        };
+        let answered = |units: &[usize]| units.iter().filter(|&&i| y[i].is_some()).count();
         let domains = breakdown
             .domains
             .iter()
             .zip(line.cells)
             .map(|(d, status)| {
-                let n = self.count(Some(&d.members), |i| y[i].is_some());
-                let mut f = self.unweighted_total(Figure::from_result(self.design.domain_total(y, &d.members), n));
+                let mut f = self.unweighted_total(Figure::from_result(total_over(&d.units), answered(&d.units)));
                 f.status = status;
                 f
             })
             .collect();
-        let n = self.count(None, |i| y[i].is_some());
-        let mut all = self.unweighted_total(Figure::from_result(self.design.total(y), n));
+        let everyone = self.everyone();
+        let mut all = self.unweighted_total(Figure::from_result(total_over(&everyone), answered(&everyone)));
         // Domains need not cover every unit (an enterprise with no sub-district answer),
         // so the overall total is also judged on its own.
-        all.status = match (line.total, self.rules.primary(&contributions(None))) {
+        all.status = match (line.total, self.rules.primary(&contributions(&everyone))) {
             (CellStatus::Published, own) => own,
             (suppressed, _) => suppressed,
         };
@@ -305,7 +329,7 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
         breakdown: &Breakdown,
         numerator: Option<&FigureLine>,
     ) -> FigureLine {
-        let answered = |i: usize| y[i].is_some() && x[i].is_some();
+        let answered = |units: &[usize]| units.iter().filter(|&&i| y[i].is_some() && x[i].is_some()).count();
         let own_numerator;
         let numerator = match numerator {
             Some(n) => n,
@@ -315,6 +339,14 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
             }
         };
         let denominator = self.totals(x, breakdown);
+        let checked = self
+            .design
+            .answers(y, "y")
+            .and_then(|y| Ok((y, self.design.answers(x, "x")?)));
+        let ratio_over = |units: &[usize]| match &checked {
+            Ok((y, x)) => self.design.ratio_over(y, x, units),
+            Err(e) => Err(e.clone()),
+        };
         let judge = |f: &mut Figure, num: &Figure, den: &Figure| {
             f.status = [num.status, den.status]
                 .into_iter()
@@ -326,15 +358,13 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
             .iter()
             .enumerate()
             .map(|(k, d)| {
-                let mut f = Figure::from_result(
-                    self.design.domain_ratio(y, x, &d.members),
-                    self.count(Some(&d.members), answered),
-                );
+                let mut f = Figure::from_result(ratio_over(&d.units), answered(&d.units));
                 judge(&mut f, &numerator.domains[k], &denominator.domains[k]);
                 f
             })
             .collect();
-        let mut all = Figure::from_result(self.design.ratio(y, x), self.count(None, answered));
+        let everyone = self.everyone();
+        let mut all = Figure::from_result(ratio_over(&everyone), answered(&everyone));
         judge(&mut all, &numerator.all, &denominator.all);
         FigureLine { domains, all }
     }
@@ -343,29 +373,24 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
     /// and how many no, so each of the two counts must rest on enough enterprises (or be
     /// 0): one "yes" in a sector is that enterprise's answer.
     pub fn proportions(&self, indicator: &[Option<bool>], breakdown: &Breakdown) -> FigureLine {
-        let answered = |i: usize| indicator[i].is_some();
-        let judge = |f: &mut Figure, members: Option<&[bool]>| {
-            let yes = self.count(members, |i| indicator[i] == Some(true));
-            let no = self.count(members, |i| indicator[i] == Some(false));
+        let count =
+            |units: &[usize], answer: fn(Option<bool>) -> bool| units.iter().filter(|&&i| answer(indicator[i])).count();
+        let checked = self.design.check_len(indicator.len(), "indicator");
+        let figure = |units: &[usize]| {
+            let result = checked
+                .clone()
+                .and_then(|()| self.design.proportion_over(indicator, units));
+            let mut f = Figure::from_result(result, count(units, |a| a.is_some()));
+            let yes = count(units, |a| a == Some(true));
+            let no = count(units, |a| a == Some(false));
             f.status = [self.threshold(f.enterprises), self.threshold(yes), self.threshold(no)]
                 .into_iter()
                 .find(|s| !s.is_published())
                 .unwrap_or(CellStatus::Published);
+            f
         };
-        let domains = breakdown
-            .domains
-            .iter()
-            .map(|d| {
-                let mut f = Figure::from_result(
-                    self.design.domain_proportion(indicator, &d.members),
-                    self.count(Some(&d.members), answered),
-                );
-                judge(&mut f, Some(&d.members));
-                f
-            })
-            .collect();
-        let mut all = Figure::from_result(self.design.proportion(indicator), self.count(None, answered));
-        judge(&mut all, None);
+        let domains = breakdown.domains.iter().map(|d| figure(&d.units)).collect();
+        let all = figure(&self.everyone());
         FigureLine { domains, all }
     }
 
@@ -672,7 +697,7 @@ mod tests {
         let domain = |code: &str, parent: &str| Domain {
             code: code.into(),
             label: code.into(),
-            members: Vec::new(),
+            units: Vec::new(),
             parent: Some(parent.into()),
         };
         // Divisions 13, 14 of section C and 63, 64, 65 of section I.

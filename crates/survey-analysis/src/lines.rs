@@ -99,29 +99,45 @@ impl Vacancies {
         sums
     }
 
-    /// Whether each unit has a line `keep` accepts (membership of a line-based domain).
-    pub fn has_line(&self, keep: impl Fn(&VacancyLine) -> bool) -> Vec<bool> {
-        let mut has = vec![false; self.units];
-        for line in self.lines.iter().filter(|l| keep(l)) {
-            has[line.unit] = true;
+    /// Per-unit sums of `value` over the lines `lines` (indices, in line order), for the
+    /// units that have one of them, as `(unit, sum)` in unit order: a line-based domain
+    /// (an occupation) and its y, which is 0 for every unit not listed.
+    pub fn sums_by_unit(&self, lines: &[usize], value: impl Fn(&VacancyLine) -> f64) -> Vec<(usize, f64)> {
+        let mut by_unit: Vec<&VacancyLine> = lines.iter().filter_map(|&l| self.lines.get(l)).collect();
+        // Stable: each unit's lines stay in line order, the order its sum takes them in.
+        by_unit.sort_by_key(|line| line.unit);
+        let mut sums: Vec<(usize, f64)> = Vec::new();
+        for line in by_unit {
+            match sums.last_mut() {
+                Some((unit, sum)) if *unit == line.unit => *sum += value(line),
+                _ => sums.push((line.unit, 0.0 + value(line))),
+            }
         }
-        has
+        sums
     }
 
-    /// Weighted p-quantile of the wage offered per post over the lines `keep` accepts:
-    /// each line weighs its enterprise's weight times its openings. Returns the quantile
-    /// and each contributing enterprise's share of the weight (for disclosure control: a
-    /// quartile resting on one or two enterprises' posts is their wage).
-    pub fn wage_quantile(
-        &self,
-        weights: &[f64],
-        keep: impl Fn(&VacancyLine) -> bool,
-        p: f64,
-    ) -> (Option<f64>, Vec<f64>) {
+    /// The lines (indices, in line order) of each group that `group_of` puts a line in,
+    /// out of `groups`.
+    pub fn lines_by_group(&self, groups: usize, group_of: impl Fn(&VacancyLine) -> Option<usize>) -> Vec<Vec<usize>> {
+        let mut lines = vec![Vec::new(); groups];
+        for (l, line) in self.lines.iter().enumerate() {
+            if let Some(list) = group_of(line).and_then(|g| lines.get_mut(g)) {
+                list.push(l);
+            }
+        }
+        lines
+    }
+
+    /// Weighted p-quantile of the wage offered per post over the lines `lines` (indices,
+    /// in line order): each line weighs its enterprise's weight times its openings.
+    /// Returns the quantile and each contributing enterprise's share of the weight (for
+    /// disclosure control: a quartile resting on one or two enterprises' posts is their
+    /// wage).
+    pub fn wage_quantile(&self, weights: &[f64], lines: &[usize], p: f64) -> (Option<f64>, Vec<f64>) {
         let mut values = Vec::new();
         let mut line_weights = Vec::new();
         let mut by_enterprise: std::collections::BTreeMap<usize, f64> = std::collections::BTreeMap::new();
-        for line in self.lines.iter().filter(|l| keep(l)) {
+        for line in lines.iter().filter_map(|&l| self.lines.get(l)) {
             if let Some(wage) = line.wage
                 && line.openings > 0.0
             {

@@ -11,7 +11,7 @@
 //! rather than a missing answer, and every rate has all respondents as its base.
 
 use crate::context::Context;
-use crate::dataset::{ReturnAnswers, names_read};
+use crate::dataset::{AnswerColumns, names_read};
 use crate::demand::{Headline, headline};
 use crate::figures::{
     Breakdown, DOMAIN_COLUMN, ESTIMATE_COLUMN, FigureLine, MeasureLine, QualityCounts, figure_cells, long_table,
@@ -80,12 +80,13 @@ fn indicators(ctx: &Context<'_>, policy: &Policy) -> PolicyIndicators {
         let mut questions = BTreeSet::new();
         let mut columns = BTreeSet::new();
         names_read(need, &mut questions, &mut columns);
+        let decoded = AnswerColumns::new(ctx.data, ctx.def, &questions, &columns);
         ctx.sample
             .rows
             .iter()
             .zip(&applied)
             .map(|(&row, applied)| {
-                let answers = ReturnAnswers::new(ctx.data, ctx.def, row, &questions, &columns);
+                let answers = decoded.row(row);
                 match (eval(need, &answers), applied) {
                     (Value::Bool(true), Some(applied)) => Some(!applied),
                     (Value::Bool(true), None) => None,

@@ -5,7 +5,7 @@
 //! their evidence questions) are decoded once, then every rule is evaluated on them, so
 //! the work grows with returns x rules and nothing else.
 
-use crate::dataset::{Dataset, ReturnAnswers, names_read};
+use crate::dataset::{AnswerColumns, Dataset, names_read};
 use crate::figures::tr;
 use std::collections::BTreeSet;
 use survey_def::expr::{Answers, Value, eval};
@@ -91,8 +91,9 @@ pub fn assess(def: &Definition, lang: Lang, data: &Dataset) -> Assessment {
     let (questions, columns) = names_read_by_rules(def);
     let mut verdicts = Vec::with_capacity(data.len() * rules.len());
     let mut flags = Vec::new();
+    let decoded = AnswerColumns::new(data, def, &questions, &columns);
     for row in 0..data.len() {
-        let answers = ReturnAnswers::new(data, def, row, &questions, &columns);
+        let answers = decoded.row(row);
         for (k, rule) in rules.iter().enumerate() {
             let verdict = match eval(&rule.when, &answers) {
                 Value::Bool(true) => Verdict::Tripped,

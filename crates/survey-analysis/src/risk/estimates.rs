@@ -97,16 +97,19 @@ fn target_lines(
 /// and so does their union, so secondary suppression still holds).
 fn protect_flagged(ctx: &Context<'_>, line: &mut FigureLine, y: &[Option<f64>], b: &Breakdown) {
     let w = ctx.sample.design.weights();
-    let contributions = |members: Option<&[bool]>| -> Vec<f64> {
-        (0..y.len())
-            .filter(|&i| members.is_none_or(|m| m[i]))
+    let contributions = |units: &mut dyn Iterator<Item = usize>| -> Vec<f64> {
+        units
             .filter_map(|i| y[i].map(|v| v * w[i]))
             .filter(|c| *c != 0.0)
             .collect()
     };
-    let cells: Vec<Vec<f64>> = b.domains.iter().map(|d| contributions(Some(&d.members))).collect();
+    let cells: Vec<Vec<f64>> = b
+        .domains
+        .iter()
+        .map(|d| contributions(&mut d.units.iter().copied()))
+        .collect();
     let status = ctx.rules.line(&cells);
-    let all = match (status.total, ctx.rules.primary(&contributions(None))) {
+    let all = match (status.total, ctx.rules.primary(&contributions(&mut (0..y.len())))) {
         (CellStatus::Published, own) => own,
         (suppressed, _) => suppressed,
     };
