@@ -6,9 +6,11 @@ use crate::normalize::plain;
 use crate::validate::CheckedReturn;
 use polars::prelude::*;
 use std::borrow::Cow;
-use std::path::Path;
 use survey_def::expr::Value;
 use survey_def::{Definition, Question, QuestionType};
+
+mod spill;
+pub use spill::{Origin, Spill};
 
 /// Provenance column: file the return came from.
 pub const SOURCE_FILE: &str = "_source_file";
@@ -177,124 +179,4 @@ impl Chunk {
             rows_per_return,
         })
     }
-
-    fn keep(self, keep: &[bool]) -> PolarsResult<Chunk> {
-        if keep.iter().all(|&k| k) {
-            return Ok(self);
-        }
-        let mask = BooleanChunked::from_slice("keep".into(), keep);
-        let responses = self.responses.filter(&mask)?;
-        let mut tables = Vec::with_capacity(self.tables.len());
-        for (frame, counts) in self.tables.iter().zip(&self.rows_per_return) {
-            let line_mask: Vec<bool> = counts
-                .iter()
-                .zip(keep)
-                .flat_map(|(&n, &k)| std::iter::repeat_n(k, n as usize))
-                .collect();
-            tables.push(frame.filter(&BooleanChunked::from_slice("keep".into(), &line_mask))?);
-        }
-        let rows_per_return = self
-            .rows_per_return
-            .iter()
-            .map(|counts| counts.iter().zip(keep).filter(|(_, k)| **k).map(|(&n, _)| n).collect())
-            .collect();
-        Ok(Chunk {
-            responses,
-            tables,
-            rows_per_return,
-        })
-    }
-}
-
-/// The rows of `frame` in the order `idx` gives, one column at a time: each column of
-/// `frame` is freed as soon as its reordered copy is made, so memory holds the dataset
-/// once (plus a column), not twice as a sort of the whole frame would.
-fn gather(frame: DataFrame, idx: &IdxCa) -> PolarsResult<DataFrame> {
-    let mut columns = Vec::with_capacity(frame.width());
-    for column in frame.into_columns() {
-        columns.push(column.take(idx)?.rechunk());
-    }
-    DataFrame::new(idx.len(), columns)
-}
-
-/// The dataset from the chunks of accepted returns (in the order read), keeping the
-/// returns `keep` marks (one flag per accepted return, same order), sorted by enterprise
-/// id (tables by enterprise id and row). Returns the responses and one frame per table.
-pub fn settle_chunks(def: &Definition, chunks: Vec<Chunk>, keep: &[bool]) -> PolarsResult<(DataFrame, Vec<DataFrame>)> {
-    let id = def.spec.survey.enterprise_question.as_str();
-    let empty = Chunk::build(def, &[])?;
-    let mut responses = empty.responses.clone();
-    let mut tables = empty.tables.clone();
-    // Per table, the number of rows of each kept return, in the order stacked.
-    let mut rows_per_return: Vec<Vec<u32>> = vec![Vec::new(); tables.len()];
-    let mut start = 0;
-    for chunk in chunks {
-        let n = chunk.responses.height();
-        let flags = keep
-            .get(start..start + n)
-            .ok_or_else(|| polars_err!(ComputeError: "fewer keep flags than accepted returns"))?;
-        let kept = chunk.keep(flags)?;
-        start += n;
-        responses.vstack_mut_owned(kept.responses)?;
-        for (all, part) in tables.iter_mut().zip(kept.tables) {
-            all.vstack_mut_owned(part)?;
-        }
-        for (all, part) in rows_per_return.iter_mut().zip(kept.rows_per_return) {
-            all.extend(part);
-        }
-    }
-    // Returns by enterprise id, stably (the order of `sort` with `maintain_order`; ids
-    // compare as bytes, as polars compares strings). Each enterprise has one return here,
-    // so a table's rows sorted by (id, row) are each return's rows, in row order.
-    let order: Vec<usize> = {
-        let ids: Vec<Option<&str>> = responses.column(id)?.str()?.iter().collect();
-        let mut order: Vec<usize> = (0..ids.len()).collect();
-        order.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
-        order
-    };
-    let idx = |positions: Vec<usize>| -> PolarsResult<IdxCa> {
-        let positions = positions
-            .into_iter()
-            .map(|p| IdxSize::try_from(p).map_err(|_| polars_err!(ComputeError: "too many rows")))
-            .collect::<PolarsResult<Vec<IdxSize>>>()?;
-        Ok(IdxCa::from_vec("order".into(), positions))
-    };
-    let mut sorted = Vec::with_capacity(tables.len());
-    for (frame, counts) in tables.into_iter().zip(&rows_per_return) {
-        let mut starts = Vec::with_capacity(counts.len());
-        let mut next = 0usize;
-        for &n in counts {
-            starts.push(next);
-            next += n as usize;
-        }
-        let positions = order
-            .iter()
-            .flat_map(|&r| starts[r]..starts[r] + counts[r] as usize)
-            .collect();
-        sorted.push(gather(frame, &idx(positions)?)?);
-    }
-    let responses = gather(responses, &idx(order)?)?;
-    Ok((responses, sorted))
-}
-
-/// Writes a frame as Parquet (zstd), to `path` through a temporary file renamed into
-/// place.
-pub fn write_parquet(frame: &mut DataFrame, path: &Path) -> Result<(), crate::IngestError> {
-    let io = |e: std::io::Error| crate::IngestError::Write {
-        path: path.to_owned(),
-        message: e.to_string(),
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".labor-survey-")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    ParquetWriter::new(tmp.as_file_mut())
-        .with_compression(ParquetCompression::Zstd(None))
-        .finish(frame)
-        .map_err(|e| crate::IngestError::Write {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
-    crate::output::persist(tmp, path)
 }

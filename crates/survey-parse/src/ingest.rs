@@ -138,14 +138,6 @@ struct FileResult {
     name: String,
     entries: Vec<Entry>,
     rejections: Vec<Rejection>,
-    /// Accepted returns as columns, in order, a full chunk at a time.
-    chunks: Vec<dataset::Chunk>,
-    /// The accepted returns after the last full chunk: they join the returns of the
-    /// following files in a shared chunk, so a folder of one-return workbooks is held as
-    /// a few large chunks, not as one small table per file.
-    leftover: Vec<CheckedReturn>,
-    /// A chunk that could not be built (a polars error), to fail the run with.
-    chunk_error: Option<String>,
 }
 
 /// Everything a run produced, before it is written.
@@ -154,33 +146,37 @@ pub struct Ingested {
     pub summary: IngestSummary,
     /// Every problem, sorted by place.
     pub rejections: Vec<Rejection>,
-    /// Accepted returns, one row each, sorted by enterprise id (`responses.parquet`).
-    pub responses: polars::prelude::DataFrame,
-    /// Rows of each repeating table in `Definition::tables()` order, sorted by enterprise
-    /// id and row.
-    pub tables: Vec<polars::prelude::DataFrame>,
+    /// Accepted returns, held on disk in sorted runs until [`write_outputs`] writes them.
+    accepted: dataset::Spill,
+    /// Per file, whether each of its accepted returns (in the order read) is its
+    /// enterprise's latest, and so goes into the dataset.
+    keep: Vec<Vec<bool>>,
 }
 
 /// Detailed problems kept per file; beyond it they are counted in one summary row, so a
 /// small hostile file cannot fill memory (or the rejects workbook) with rejections.
 pub const MAX_REJECTIONS_PER_FILE: usize = 10_000;
 
-fn check_file(input: &Input, def: &Definition, validator: &Validator<'_>, limits: &Limits) -> FileResult {
+fn check_file(
+    (file, input): (usize, &Input),
+    validator: &Validator<'_>,
+    accepted: &Accepted<'_>,
+    limits: &Limits,
+) -> FileResult {
     let mut sink = FileSink {
-        def,
+        file,
         validator,
+        accepted,
         result: FileResult {
             name: input.name.clone(),
             entries: Vec::new(),
             rejections: Vec::new(),
-            chunks: Vec::new(),
-            leftover: Vec::new(),
-            chunk_error: None,
         },
         unlisted: 0,
         batch: Vec::new(),
-        pending: Vec::new(),
+        taken: 0,
     };
+    let def = accepted.def;
     // A reader bug must cost one file, not the run: a panic becomes that file's rejection.
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         read_file(&input.path, &input.name, def, limits, &mut |received| {
@@ -199,12 +195,8 @@ fn check_file(input: &Input, def: &Definition, validator: &Validator<'_>, limits
         ));
     }
     let FileSink {
-        mut result,
-        unlisted,
-        pending,
-        ..
+        mut result, unlisted, ..
     } = sink;
-    result.leftover = pending;
     if unlisted > 0 {
         result.rejections.push(Rejection::file(
             Location::file(&input.name),
@@ -223,15 +215,18 @@ const VALIDATION_BATCH: usize = 256;
 /// only until its chunk is built, so memory holds columns, not a million answer trees.
 const CHUNK_ROWS: usize = 2048;
 
-/// Collects one file's returns: checks them a batch at a time and keeps the accepted ones
-/// as columnar chunks.
+/// Collects one file's returns: checks them a batch at a time and hands the accepted
+/// ones to the run's [`Accepted`].
 struct FileSink<'a, 'd> {
-    def: &'a Definition,
+    /// Index of the file among the inputs.
+    file: usize,
     validator: &'a Validator<'d>,
+    accepted: &'a Accepted<'a>,
     result: FileResult,
     unlisted: usize,
     batch: Vec<Received>,
-    pending: Vec<CheckedReturn>,
+    /// Accepted returns of this file handed over so far.
+    taken: u32,
 }
 
 impl FileSink<'_, '_> {
@@ -266,6 +261,7 @@ impl FileSink<'_, '_> {
                 Received::Unreadable { rejections, .. } => (None, rejections),
             })
             .collect();
+        let mut checked_returns = Vec::new();
         for (checked, rejections) in outcomes {
             self.keep(rejections);
             match checked {
@@ -275,26 +271,79 @@ impl FileSink<'_, '_> {
                         when: c.submitted_at.or(c.file_modified),
                         record: Record::of(&c.source),
                     }));
-                    self.pending.push(c);
-                    if self.pending.len() >= CHUNK_ROWS {
-                        self.flush_chunk();
-                    }
+                    checked_returns.push((c, dataset::Origin::new(self.file, self.taken)));
+                    self.taken += 1;
                 }
                 None => self.result.entries.push(Entry::Rejected),
             }
         }
+        self.accepted.take(checked_returns, &self.result.name);
     }
+}
 
-    fn flush_chunk(&mut self) {
-        if self.pending.is_empty() {
+/// Accepted returns of the whole run, handed over by the files as they are read (in any
+/// order: each carries its [`dataset::Origin`], and the dataset is sorted by enterprise
+/// id in the end). They are turned into columns [`CHUNK_ROWS`] at a time, so a folder of
+/// one-return workbooks is held as a few large chunks, and the chunks go to the
+/// [`dataset::Spill`], which keeps memory bounded.
+struct Accepted<'d> {
+    def: &'d Definition,
+    state: std::sync::Mutex<AcceptedState>,
+}
+
+struct AcceptedState {
+    returns: Vec<(CheckedReturn, dataset::Origin)>,
+    spill: dataset::Spill,
+    /// The first failure to build or spill columns (file, message): fails the run.
+    error: Option<(String, String)>,
+}
+
+impl Accepted<'_> {
+    fn take(&self, mut returns: Vec<(CheckedReturn, dataset::Origin)>, file: &str) {
+        if returns.is_empty() {
             return;
         }
-        let pending = std::mem::take(&mut self.pending);
-        match dataset::Chunk::build(self.def, &pending) {
-            Ok(chunk) => self.result.chunks.push(chunk),
-            Err(e) => {
-                self.result.chunk_error.get_or_insert(e.to_string());
-            }
+        // A worker that panicked while holding the lock left whole returns only.
+        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.returns.append(&mut returns);
+        while state.returns.len() >= CHUNK_ROWS {
+            let rest = state.returns.split_off(CHUNK_ROWS);
+            let full = std::mem::replace(&mut state.returns, rest);
+            state.push(self.def, full, file);
+        }
+    }
+
+    /// Turns the returns still waiting into columns and spills every chunk: the run's
+    /// accepted returns, ready to be written, or why they cannot be.
+    fn finish(self) -> Result<dataset::Spill, IngestError> {
+        let mut state = self
+            .state
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let waiting = std::mem::take(&mut state.returns);
+        state.push(self.def, waiting, "");
+        if let Err(e) = state.spill.finish(self.def) {
+            state.error.get_or_insert((String::new(), e.to_string()));
+        }
+        match state.error {
+            Some((file, message)) => Err(IngestError::Write {
+                path: PathBuf::from(file),
+                message: format!("cannot hold the accepted returns as columns: {message}"),
+            }),
+            None => Ok(state.spill),
+        }
+    }
+}
+
+impl AcceptedState {
+    fn push(&mut self, def: &Definition, returns: Vec<(CheckedReturn, dataset::Origin)>, file: &str) {
+        if returns.is_empty() {
+            return;
+        }
+        let (returns, origins): (Vec<CheckedReturn>, Vec<dataset::Origin>) = returns.into_iter().unzip();
+        let pushed = dataset::Chunk::build(def, &returns).and_then(|chunk| self.spill.push(def, chunk, origins));
+        if let Err(e) = pushed {
+            self.error.get_or_insert((file.to_owned(), e.to_string()));
         }
     }
 }
@@ -309,52 +358,6 @@ fn record(loc: &Location) -> Option<String> {
     }
 }
 
-/// Files read in parallel between two hand-overs of their leftover returns to the
-/// shared chunk: enough to keep every core busy, few enough that the returns waiting to
-/// be turned into columns stay a small part of memory.
-const FILES_PER_ROUND: usize = 256;
-
-/// Accepted returns of every file as columns, in the order read (file by file, each
-/// file's returns in order): full chunks of large files as they come, the leftovers of
-/// files gathered into shared chunks.
-struct Columns<'a> {
-    def: &'a Definition,
-    chunks: Vec<dataset::Chunk>,
-    shared: Vec<CheckedReturn>,
-    error: Option<(String, String)>,
-}
-
-impl Columns<'_> {
-    /// Takes one file's accepted returns, which follow every return taken before.
-    fn take(&mut self, result: &mut FileResult) {
-        if let Some(message) = result.chunk_error.take() {
-            self.error.get_or_insert((result.name.clone(), message));
-        }
-        if !result.chunks.is_empty() {
-            // The shared returns were read before this file's: they go first.
-            self.flush(&result.name);
-            self.chunks.append(&mut result.chunks);
-        }
-        self.shared.append(&mut result.leftover);
-        if self.shared.len() >= CHUNK_ROWS {
-            self.flush(&result.name);
-        }
-    }
-
-    fn flush(&mut self, file: &str) {
-        if self.shared.is_empty() {
-            return;
-        }
-        match dataset::Chunk::build(self.def, &self.shared) {
-            Ok(chunk) => self.chunks.push(chunk),
-            Err(e) => {
-                self.error.get_or_insert((file.to_owned(), e.to_string()));
-            }
-        }
-        self.shared.clear();
-    }
-}
-
 /// Reads and checks every input; `on_file_done` is called once per file (for progress).
 pub fn ingest(
     def: &Definition,
@@ -362,49 +365,52 @@ pub fn ingest(
     options: &Options,
     on_file_done: &(dyn Fn() + Sync),
 ) -> Result<Ingested, IngestError> {
+    let spill = dataset::Spill::new().map_err(|e| IngestError::Write {
+        path: std::env::temp_dir(),
+        message: format!("cannot create a temporary folder for the accepted returns: {e}"),
+    })?;
+    ingest_into(def, inputs, options, on_file_done, spill)
+}
+
+fn ingest_into(
+    def: &Definition,
+    inputs: &[Input],
+    options: &Options,
+    on_file_done: &(dyn Fn() + Sync),
+    spill: dataset::Spill,
+) -> Result<Ingested, IngestError> {
     let validator = Validator::new(def, options.limits.max_text_chars);
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = options.jobs {
         builder = builder.num_threads(jobs.max(1));
     }
     let pool = builder.build().map_err(|e| IngestError::Threads(e.to_string()))?;
-    let mut columns = Columns {
+    let accepted = Accepted {
         def,
-        chunks: Vec::new(),
-        shared: Vec::new(),
-        error: None,
+        state: std::sync::Mutex::new(AcceptedState {
+            returns: Vec::new(),
+            spill,
+            error: None,
+        }),
     };
-    let mut results: Vec<FileResult> = Vec::with_capacity(inputs.len());
-    for round in inputs.chunks(FILES_PER_ROUND) {
-        let mut read: Vec<FileResult> = pool.install(|| {
-            round
-                .par_iter()
-                .map(|input| {
-                    let r = check_file(input, def, &validator, &options.limits);
-                    on_file_done();
-                    r
-                })
-                .collect()
-        });
-        for result in &mut read {
-            columns.take(result);
-        }
-        results.append(&mut read);
-    }
-    columns.flush(inputs.last().map_or("", |i| i.name.as_str()));
-    if let Some((file, message)) = columns.error {
-        return Err(IngestError::Write {
-            path: PathBuf::from(file),
-            message: format!("cannot hold the accepted returns as columns: {message}"),
-        });
-    }
-    settle(def, results, columns.chunks)
+    let results: Vec<FileResult> = pool.install(|| {
+        inputs
+            .par_iter()
+            .enumerate()
+            .map(|input| {
+                let r = check_file(input, &validator, &accepted, &options.limits);
+                on_file_done();
+                r
+            })
+            .collect()
+    });
+    settle(def, results, accepted.finish()?)
 }
 
 /// Settles duplicates and counts: several accepted returns of one enterprise keep the
 /// latest by submission time (file modification time where none is recorded; the later
 /// file name breaks ties, so the choice never depends on thread timing).
-fn settle(def: &Definition, results: Vec<FileResult>, chunks: Vec<dataset::Chunk>) -> Result<Ingested, IngestError> {
+fn settle(def: &Definition, results: Vec<FileResult>, accepted: dataset::Spill) -> Result<Ingested, IngestError> {
     let mut latest: HashMap<&str, (Option<i64>, &str, usize, usize)> = HashMap::new();
     for (f, result) in results.iter().enumerate() {
         for (e, entry) in result.entries.iter().enumerate() {
@@ -417,8 +423,8 @@ fn settle(def: &Definition, results: Vec<FileResult>, chunks: Vec<dataset::Chunk
             }
         }
     }
-    // Whether each accepted return, in the order read, is its enterprise's latest.
-    let mut keep: Vec<bool> = Vec::new();
+    // keep[f][k]: whether the k-th accepted return of file f is its enterprise's latest.
+    let mut keep: Vec<Vec<bool>> = Vec::with_capacity(results.len());
     let mut superseded_returns = Vec::new();
     let mut files = Vec::new();
     let mut rejections = Vec::new();
@@ -442,6 +448,7 @@ fn settle(def: &Definition, results: Vec<FileResult>, chunks: Vec<dataset::Chunk
             rejected: 0,
             superseded: 0,
         };
+        let mut kept = Vec::new();
         for (e, entry) in result.entries.iter().enumerate() {
             status.received += 1;
             match entry {
@@ -449,7 +456,7 @@ fn settle(def: &Definition, results: Vec<FileResult>, chunks: Vec<dataset::Chunk
                 Entry::Accepted(c) => {
                     let winner = &latest[c.enterprise_id.as_str()];
                     let wins = (winner.2, winner.3) == (f, e);
-                    keep.push(wins);
+                    kept.push(wins);
                     if wins {
                         status.accepted += 1;
                     } else {
@@ -466,6 +473,7 @@ fn settle(def: &Definition, results: Vec<FileResult>, chunks: Vec<dataset::Chunk
                 }
             }
         }
+        keep.push(kept);
         status.status = match (status.accepted, status.rejected, status.superseded) {
             (_, 0, 0) if status.accepted > 0 => "accepted",
             (0, r, 0) if r > 0 => "rejected",
@@ -483,10 +491,6 @@ fn settle(def: &Definition, results: Vec<FileResult>, chunks: Vec<dataset::Chunk
     rejections.sort_by(|a, b| (&a.location, &a.question, a.rule).cmp(&(&b.location, &b.question, b.rule)));
     drop(latest);
     drop(results);
-    let (responses, tables) = dataset::settle_chunks(def, chunks, &keep).map_err(|e| IngestError::Write {
-        path: PathBuf::from(dataset::RESPONSES_FILE),
-        message: e.to_string(),
-    })?;
     superseded_returns
         .sort_by(|a, b| (&a.enterprise_id, &a.file, &a.record).cmp(&(&b.enterprise_id, &b.file, &b.record)));
     let mut by_rule: BTreeMap<&'static str, u64> = BTreeMap::new();
@@ -507,8 +511,8 @@ fn settle(def: &Definition, results: Vec<FileResult>, chunks: Vec<dataset::Chunk
             superseded_returns,
         },
         rejections,
-        responses,
-        tables,
+        accepted,
+        keep,
     })
 }
 
@@ -528,12 +532,7 @@ pub fn write_outputs(def: &Definition, ingested: &Ingested, out_dir: &Path) -> R
         path: out_dir.to_owned(),
         message: e.to_string(),
     })?;
-    let path = out_dir.join(dataset::RESPONSES_FILE);
-    dataset::write_parquet(&mut ingested.responses.clone(), &path)?;
-    for (table, frame) in def.tables().zip(&ingested.tables) {
-        let path = out_dir.join(dataset::table_file(table.id()));
-        dataset::write_parquet(&mut frame.clone(), &path)?;
-    }
+    ingested.accepted.write(def, &ingested.keep, out_dir)?;
     let path = out_dir.join(files::REJECTS_JSONL);
     crate::output::write_atomically(&path, &report::rejects_jsonl(&ingested.rejections))?;
     let path = out_dir.join(files::REJECTS_XLSX);
@@ -551,4 +550,63 @@ pub fn write_outputs(def: &Definition, ingested: &Ingested, out_dir: &Path) -> R
     json.push(b'\n');
     crate::output::write_atomically(&path, &json)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::*;
+
+    fn shipped() -> (Definition, Vec<Input>) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let def = survey_def::load(&root.join("survey-defs/spring-2024.toml")).unwrap();
+        let inputs = collect_inputs(&[root.join("sample-data/returns")]).unwrap();
+        (def, inputs)
+    }
+
+    fn read(path: &Path) -> DataFrame {
+        ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap()
+    }
+
+    /// Many small runs merged over many small batches give the dataset one run and one
+    /// batch give: the same returns, superseded ones left out, in enterprise id order.
+    #[test]
+    fn small_runs_and_batches_give_the_same_dataset() {
+        let (def, inputs) = shipped();
+        let options = Options::default();
+        let whole = dataset::Spill::with_sizes(usize::MAX, usize::MAX).unwrap();
+        let small = dataset::Spill::with_sizes(16, 10).unwrap();
+        let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+        let mut summaries = Vec::new();
+        for (spill, dir) in [whole, small].into_iter().zip(&dirs) {
+            let run = ingest_into(&def, &inputs, &options, &|| {}, spill).unwrap();
+            write_outputs(&def, &run, dir.path()).unwrap();
+            summaries.push(serde_json::to_string(&run.summary).unwrap());
+        }
+        assert_eq!(summaries[0], summaries[1]);
+        let mut files = vec![dataset::RESPONSES_FILE.to_owned()];
+        files.extend(def.tables().map(|t| dataset::table_file(t.id())));
+        for file in files {
+            let (one, many) = (read(&dirs[0].path().join(&file)), read(&dirs[1].path().join(&file)));
+            assert!(one.height() > 20, "{file}: {}", one.height());
+            assert!(one.equals_missing(&many), "{file}");
+        }
+        let responses = read(&dirs[0].path().join(dataset::RESPONSES_FILE));
+        let ids: Vec<&str> = responses
+            .column(&def.spec.survey.enterprise_question)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(Option::unwrap)
+            .collect();
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "one return per enterprise, in id order"
+        );
+        let accepted: u64 = serde_json::from_str::<serde_json::Value>(&summaries[0]).unwrap()["accepted"]
+            .as_u64()
+            .unwrap();
+        assert_eq!(ids.len() as u64, accepted);
+    }
 }
