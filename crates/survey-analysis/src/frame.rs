@@ -125,8 +125,9 @@ impl Frame {
         };
         let bytes = std::fs::read(path).map_err(|e| read(Box::new(e)))?;
         let limits = survey_parse::Limits::default();
-        survey_parse::guard::check_xlsx(&bytes, &limits).map_err(|e| read(Box::new(e)))?;
-        let mut workbook = Xlsx::new(std::io::Cursor::new(&bytes[..])).map_err(|e| read(Box::new(e)))?;
+        // calamine reads the parts the guard checked, not a second inflation of the file.
+        let vetted = survey_parse::guard::check_xlsx(&bytes, &limits).map_err(|e| read(Box::new(e)))?;
+        let mut workbook = Xlsx::new(std::io::Cursor::new(&vetted.stored[..])).map_err(|e| read(Box::new(e)))?;
         let first = workbook
             .sheet_names()
             .first()
