@@ -15,7 +15,9 @@
 //! Optionally, Python's usual Excel readers read the same workbooks
 //! (`bench/peers/read_peers.py`). Each stage runs once, in its own child process (the
 //! calling program re-executed through a [`StageCommand`]), so that its peak resident
-//! memory is its own; time is measured inside the child around the work alone.
+//! memory is its own; time is measured inside the child around the work alone. The
+//! inputs are generated in a child too: on Linux a child's peak includes that of the
+//! process it is started from, which must therefore stay small.
 //!
 //! Called by the CLI's `bench` command (and its hidden `bench-stage`, which runs one
 //! stage in the child through [`run_stage`]). It is run on purpose, never as a test.
@@ -229,7 +231,17 @@ pub fn run(options: &BenchOptions, command: &StageCommand, progress: &dyn Fn(&st
         options.jsonl_returns,
         dir.display()
     ));
-    let inputs = setup::prepare(&def, &dir, options.enterprises, options.jsonl_returns, options.seed)?;
+    // The definition must load before anything is generated.
+    drop(def);
+    let prepare = Stage::Prepare {
+        definition: definition.clone(),
+        dir: dir.clone(),
+        enterprises: options.enterprises,
+        jsonl_returns: options.jsonl_returns,
+        seed: options.seed,
+    };
+    let prepared = in_child(command, &prepare, threads, "generating the inputs")?;
+    let inputs = setup::Inputs::at(&dir, usize::try_from(prepared.measured.returns).unwrap_or(usize::MAX));
     let out = dir.join("out");
     let dataset = out.join("jsonl-dataset");
     let previous = out.join("previous-dataset");

@@ -158,6 +158,18 @@ pub(crate) fn ratios(stages: &[StageRow], threads: usize) -> Vec<Ratio> {
             "peer-python-calamine",
             "xlsx-ingest-1",
         ),
+        // The peers are single-threaded readers: what an analyst gets from them, against
+        // the ingest on every core.
+        (
+            format!("xlsx peers: pandas + openpyxl / full ingest, {all}"),
+            "peer-openpyxl",
+            "xlsx-ingest-all",
+        ),
+        (
+            format!("xlsx peers: python-calamine / full ingest, {all}"),
+            "peer-python-calamine",
+            "xlsx-ingest-all",
+        ),
         (
             "xlsx peers: python-calamine / bare read, 1 thread".to_owned(),
             "peer-python-calamine",

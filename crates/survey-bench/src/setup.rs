@@ -26,6 +26,22 @@ pub(crate) struct Inputs {
     pub checks: PathBuf,
 }
 
+impl Inputs {
+    /// Where [`prepare`] puts the inputs under `dir`, with `workbook_count` workbooks.
+    pub(crate) fn at(dir: &Path, workbook_count: usize) -> Inputs {
+        let sample = dir.join("sample");
+        let stream = dir.join("stream");
+        Inputs {
+            workbooks: sample.join("returns").join("xlsx"),
+            workbook_count,
+            jsonl: stream.join("returns.jsonl"),
+            frame: stream.join("frame.csv"),
+            previous: stream.join("previous.jsonl"),
+            checks: sample.join(CHECKS_FILE),
+        }
+    }
+}
+
 /// File of the answer-sheet checks, beside the returns.
 pub(crate) const CHECKS_FILE: &str = "answer-sheet-checks.json";
 
@@ -51,7 +67,6 @@ pub(crate) fn prepare(
     jsonl_returns: u64,
     seed: u64,
 ) -> Result<Inputs, BenchError> {
-    let sample = dir.join("sample");
     let options = survey_sample::SampleOptions {
         enterprises,
         seed,
@@ -60,30 +75,16 @@ pub(crate) fn prepare(
         previous_wave: false,
         ..survey_sample::SampleOptions::default()
     };
-    survey_sample::generate(def, &options, &sample)?;
-    let workbooks = sample.join("returns").join("xlsx");
-    let workbook_count = crate::stage::workbooks(&workbooks)?.len();
-
-    let stream = dir.join("stream");
-    let jsonl = stream.join("returns.jsonl");
-    survey_sample::write_jsonl_returns(def, jsonl_returns, seed, create(&jsonl)?)?;
-    let frame = stream.join("frame.csv");
-    survey_sample::write_stream_frame(def, jsonl_returns, seed, create(&frame)?)?;
-    let previous = stream.join("previous.jsonl");
-    survey_sample::write_jsonl_previous(def, jsonl_returns, seed, create(&previous)?)?;
-
-    let checks = sample.join(CHECKS_FILE);
+    survey_sample::generate(def, &options, &dir.join("sample"))?;
+    let mut inputs = Inputs::at(dir, 0);
+    inputs.workbook_count = crate::stage::workbooks(&inputs.workbooks)?.len();
+    survey_sample::write_jsonl_returns(def, jsonl_returns, seed, create(&inputs.jsonl)?)?;
+    survey_sample::write_stream_frame(def, jsonl_returns, seed, create(&inputs.frame)?)?;
+    survey_sample::write_jsonl_previous(def, jsonl_returns, seed, create(&inputs.previous)?)?;
     let mut text = serde_json::to_string_pretty(&AnswerSheetChecks::of(def))?;
     text.push('\n');
-    std::fs::write(&checks, text).map_err(io(&checks))?;
-    Ok(Inputs {
-        workbooks,
-        workbook_count,
-        jsonl,
-        frame,
-        previous,
-        checks,
-    })
+    std::fs::write(&inputs.checks, text).map_err(io(&inputs.checks))?;
+    Ok(inputs)
 }
 
 /// What a reader outside this program needs to check the answer sheet of a template

@@ -14,6 +14,21 @@ use std::time::Instant;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "stage", rename_all = "kebab-case")]
 pub enum Stage {
+    /// Generates the inputs into `dir` (not timed: it runs in a child of its own so that
+    /// the memory it takes is not counted in the peaks of the stages that follow, which
+    /// on Linux inherit the peak of the process they are started from).
+    Prepare {
+        /// Definition file.
+        definition: PathBuf,
+        /// Work folder.
+        dir: PathBuf,
+        /// Responding enterprises of the sample.
+        enterprises: usize,
+        /// Returns in the JSON Lines file.
+        jsonl_returns: u64,
+        /// Seed.
+        seed: u64,
+    },
     /// calamine opens each workbook of `dir` and visits every cell of every sheet with the
     /// streaming cell reader; nothing is checked or kept.
     XlsxRead {
@@ -73,6 +88,21 @@ pub struct Measured {
 /// Runs a stage in this process.
 pub fn run(stage: &Stage) -> Result<Measured, BenchError> {
     match stage {
+        Stage::Prepare {
+            definition,
+            dir,
+            enterprises,
+            jsonl_returns,
+            seed,
+        } => {
+            let start = Instant::now();
+            let inputs = crate::setup::prepare(&load(definition)?, dir, *enterprises, *jsonl_returns, *seed)?;
+            Ok(Measured {
+                returns: inputs.workbook_count as u64,
+                bytes: 0,
+                seconds: start.elapsed().as_secs_f64(),
+            })
+        }
         Stage::XlsxRead { dir, jobs } => xlsx_read(dir, *jobs),
         Stage::Ingest {
             definition,
