@@ -18,6 +18,17 @@ pub(super) struct PageSetup {
     footer: String,
 }
 
+#[cfg(test)]
+impl Default for PageSetup {
+    /// No header or footer.
+    fn default() -> Self {
+        PageSetup {
+            header: String::new(),
+            footer: String::new(),
+        }
+    }
+}
+
 impl PageSetup {
     pub(super) fn new(book: &Book) -> Self {
         // &A is the sheet name, &P the page, &N the number of pages.

@@ -32,6 +32,9 @@ const CHART_HEIGHT: (u32, u32) = (320, 1000);
 const CHART_BAR_PIXELS: u32 = 18;
 const CHART_FRAME_PIXELS: u32 = 120;
 
+/// Rows of a worksheet (Excel's limit).
+const SHEET_ROWS: u32 = 1_048_576;
+
 /// Writes `sheet` to `ws`, named `name`, with its table named `table_name`.
 pub(super) fn write_sheet(
     ws: &mut Worksheet,
@@ -41,6 +44,21 @@ pub(super) fn write_sheet(
     styles: &Styles,
     page: &PageSetup,
 ) -> Result<(), XlsxError> {
+    write_sheet_within(ws, sheet, name, table_name, styles, page, SHEET_ROWS)
+}
+
+/// [`write_sheet`] on a sheet of `sheet_rows` rows. A table longer than the sheet can
+/// hold keeps its first rows (tables list what matters most first) and says in a
+/// footnote how many rows are not listed, rather than failing the whole workbook.
+fn write_sheet_within(
+    ws: &mut Worksheet,
+    sheet: &Sheet,
+    name: &str,
+    table_name: &str,
+    styles: &Styles,
+    page: &PageSetup,
+    sheet_rows: u32,
+) -> Result<(), XlsxError> {
     ws.write_string_with_format(0, 0, excel_text(&sheet.title), &styles.title)?;
     let mut row: u32 = 1;
     for line in &sheet.intro {
@@ -49,17 +67,27 @@ pub(super) fn write_sheet(
     }
     let header_row = row + 1;
     let table = &sheet.table;
+    // Below the table: a blank row, the footnotes and the note on rows left out.
+    let below = 2 + table.footnotes.len() as u64;
+    let room = u64::from(sheet_rows).saturating_sub(u64::from(header_row) + 1 + below);
+    let shown = table.rows.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+    let left_out = (table.rows.len() > shown).then(|| {
+        let (all, rest) = (table.rows.len(), table.rows.len() - shown);
+        format!(
+            "本表共 {all} 行，工作表只能容纳前 {shown} 行，其余 {rest} 行未列出。 / The table has {all} rows; a sheet holds the first {shown}, and the other {rest} are not listed."
+        )
+    });
 
     let mut next_row = header_row;
     if !table.columns.is_empty() {
-        let last_row = write_table(ws, table, header_row, table_name, styles)?;
+        let last_row = write_table(ws, table, shown, header_row, table_name, styles)?;
         if let Some(chart) = &sheet.chart {
-            insert_chart(ws, chart, table, name, header_row)?;
+            insert_chart(ws, chart, table, shown, name, header_row)?;
         }
         ws.set_freeze_panes(header_row + 1, 0)?;
         next_row = last_row + 2;
     }
-    for line in &table.footnotes {
+    for line in table.footnotes.iter().chain(&left_out) {
         ws.write_string_with_format(next_row, 0, excel_text(line), &styles.footnote)?;
         next_row += 1;
     }
@@ -67,10 +95,12 @@ pub(super) fn write_sheet(
     Ok(())
 }
 
-/// Writes the table with its header at `header_row`; returns its last row.
+/// Writes the table's first `shown` rows with its header at `header_row`; returns its
+/// last row.
 fn write_table(
     ws: &mut Worksheet,
     table: &book::Table,
+    shown: usize,
     header_row: u32,
     table_name: &str,
     styles: &Styles,
@@ -78,7 +108,8 @@ fn write_table(
     let too_big = |_| XlsxError::RowColumnLimitError;
     let last_col = u16::try_from(table.columns.len() - 1).map_err(too_big)?;
     // An Excel table needs a data row: an empty table gets one blank row.
-    let data_rows = u32::try_from(table.rows.len().max(1)).map_err(too_big)?;
+    let rows = &table.rows[..shown.min(table.rows.len())];
+    let data_rows = u32::try_from(rows.len().max(1)).map_err(too_big)?;
     let last_row = header_row
         .checked_add(data_rows)
         .ok_or(XlsxError::RowColumnLimitError)?;
@@ -97,8 +128,7 @@ fn write_table(
 
     for (i, column) in table.columns.iter().enumerate() {
         let col = i as u16; // within last_col
-        let content = table
-            .rows
+        let content = rows
             .iter()
             .filter_map(|cells| cells.get(i))
             .map(|cell| cell_width(cell, column.format))
@@ -110,7 +140,7 @@ fn write_table(
         ws.set_column_width(col, width as f64)?;
 
         let wrap = content > max;
-        for (r, cells) in table.rows.iter().enumerate() {
+        for (r, cells) in rows.iter().enumerate() {
             if let Some(cell) = cells.get(i) {
                 let row = header_row + 1 + r as u32; // within last_row
                 write_cell(ws, row, col, cell, column.format, wrap, styles)?;
@@ -292,11 +322,12 @@ fn insert_chart(
     ws: &mut Worksheet,
     chart: &book::Chart,
     table: &book::Table,
+    shown: usize,
     sheet_name: &str,
     header_row: u32,
 ) -> Result<(), XlsxError> {
     let columns = table.columns.len();
-    let rows = chart.rows.start..chart.rows.end.min(table.rows.len());
+    let rows = chart.rows.start..chart.rows.end.min(shown);
     if rows.is_empty() || chart.categories >= columns || chart.values.is_empty() {
         return Ok(());
     }
@@ -372,6 +403,47 @@ mod tests {
         assert_eq!(grouped(-0.2, 0), "0");
         assert_eq!(shown(0.1234, book::Format::Percent), "12.3%");
         assert_eq!(shown(0.25, book::Format::Cv), "0.250");
+    }
+
+    #[test]
+    fn a_table_longer_than_the_sheet_keeps_its_first_rows_and_says_so() {
+        use calamine::{Data, DataType, Reader, Xlsx};
+        let column = |header: &str| book::Column {
+            header: header.into(),
+            format: book::Format::Persons,
+            style: ColumnStyle::Plain,
+        };
+        let sheet = Sheet {
+            name: "Long".into(),
+            title: "A long list".into(),
+            intro: vec!["intro".into()],
+            table: book::Table {
+                name: "T".into(),
+                columns: vec![column("n")],
+                rows: (0..50).map(|n| vec![book::Cell::Number(f64::from(n))]).collect(),
+                footnotes: vec!["a footnote".into()],
+            },
+            chart: None,
+        };
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let styles = Styles::new();
+        let ws = workbook.add_worksheet();
+        // 20 rows: title, intro, a blank row, the header, 13 data rows, then a blank row,
+        // the footnote and the note.
+        write_sheet_within(ws, &sheet, "Long", "T", &styles, &PageSetup::default(), 20).unwrap();
+        let bytes = workbook.save_to_buffer().unwrap();
+        let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("Sheet1").unwrap();
+        let numbers: Vec<f64> = range.rows().filter_map(|r| r[0].get_float()).collect();
+        assert_eq!(numbers, (0..13).map(f64::from).collect::<Vec<_>>());
+        let last: Vec<String> = range.rows().rev().take(2).map(|r| r[0].to_string()).collect();
+        assert!(
+            last[0].contains("50") && last[0].contains("13") && last[0].contains("37"),
+            "{last:?}"
+        );
+        assert_eq!(last[1], "a footnote");
+        assert_eq!(range.height(), 20);
+        assert!(matches!(range.get((0, 0)), Some(Data::String(t)) if t == "A long list"));
     }
 
     #[test]
