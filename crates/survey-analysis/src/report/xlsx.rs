@@ -104,7 +104,7 @@ fn build(book: &Book) -> Result<Workbook, XlsxError> {
         let worksheet = workbook.add_worksheet();
         worksheet.set_name(name)?;
         let table_name = table_names.take(&sheet.table.name);
-        table::write_sheet(worksheet, sheet, name, &table_name, &styles, &page)?;
+        table::write_sheet(worksheet, sheet, (name, &table_name), &styles, &page, table::SHEET_ROWS)?;
     }
 
     let notes = workbook.add_worksheet();

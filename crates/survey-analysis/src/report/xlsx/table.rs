@@ -33,28 +33,16 @@ const CHART_BAR_PIXELS: u32 = 18;
 const CHART_FRAME_PIXELS: u32 = 120;
 
 /// Rows of a worksheet (Excel's limit).
-const SHEET_ROWS: u32 = 1_048_576;
+pub(super) const SHEET_ROWS: u32 = 1_048_576;
 
-/// Writes `sheet` to `ws`, named `name`, with its table named `table_name`.
+/// Writes `sheet` to `ws` (a sheet of `sheet_rows` rows, [`SHEET_ROWS`] but in tests),
+/// named `name`, with its table named `table_name`. A table longer than the sheet can
+/// hold keeps its first rows (tables list what matters most first) and says in a
+/// footnote how many rows are not listed, rather than failing the whole workbook.
 pub(super) fn write_sheet(
     ws: &mut Worksheet,
     sheet: &Sheet,
-    name: &str,
-    table_name: &str,
-    styles: &Styles,
-    page: &PageSetup,
-) -> Result<(), XlsxError> {
-    write_sheet_within(ws, sheet, name, table_name, styles, page, SHEET_ROWS)
-}
-
-/// [`write_sheet`] on a sheet of `sheet_rows` rows. A table longer than the sheet can
-/// hold keeps its first rows (tables list what matters most first) and says in a
-/// footnote how many rows are not listed, rather than failing the whole workbook.
-fn write_sheet_within(
-    ws: &mut Worksheet,
-    sheet: &Sheet,
-    name: &str,
-    table_name: &str,
+    (name, table_name): (&str, &str),
     styles: &Styles,
     page: &PageSetup,
     sheet_rows: u32,
@@ -430,7 +418,7 @@ mod tests {
         let ws = workbook.add_worksheet();
         // 20 rows: title, intro, a blank row, the header, 13 data rows, then a blank row,
         // the footnote and the note.
-        write_sheet_within(ws, &sheet, "Long", "T", &styles, &PageSetup::default(), 20).unwrap();
+        write_sheet(ws, &sheet, ("Long", "T"), &styles, &PageSetup::default(), 20).unwrap();
         let bytes = workbook.save_to_buffer().unwrap();
         let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
         let range = book.worksheet_range("Sheet1").unwrap();
