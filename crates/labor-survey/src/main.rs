@@ -475,15 +475,7 @@ fn ingest(
         bar.finish_and_clear();
         survey_parse::write_outputs(def, &run, output).map_err(|e| e.to_string())?;
         let s = &run.summary;
-        eprintln!(
-            "received {}, accepted {}, rejected {}, superseded {} ({} warnings); wrote {}",
-            s.received,
-            s.accepted,
-            s.rejected,
-            s.superseded,
-            s.warnings,
-            output.display()
-        );
+        eprintln!("{}; wrote {}", s.counts_line(), output.display());
         rejected_any = s.rejected > 0;
         Ok(())
     });

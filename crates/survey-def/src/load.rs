@@ -5,7 +5,7 @@ use crate::check::check_definition;
 use crate::definition::Definition;
 use crate::model::DefinitionFile;
 use crate::problem::{DefinitionError, Problem, ProblemKind};
-use crate::source::{Seg, SourceMap, TomlPath, display_path, from_ignored};
+use crate::source::{Seg, SourceMap, TextFileError, TomlPath, display_path, from_ignored, read_text_file};
 use serde::Deserialize;
 use std::path::Path;
 use toml::de::DeTable;
@@ -18,31 +18,28 @@ pub const MAX_DEFINITION_BYTES: u64 = 4 * 1024 * 1024;
 /// Every problem in the file is collected: when any is found the result is
 /// [`DefinitionError::Invalid`] with all of them, in file order.
 pub fn load(path: &Path) -> Result<Definition, DefinitionError> {
-    let read_error = |source| DefinitionError::Read {
-        path: path.to_owned(),
-        source,
-    };
-    let size = std::fs::metadata(path).map_err(read_error)?.len();
-    if size > MAX_DEFINITION_BYTES {
-        return Err(DefinitionError::TooLarge {
-            path: path.to_owned(),
-            size,
-            limit: MAX_DEFINITION_BYTES,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(read_error)?;
-    let text = match String::from_utf8(bytes) {
+    let text = match read_text_file(path, MAX_DEFINITION_BYTES) {
         Ok(text) => text,
-        Err(err) => {
-            let offset = err.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
-            let map = SourceMap::text_only(&text);
+        Err(TextFileError::Read(source)) => {
+            return Err(DefinitionError::Read {
+                path: path.to_owned(),
+                source,
+            });
+        }
+        Err(TextFileError::TooLarge(size)) => {
+            return Err(DefinitionError::TooLarge {
+                path: path.to_owned(),
+                size,
+                limit: MAX_DEFINITION_BYTES,
+            });
+        }
+        Err(TextFileError::NotUtf8(at)) => {
             return Err(DefinitionError::Invalid {
                 path: path.to_owned(),
                 problems: vec![Problem {
                     kind: ProblemKind::TomlSyntax,
                     file: path.to_owned(),
-                    at: map.line_col(offset),
+                    at,
                     message: "the file is not valid UTF-8".into(),
                     hint: Some("save the definition as UTF-8".into()),
                 }],

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::path::Path;
 use toml::de::{DeTable, DeValue};
 
 /// One step of a path into the TOML document.
@@ -186,4 +187,29 @@ mod tests {
         let missing = vec![Seg::Key("sections".into()), Seg::Index(0), Seg::Key("label".into())];
         assert_eq!(map.line_col(map.offset_of(&missing)).line, 4);
     }
+}
+
+/// Why a small text file (a definition, a pipeline) could not be read as text.
+#[derive(Debug)]
+pub enum TextFileError {
+    /// The file could not be read.
+    Read(std::io::Error),
+    /// The file is larger than the limit, in bytes; it was not read.
+    TooLarge(u64),
+    /// The file is not UTF-8; the place of the first bad byte.
+    NotUtf8(LineCol),
+}
+
+/// Reads a text file of at most `limit` bytes as UTF-8, checking its size before reading.
+pub fn read_text_file(path: &Path, limit: u64) -> Result<String, TextFileError> {
+    let size = std::fs::metadata(path).map_err(TextFileError::Read)?.len();
+    if size > limit {
+        return Err(TextFileError::TooLarge(size));
+    }
+    let bytes = std::fs::read(path).map_err(TextFileError::Read)?;
+    String::from_utf8(bytes).map_err(|err| {
+        let offset = err.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(err.as_bytes());
+        TextFileError::NotUtf8(SourceMap::text_only(&text).line_col(offset))
+    })
 }

@@ -151,7 +151,7 @@ pub fn table_frame(def: &Definition, t: usize, table: &Question, returns: &[Chec
     DataFrame::new(n, columns)
 }
 
-/// Accepted returns of one file as columns: their `responses.parquet` rows and the rows
+/// Accepted returns as columns: their `responses.parquet` rows and the rows
 /// of each repeating table, with the number of table rows each return has.
 #[derive(Debug, Clone)]
 pub struct Chunk {

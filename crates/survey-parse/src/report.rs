@@ -65,6 +65,16 @@ pub struct IngestSummary {
     pub superseded_returns: Vec<Superseded>,
 }
 
+impl IngestSummary {
+    /// The counts in one line, as progress logs give them.
+    pub fn counts_line(&self) -> String {
+        format!(
+            "received {}, accepted {}, rejected {}, superseded {} ({} warnings)",
+            self.received, self.accepted, self.rejected, self.superseded, self.warnings
+        )
+    }
+}
+
 /// Identity of the definition in reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DefinitionInfo {

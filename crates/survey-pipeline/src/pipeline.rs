@@ -7,7 +7,9 @@ use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use survey_def::Lang;
-use survey_def::source::{LineCol, Seg, SourceMap, TomlPath, display_path, from_ignored};
+use survey_def::source::{
+    LineCol, Seg, SourceMap, TextFileError, TomlPath, display_path, from_ignored, read_text_file,
+};
 use toml::de::DeTable;
 
 /// Largest pipeline file accepted; a real one is a few hundred bytes.
@@ -87,34 +89,25 @@ pub struct Pipeline {
 impl Pipeline {
     /// Loads and checks the pipeline file at `path`.
     pub fn load(path: &Path) -> Result<Pipeline, PipelineError> {
-        let read_error = |source| PipelineError::Read {
-            path: path.to_owned(),
-            source,
-        };
-        let size = std::fs::metadata(path).map_err(read_error)?.len();
-        if size > MAX_PIPELINE_BYTES {
-            return Err(PipelineError::TooLarge {
+        match read_text_file(path, MAX_PIPELINE_BYTES) {
+            Ok(text) => Pipeline::load_str(&text, path),
+            Err(TextFileError::Read(source)) => Err(PipelineError::Read {
+                path: path.to_owned(),
+                source,
+            }),
+            Err(TextFileError::TooLarge(size)) => Err(PipelineError::TooLarge {
                 path: path.to_owned(),
                 size,
                 limit: MAX_PIPELINE_BYTES,
-            });
-        }
-        let bytes = std::fs::read(path).map_err(read_error)?;
-        match String::from_utf8(bytes) {
-            Ok(text) => Pipeline::load_str(&text, path),
-            Err(err) => {
-                let offset = err.utf8_error().valid_up_to();
-                let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
-                let at = SourceMap::text_only(&text).line_col(offset);
-                Err(PipelineError::Invalid {
-                    path: path.to_owned(),
-                    problems: vec![PipelineProblem::new(
-                        path,
-                        at,
-                        "the file is not valid UTF-8; save it as UTF-8",
-                    )],
-                })
-            }
+            }),
+            Err(TextFileError::NotUtf8(at)) => Err(PipelineError::Invalid {
+                path: path.to_owned(),
+                problems: vec![PipelineProblem::new(
+                    path,
+                    at,
+                    "the file is not valid UTF-8; save it as UTF-8",
+                )],
+            }),
         }
     }
 

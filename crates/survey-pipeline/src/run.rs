@@ -294,15 +294,7 @@ fn ingest_into(
         LogRecord::new(
             Level::Info,
             step,
-            format!(
-                "received {}, accepted {}, rejected {}, superseded {} ({} warnings); wrote {}",
-                s.received,
-                s.accepted,
-                s.rejected,
-                s.superseded,
-                s.warnings,
-                dir.display()
-            ),
+            format!("{}; wrote {}", s.counts_line(), dir.display()),
         )
         .with("received", s.received)
         .with("accepted", s.accepted)
