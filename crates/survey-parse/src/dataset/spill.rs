@@ -18,6 +18,7 @@ use polars::prelude::*;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use survey_def::Definition;
 
@@ -123,13 +124,16 @@ fn read_slice(path: &Path, offset: usize, len: usize) -> PolarsResult<DataFrame>
 }
 
 fn write_run_file(frame: &mut DataFrame, path: &Path) -> PolarsResult<()> {
-    let file = File::create(path).map_err(io_error(path))?;
+    // Buffered: the Parquet writer issues a write per page header and buffer, over a
+    // million system calls for a large dataset.
+    let mut file = BufWriter::new(File::create(path).map_err(io_error(path))?);
     // Not compressed: the file is read once and removed, and spends most of its short
     // life in the page cache.
-    ParquetWriter::new(file)
+    ParquetWriter::new(&mut file)
         .with_compression(ParquetCompression::Uncompressed)
         .with_row_group_size(Some(RUN_ROW_GROUP))
         .finish(frame)?;
+    file.flush().map_err(io_error(path))?;
     Ok(())
 }
 
@@ -412,7 +416,7 @@ impl<'a> Merge<'a> {
 struct Output {
     path: PathBuf,
     tmp: tempfile::NamedTempFile,
-    writer: polars::io::parquet::write::BatchedWriter<File>,
+    writer: polars::io::parquet::write::BatchedWriter<BufWriter<File>>,
 }
 
 impl Output {
@@ -427,7 +431,8 @@ impl Output {
             .tempfile_in(dir)
             .map_err(io)?;
         let file = tmp.as_file().try_clone().map_err(io)?;
-        let writer = ParquetWriter::new(file)
+        // Buffered, as a run file is.
+        let writer = ParquetWriter::new(BufWriter::new(file))
             .with_compression(ParquetCompression::Zstd(None))
             .batched(empty.schema())
             .map_err(|e| IngestError::Write {
@@ -449,11 +454,18 @@ impl Output {
     }
 
     fn finish(self) -> Result<(), IngestError> {
-        self.writer.finish().map_err(|e| IngestError::Write {
+        let error = |message: String| IngestError::Write {
             path: self.path.clone(),
-            message: e.to_string(),
-        })?;
+            message,
+        };
+        let size = self.writer.finish().map_err(|e| error(e.to_string()))?;
+        // The writer owns its buffer, and dropping it flushes the buffer without a word on
+        // failure: the file's length says whether every byte reached it.
         drop(self.writer);
+        let written = self.tmp.as_file().metadata().map_err(|e| error(e.to_string()))?.len();
+        if written != size {
+            return Err(error(format!("{written} of {size} bytes written")));
+        }
         crate::output::persist(self.tmp, &self.path)
     }
 }
