@@ -210,7 +210,12 @@ fn check_file(
 
 /// Returns read from a file but not yet checked: checked together, in parallel, so one
 /// large JSON Lines file uses every core.
-const VALIDATION_BATCH: usize = 256;
+const VALIDATION_BATCH: usize = 2048;
+/// Returns a worker checks at a time within a batch.
+const GROUP_RETURNS: usize = 256;
+/// Accepted returns of a group from which the worker also builds their columns; fewer
+/// (a workbook holds one return) are gathered with other files' into shared chunks.
+const MIN_GROUP_CHUNK: usize = 64;
 /// Accepted returns turned into columns at a time: a return's answers live as values
 /// only until its chunk is built, so memory holds columns, not a million answer trees.
 const CHUNK_ROWS: usize = 2048;
@@ -227,6 +232,47 @@ struct FileSink<'a, 'd> {
     batch: Vec<Received>,
     /// Accepted returns of this file handed over so far.
     taken: u32,
+}
+
+/// A group of returns as a worker checked them, in the order read.
+struct CheckedGroup {
+    /// Per return: its key when accepted, and its problems.
+    outcomes: Vec<(Option<AcceptedKey>, Vec<Rejection>)>,
+    /// The accepted returns, as columns or as they are.
+    accepted: GroupColumns,
+}
+
+enum GroupColumns {
+    /// Built by the worker (or why they could not be).
+    Built(polars::prelude::PolarsResult<dataset::Chunk>),
+    /// Too few to build alone: gathered with other files' returns.
+    Returns(Vec<CheckedReturn>),
+}
+
+fn check_group(validator: &Validator<'_>, group: Vec<Received>, min_chunk: usize) -> CheckedGroup {
+    let mut outcomes = Vec::with_capacity(group.len());
+    let mut returns = Vec::new();
+    for received in group {
+        match received {
+            Received::Return(raw) => {
+                let outcome = validator.check(&raw);
+                let key = outcome.checked.as_ref().map(|c| AcceptedKey {
+                    enterprise_id: c.enterprise_id.clone(),
+                    when: c.submitted_at.or(c.file_modified),
+                    record: Record::of(&c.source),
+                });
+                returns.extend(outcome.checked);
+                outcomes.push((key, outcome.rejections));
+            }
+            Received::Unreadable { rejections, .. } => outcomes.push((None, rejections)),
+        }
+    }
+    let accepted = if returns.len() >= min_chunk {
+        GroupColumns::Built(dataset::Chunk::build(validator.definition(), &returns))
+    } else {
+        GroupColumns::Returns(returns)
+    };
+    CheckedGroup { outcomes, accepted }
 }
 
 impl FileSink<'_, '_> {
@@ -250,34 +296,33 @@ impl FileSink<'_, '_> {
     fn flush_batch(&mut self) {
         let batch = std::mem::take(&mut self.batch);
         let validator = self.validator;
-        // Order is kept: results come back in the order the returns were read.
-        let outcomes: Vec<(Option<CheckedReturn>, Vec<Rejection>)> = batch
+        // Workers check a group each and build its columns; order is kept: groups come
+        // back in the order their returns were read.
+        let groups: Vec<CheckedGroup> = batch
             .into_par_iter()
-            .map(|received| match received {
-                Received::Return(raw) => {
-                    let outcome = validator.check(&raw);
-                    (outcome.checked, outcome.rejections)
-                }
-                Received::Unreadable { rejections, .. } => (None, rejections),
-            })
+            .chunks(GROUP_RETURNS)
+            .map(|group| check_group(validator, group, self.accepted.min_group_chunk))
             .collect();
-        let mut checked_returns = Vec::new();
-        for (checked, rejections) in outcomes {
-            self.keep(rejections);
-            match checked {
-                Some(c) => {
-                    self.result.entries.push(Entry::Accepted(AcceptedKey {
-                        enterprise_id: c.enterprise_id.clone(),
-                        when: c.submitted_at.or(c.file_modified),
-                        record: Record::of(&c.source),
-                    }));
-                    checked_returns.push((c, dataset::Origin::new(self.file, self.taken)));
-                    self.taken += 1;
+        let mut gathered = Vec::new();
+        for group in groups {
+            let mut origins = Vec::new();
+            for (key, rejections) in group.outcomes {
+                self.keep(rejections);
+                match key {
+                    Some(key) => {
+                        self.result.entries.push(Entry::Accepted(key));
+                        origins.push(dataset::Origin::new(self.file, self.taken));
+                        self.taken += 1;
+                    }
+                    None => self.result.entries.push(Entry::Rejected),
                 }
-                None => self.result.entries.push(Entry::Rejected),
+            }
+            match group.accepted {
+                GroupColumns::Built(chunk) => self.accepted.take_chunk(chunk, origins, &self.result.name),
+                GroupColumns::Returns(returns) => gathered.extend(returns.into_iter().zip(origins)),
             }
         }
-        self.accepted.take(checked_returns, &self.result.name);
+        self.accepted.take(gathered, &self.result.name);
     }
 }
 
@@ -288,6 +333,9 @@ impl FileSink<'_, '_> {
 /// [`dataset::Spill`], which keeps memory bounded.
 struct Accepted<'d> {
     def: &'d Definition,
+    /// Accepted returns of a group from which its worker builds their columns
+    /// ([`MIN_GROUP_CHUNK`] but in tests).
+    min_group_chunk: usize,
     state: std::sync::Mutex<AcceptedState>,
 }
 
@@ -310,6 +358,20 @@ impl Accepted<'_> {
             let rest = state.returns.split_off(CHUNK_ROWS);
             let full = std::mem::replace(&mut state.returns, rest);
             state.push(self.def, full, file);
+        }
+    }
+
+    /// Takes columns a worker built, with the origin of each row.
+    fn take_chunk(
+        &self,
+        chunk: polars::prelude::PolarsResult<dataset::Chunk>,
+        origins: Vec<dataset::Origin>,
+        file: &str,
+    ) {
+        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let pushed = chunk.and_then(|chunk| state.spill.push(self.def, chunk, origins));
+        if let Err(e) = pushed {
+            state.error.get_or_insert((file.to_owned(), e.to_string()));
         }
     }
 
@@ -369,7 +431,7 @@ pub fn ingest(
         path: std::env::temp_dir(),
         message: format!("cannot create a temporary folder for the accepted returns: {e}"),
     })?;
-    ingest_into(def, inputs, options, on_file_done, spill)
+    ingest_into(def, inputs, options, on_file_done, spill, MIN_GROUP_CHUNK)
 }
 
 fn ingest_into(
@@ -378,6 +440,7 @@ fn ingest_into(
     options: &Options,
     on_file_done: &(dyn Fn() + Sync),
     spill: dataset::Spill,
+    min_group_chunk: usize,
 ) -> Result<Ingested, IngestError> {
     let validator = Validator::new(def, options.limits.max_text_chars);
     let mut builder = rayon::ThreadPoolBuilder::new();
@@ -387,6 +450,7 @@ fn ingest_into(
     let pool = builder.build().map_err(|e| IngestError::Threads(e.to_string()))?;
     let accepted = Accepted {
         def,
+        min_group_chunk,
         state: std::sync::Mutex::new(AcceptedState {
             returns: Vec::new(),
             spill,
@@ -579,7 +643,7 @@ mod tests {
         let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
         let mut summaries = Vec::new();
         for (spill, dir) in [whole, small].into_iter().zip(&dirs) {
-            let run = ingest_into(&def, &inputs, &options, &|| {}, spill).unwrap();
+            let run = ingest_into(&def, &inputs, &options, &|| {}, spill, MIN_GROUP_CHUNK).unwrap();
             write_outputs(&def, &run, dir.path()).unwrap();
             summaries.push(serde_json::to_string(&run.summary).unwrap());
         }
@@ -608,5 +672,39 @@ mod tests {
             .as_u64()
             .unwrap();
         assert_eq!(ids.len() as u64, accepted);
+    }
+
+    /// Columns built by the workers, group by group, hold the returns that columns built
+    /// from returns gathered across groups hold: the same dataset and the same accounting.
+    #[test]
+    fn columns_built_per_group_give_the_dataset_of_gathered_returns() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let def = survey_def::load(&root.join("survey-defs/spring-2024.toml")).unwrap();
+        // A JSON Lines file of 285 returns (a full group of 256 and a short one) and the
+        // sample's workbooks and JSON: rejections, and returns superseded across files.
+        let inputs = collect_inputs(&[
+            root.join("sample-data/previous/returns.jsonl"),
+            root.join("sample-data/returns"),
+        ])
+        .unwrap();
+        let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+        let mut summaries = Vec::new();
+        for (min_group_chunk, dir) in [1, usize::MAX].into_iter().zip(&dirs) {
+            let spill = dataset::Spill::new().unwrap();
+            let run = ingest_into(&def, &inputs, &Options::default(), &|| {}, spill, min_group_chunk).unwrap();
+            write_outputs(&def, &run, dir.path()).unwrap();
+            summaries.push(serde_json::to_value(&run.summary).unwrap());
+        }
+        assert_eq!(summaries[0], summaries[1]);
+        for count in ["rejected", "superseded"] {
+            assert!(summaries[0][count].as_u64().unwrap() > 0, "{count}");
+        }
+        let mut files = vec![dataset::RESPONSES_FILE.to_owned()];
+        files.extend(def.tables().map(|t| dataset::table_file(t.id())));
+        for file in files {
+            let (built, gathered) = (read(&dirs[0].path().join(&file)), read(&dirs[1].path().join(&file)));
+            assert!(built.height() > 200, "{file}: {}", built.height());
+            assert!(built.equals_missing(&gathered), "{file}");
+        }
     }
 }

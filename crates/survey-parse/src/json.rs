@@ -179,7 +179,7 @@ pub fn read_json_lines(
 }
 
 /// Lines of a JSON Lines file parsed together (on all worker threads).
-const PARSE_BATCH: usize = 256;
+const PARSE_BATCH: usize = 2048;
 /// Room reserved for a line before it is read, at most: one long line does not make
 /// every later one reserve as much.
 const MAX_EXPECTED_LINE: usize = 64 * 1024;
