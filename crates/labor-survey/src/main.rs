@@ -18,6 +18,12 @@ const EXIT_PROBLEMS: u8 = 1;
 /// Exit code: the command could not run (unreadable input, unwritable output).
 const EXIT_FAILURE: u8 = 2;
 
+/// mimalloc rather than the system allocator: returns are parsed and checked as many
+/// small strings on every core at once, often freed on another thread than the one that
+/// allocated them, where glibc's allocator spends a fifth of the time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "labor-survey",
