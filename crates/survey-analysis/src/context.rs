@@ -3,7 +3,7 @@
 //! method notes on weighting, variance, quality marks and disclosure control).
 
 use crate::dataset::{AnswerColumns, Dataset, names_read};
-use crate::figures::{Breakdown, Estimator, tr};
+use crate::figures::{Breakdown, Estimator, OverallFigures, tr};
 use crate::frame::Frame;
 use crate::report::book::{
     Audience, Cell, Column, ColumnStyle, Cover, Format, NoteSection, SYMBOL_CAUTION, SYMBOL_NOT_AVAILABLE,
@@ -49,6 +49,8 @@ pub struct Context<'a> {
     /// workbook reads the same columns, and skip logic is evaluated per return.
     /// Behind a lock because the workbooks are computed at the same time.
     numbers_cache: std::sync::Mutex<HashMap<String, Vec<Option<f64>>>>,
+    /// Overall figures of the measures, estimated once for all their breakdowns.
+    overall: OverallFigures,
 }
 
 impl<'a> Context<'a> {
@@ -72,6 +74,7 @@ impl<'a> Context<'a> {
             rules,
             breakdowns,
             numbers_cache: Default::default(),
+            overall: OverallFigures::default(),
         }
     }
 
@@ -172,6 +175,7 @@ impl<'a> Context<'a> {
             design: &self.sample.design,
             rules: &self.rules,
             weighted: self.sample.weighted,
+            overall: &self.overall,
         }
     }
 

@@ -13,8 +13,10 @@
 
 use crate::report::book::{Cell, Column, ColumnStyle, Format, SYMBOL_CAUTION, SYMBOL_SUPPRESSED, Table};
 use crate::{CellStatus, DisclosureRules, Estimate, StratifiedDesign, SuppressionReason};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fmt::Display;
+use std::sync::{Mutex, PoisonError};
 use survey_def::Lang;
 
 /// The text in the report language.
@@ -257,6 +259,58 @@ pub struct Estimator<'a, S> {
     /// True when weighted by a frame; without one, totals are respondents' sums and get
     /// no standard error.
     pub weighted: bool,
+    /// Overall figures estimated so far with this design and these rules.
+    pub overall: &'a OverallFigures,
+}
+
+/// Overall ("all") figures already estimated, by a SHA-256 digest of the estimator and the
+/// columns they were estimated from. Every breakdown of a measure has the same overall
+/// figure; it is one pass over the whole sample (and a sort of its contributions for the
+/// dominance rule), so it is estimated once per measure rather than once per breakdown.
+/// Shared by the workbooks, which are built at the same time.
+#[derive(Debug, Default)]
+pub struct OverallFigures(Mutex<HashMap<[u8; 32], (Figure, CellStatus)>>);
+
+impl OverallFigures {
+    fn get_or(&self, key: [u8; 32], estimate: impl FnOnce() -> (Figure, CellStatus)) -> (Figure, CellStatus) {
+        let lock = || self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(found) = lock().get(&key) {
+            return found.clone();
+        }
+        // Estimated outside the lock, so the other workbooks go on meanwhile.
+        let estimated = estimate();
+        lock().entry(key).or_insert(estimated).clone()
+    }
+}
+
+/// The digest an overall figure is filed under: the estimator's name, then each column's
+/// length and values (a missing value and each number encoded apart), all in one buffer
+/// so that hashing a million values is one call.
+fn overall_key(estimator: &str, numbers: &[&[Option<f64>]], flags: Option<&[Option<bool>]>) -> [u8; 32] {
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(estimator.as_bytes());
+    for column in numbers {
+        bytes.extend_from_slice(&(column.len() as u64).to_le_bytes());
+        bytes.reserve(column.len() * 9);
+        for v in *column {
+            match v {
+                Some(v) => {
+                    bytes.push(1);
+                    bytes.extend_from_slice(&v.to_bits().to_le_bytes());
+                }
+                None => bytes.push(0),
+            }
+        }
+    }
+    if let Some(flags) = flags {
+        bytes.extend_from_slice(&(flags.len() as u64).to_le_bytes());
+        bytes.extend(flags.iter().map(|f| match f {
+            None => 0u8,
+            Some(false) => 1,
+            Some(true) => 2,
+        }));
+    }
+    Sha256::digest(&bytes).into()
 }
 
 impl<S: Ord + Clone + Display> Estimator<'_, S> {
@@ -307,11 +361,14 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
                 f
             })
             .collect();
-        let everyone = self.everyone();
-        let mut all = self.unweighted_total(Figure::from_result(total_over(&everyone), answered(&everyone)));
+        let (mut all, own_status) = self.overall.get_or(overall_key("total", &[y], None), || {
+            let everyone = self.everyone();
+            let figure = self.unweighted_total(Figure::from_result(total_over(&everyone), answered(&everyone)));
+            (figure, self.rules.primary(&contributions(&everyone)))
+        });
         // Domains need not cover every unit (an enterprise with no sub-district answer),
         // so the overall total is also judged on its own.
-        all.status = match (line.total, self.rules.primary(&contributions(&everyone))) {
+        all.status = match (line.total, own_status) {
             (CellStatus::Published, own) => own,
             (suppressed, _) => suppressed,
         };
@@ -363,8 +420,13 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
                 f
             })
             .collect();
-        let everyone = self.everyone();
-        let mut all = Figure::from_result(ratio_over(&everyone), answered(&everyone));
+        let (mut all, _) = self.overall.get_or(overall_key("ratio", &[y, x], None), || {
+            let everyone = self.everyone();
+            (
+                Figure::from_result(ratio_over(&everyone), answered(&everyone)),
+                CellStatus::Published,
+            )
+        });
         judge(&mut all, &numerator.all, &denominator.all);
         FigureLine { domains, all }
     }
@@ -390,7 +452,11 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
             f
         };
         let domains = breakdown.domains.iter().map(|d| figure(&d.units)).collect();
-        let all = figure(&self.everyone());
+        let (all, _) = self
+            .overall
+            .get_or(overall_key("proportion", &[], Some(indicator)), || {
+                (figure(&self.everyone()), CellStatus::Published)
+            });
         FigureLine { domains, all }
     }
 
@@ -649,6 +715,54 @@ mod tests {
         )
     }
 
+    /// The overall figure is estimated once per measure: a second breakdown gets it from
+    /// the memo, and other answers get their own.
+    #[test]
+    fn overall_figures_are_shared_by_breakdowns_of_one_measure_only() {
+        let strata = ["s"; 7];
+        let frame = BTreeMap::from([("s", 14)]);
+        let d = design(&strata, &frame);
+        let rules = DisclosureRules::default();
+        let overall = OverallFigures::default();
+        let est = Estimator {
+            design: &d,
+            rules: &rules,
+            weighted: true,
+            overall: &overall,
+        };
+        let y: Vec<Option<f64>> = [5.0, 6.0, 7.0, 4.0, 3.0, 9.0, 10.0].map(Some).to_vec();
+        let mut other = y.clone();
+        other[6] = Some(11.0);
+        let b = breakdown(&["a", "a", "a", "c", "c", "c", "b"]);
+        // Another breakdown, with a domain of two enterprises.
+        let small = breakdown(&["a", "a", "a", "a", "a", "d", "d"]);
+        let first = est.totals(&y, &b);
+        assert_eq!(overall.0.lock().unwrap().len(), 1);
+        let second = est.totals(&y, &small);
+        assert_eq!(
+            overall.0.lock().unwrap().len(),
+            1,
+            "the second breakdown reuses the figure"
+        );
+        assert_eq!(first.all.estimate, second.all.estimate);
+        // Weight 2: 2 * 44 = 88, and 2 * 45 = 90 with the other answers.
+        assert_eq!(first.all.estimate.as_ref().unwrap().value, 88.0);
+        assert!(first.all.status.is_published());
+        assert!(!second.domains[1].status.is_published());
+        let changed = est.totals(&other, &b);
+        assert_eq!(changed.all.estimate.as_ref().unwrap().value, 90.0);
+        let x: Vec<Option<f64>> = [50.0; 7].map(Some).to_vec();
+        let share: Vec<Option<bool>> = [true, false, true, true, false, false, true].map(Some).to_vec();
+        let ratio = est.ratios(&y, &x, &b, Some(&first)).all;
+        assert!((ratio.estimate.as_ref().unwrap().value - 88.0 / 700.0).abs() < 1e-12);
+        assert_eq!(
+            est.proportions(&share, &b).all.estimate.as_ref().unwrap().value,
+            4.0 / 7.0
+        );
+        // total(y), total(other), total(x) and ratio(y, x), and the proportion.
+        assert_eq!(overall.0.lock().unwrap().len(), 5);
+    }
+
     #[test]
     fn a_small_domain_is_suppressed_and_protected_by_a_second() {
         // One stratum of 14 enterprises, 7 respond (weight 2). Domains: a and c with three
@@ -661,6 +775,7 @@ mod tests {
             design: &d,
             rules: &rules,
             weighted: true,
+            overall: &OverallFigures::default(),
         };
         let y: Vec<Option<f64>> = [5.0, 6.0, 7.0, 4.0, 3.0, 9.0, 10.0].map(Some).to_vec();
         let b = breakdown(&["a", "a", "a", "c", "c", "c", "b"]);
@@ -747,6 +862,7 @@ mod tests {
             design: &d,
             rules: &rules,
             weighted: true,
+            overall: &OverallFigures::default(),
         };
         let b = breakdown(&["a", "a", "a", "b", "b", "b", "c", "c", "c"]);
         // Vacancies in b are dominated by one enterprise (100 of 102); a (18) is the
@@ -785,6 +901,7 @@ mod tests {
             design: &d,
             rules: &rules,
             weighted: true,
+            overall: &OverallFigures::default(),
         };
         let b = breakdown(&["a", "a", "a", "a", "c", "c", "c", "c"]);
         // a: one yes among four (the yes is one enterprise's answer); c: two yes, two no.
@@ -810,6 +927,7 @@ mod tests {
             design: &d,
             rules: &rules,
             weighted: false,
+            overall: &OverallFigures::default(),
         };
         let y = [Some(1.0), Some(2.0), Some(3.0)];
         let line = est.totals(&y, &breakdown(&["a", "a", "a"]));
