@@ -632,6 +632,17 @@ mod tests {
         ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap()
     }
 
+    /// The two output folders hold equal Parquet files, each of more than `min_rows` rows.
+    fn assert_same_dataset(def: &Definition, [a, b]: [&Path; 2], min_rows: usize) {
+        let mut files = vec![dataset::RESPONSES_FILE.to_owned()];
+        files.extend(def.tables().map(|t| dataset::table_file(t.id())));
+        for file in files {
+            let (left, right) = (read(&a.join(&file)), read(&b.join(&file)));
+            assert!(left.height() > min_rows, "{file}: {}", left.height());
+            assert!(left.equals_missing(&right), "{file}");
+        }
+    }
+
     /// Many small runs merged over many small batches give the dataset one run and one
     /// batch give: the same returns, superseded ones left out, in enterprise id order.
     #[test]
@@ -648,13 +659,7 @@ mod tests {
             summaries.push(serde_json::to_string(&run.summary).unwrap());
         }
         assert_eq!(summaries[0], summaries[1]);
-        let mut files = vec![dataset::RESPONSES_FILE.to_owned()];
-        files.extend(def.tables().map(|t| dataset::table_file(t.id())));
-        for file in files {
-            let (one, many) = (read(&dirs[0].path().join(&file)), read(&dirs[1].path().join(&file)));
-            assert!(one.height() > 20, "{file}: {}", one.height());
-            assert!(one.equals_missing(&many), "{file}");
-        }
+        assert_same_dataset(&def, [dirs[0].path(), dirs[1].path()], 20);
         let responses = read(&dirs[0].path().join(dataset::RESPONSES_FILE));
         let ids: Vec<&str> = responses
             .column(&def.spec.survey.enterprise_question)
@@ -699,12 +704,6 @@ mod tests {
         for count in ["rejected", "superseded"] {
             assert!(summaries[0][count].as_u64().unwrap() > 0, "{count}");
         }
-        let mut files = vec![dataset::RESPONSES_FILE.to_owned()];
-        files.extend(def.tables().map(|t| dataset::table_file(t.id())));
-        for file in files {
-            let (built, gathered) = (read(&dirs[0].path().join(&file)), read(&dirs[1].path().join(&file)));
-            assert!(built.height() > 200, "{file}: {}", built.height());
-            assert!(built.equals_missing(&gathered), "{file}");
-        }
+        assert_same_dataset(&def, [dirs[0].path(), dirs[1].path()], 200);
     }
 }
