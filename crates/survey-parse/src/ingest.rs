@@ -174,6 +174,7 @@ fn check_file(
         },
         unlisted: 0,
         batch: Vec::new(),
+        batch_bytes: 0,
         taken: 0,
     };
     let def = accepted.def;
@@ -230,6 +231,8 @@ struct FileSink<'a, 'd> {
     result: FileResult,
     unlisted: usize,
     batch: Vec<Received>,
+    /// About how many bytes the returns of `batch` hold.
+    batch_bytes: usize,
     /// Accepted returns of this file handed over so far.
     taken: u32,
 }
@@ -277,8 +280,11 @@ fn check_group(validator: &Validator<'_>, group: Vec<Received>, min_chunk: usize
 
 impl FileSink<'_, '_> {
     fn receive(&mut self, received: Received) {
+        if let Received::Return(raw) = &received {
+            self.batch_bytes += raw.approx_bytes();
+        }
         self.batch.push(received);
-        if self.batch.len() >= VALIDATION_BATCH {
+        if self.batch.len() >= VALIDATION_BATCH || self.batch_bytes >= crate::raw::BATCH_BYTES {
             self.flush_batch();
         }
     }
@@ -295,6 +301,7 @@ impl FileSink<'_, '_> {
 
     fn flush_batch(&mut self) {
         let batch = std::mem::take(&mut self.batch);
+        self.batch_bytes = 0;
         let validator = self.validator;
         // Workers check a group each and build its columns; order is kept: groups come
         // back in the order their returns were read.

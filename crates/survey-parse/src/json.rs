@@ -109,12 +109,15 @@ pub fn read_json_lines(
     // Lines are read in order and parsed a batch at a time on every worker thread; what
     // they give reaches the sink in line order.
     let mut batch: Vec<(u64, Vec<u8>)> = Vec::with_capacity(PARSE_BATCH);
-    let flush = |batch: &mut Vec<(u64, Vec<u8>)>, sink: &mut dyn FnMut(Received)| {
+    // Bytes of the lines in `batch`: cleared with it.
+    let mut batch_bytes = 0usize;
+    let flush = |batch: &mut Vec<(u64, Vec<u8>)>, batch_bytes: &mut usize, sink: &mut dyn FnMut(Received)| {
         let parsed: Vec<Option<Received>> = batch
             .par_iter()
             .map(|(number, line)| read_line(line, file, *number, modified))
             .collect();
         batch.clear();
+        *batch_bytes = 0;
         for received in parsed.into_iter().flatten() {
             sink(received);
         }
@@ -128,7 +131,7 @@ pub fn read_json_lines(
         let read = match read_line_capped(reader, &mut line, limits.max_json_line_bytes) {
             Ok(r) => r,
             Err(e) => {
-                flush(&mut batch, sink);
+                flush(&mut batch, &mut batch_bytes, sink);
                 let loc = Location {
                     line: Some(number),
                     ..Location::file(file)
@@ -147,11 +150,11 @@ pub fn read_json_lines(
         };
         match read {
             LineRead::End => {
-                flush(&mut batch, sink);
+                flush(&mut batch, &mut batch_bytes, sink);
                 return;
             }
             LineRead::TooLong(len) => {
-                flush(&mut batch, sink);
+                flush(&mut batch, &mut batch_bytes, sink);
                 let loc = Location {
                     line: Some(number),
                     ..Location::file(file)
@@ -169,9 +172,10 @@ pub fn read_json_lines(
             }
             LineRead::Line => {
                 expected_len = line.len().min(MAX_EXPECTED_LINE);
+                batch_bytes += line.len();
                 batch.push((number, line));
-                if batch.len() >= PARSE_BATCH {
-                    flush(&mut batch, sink);
+                if batch.len() >= PARSE_BATCH || batch_bytes >= crate::raw::BATCH_BYTES {
+                    flush(&mut batch, &mut batch_bytes, sink);
                 }
             }
         }

@@ -137,7 +137,37 @@ pub struct RawReturn {
     pub tables: Vec<(String, Vec<RawRow>)>,
 }
 
+/// Bytes of text (lines, or returns' values) held in one batch at most, whatever its
+/// count: lines may be 1 MB each, and a batch of thousands of them must not be held at
+/// once.
+pub const BATCH_BYTES: usize = 64 * 1024 * 1024;
+
+impl RawValue {
+    /// About how many bytes the value holds.
+    fn approx_bytes(&self) -> usize {
+        let own = std::mem::size_of::<RawValue>();
+        match self {
+            RawValue::Text(t) | RawValue::CellError(t) => own + t.len(),
+            RawValue::List(items) => own + items.iter().map(RawValue::approx_bytes).sum::<usize>(),
+            _ => own,
+        }
+    }
+}
+
 impl RawReturn {
+    /// About how many bytes the return's answers hold: what a batch of returns counts
+    /// against [`BATCH_BYTES`].
+    pub fn approx_bytes(&self) -> usize {
+        let cell = |(key, cell): &(String, RawCell)| key.len() + cell.value.approx_bytes();
+        let answers: usize = self.answers.iter().map(cell).sum();
+        let tables: usize = self
+            .tables
+            .iter()
+            .flat_map(|(_, rows)| rows)
+            .map(|row| row.cells.iter().map(cell).sum::<usize>())
+            .sum();
+        answers + tables
+    }
     /// Completes a location made by `ValueRef::location` with the file, line and JSON path
     /// of the value; other locations are left as they are.
     pub fn locate(&self, location: &mut Location) {
