@@ -104,8 +104,8 @@ pub fn waves_section(ctx: &Context<'_>) -> NoteSection {
                 ),
             ),
             ctx.tr(
-                "某期数值为0或未填的企业不作判断（比率无法衡量新开、关闭或无空缺的企业），比较表逐家注明原因，表下注明各有多少家。异常只提示核实，不等于填报错误。",
-                "Enterprises with 0 or no answer in either wave are not assessed (a ratio cannot judge an enterprise that opened, closed or has no vacancies); the change sheet says which and why, and its notes count them. An outlier is a prompt to check, not a finding of error.",
+                "某期数值为0或未填的企业不作判断（比率无法衡量新开、关闭或无空缺的企业），比较表下注明各有多少家。比较表只列出在职工人数或职位空缺上为异常的企业，逐项注明两个指标的判断；其余匹配企业的变化在界限之内或未判断。异常只提示核实，不等于填报错误。",
+                "Enterprises with 0 or no answer in either wave are not assessed (a ratio cannot judge an enterprise that opened, closed or has no vacancies); the notes under the change sheet count them. The change sheet lists only the enterprises that are outliers in headcount or vacancies, with the judgement on each measure; the other matched enterprises' changes are inside the bounds or not assessed. An outlier is a prompt to check, not a finding of error.",
             ),
         ],
     }

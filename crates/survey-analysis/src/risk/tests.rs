@@ -416,28 +416,53 @@ fn new_flags_are_those_the_same_enterprise_did_not_trip_before() {
     assert_eq!(wave.vacancy_outliers, 0);
     assert_eq!(wave.vacancies_not_assessed, 5);
 
+    // Only E5, an outlier in headcount, is listed; the intro counts all seven matched.
     let change = sheet(&book, "RiskWaveChange");
     let ids: Vec<&str> = change.table.rows.iter().map(|r| text(&r[0])).collect();
-    assert_eq!(ids, ["E5", "E1", "E2", "E3", "E4", "E6", "E7"]);
-    let e1 = &change.table.rows[1];
-    // Headcount 100 -> 98: change -2, -2%; vacancies 5 -> 5.
+    assert_eq!(ids, ["E5"]);
+    assert!(
+        change.intro[1].starts_with("7 enterprises matched"),
+        "{:?}",
+        change.intro
+    );
+    assert!(change.intro[1].contains("lists the 1 "), "{:?}", change.intro);
+    assert!(change.intro[1].contains("other 6 "), "{:?}", change.intro);
+    let e5 = &change.table.rows[0];
+    // Headcount 60 -> 600: change 540, +900%; judged an outlier.
     assert_eq!(
-        &e1[3..6],
+        &e5[3..6],
+        &[Cell::Number(60.0), Cell::Number(600.0), Cell::Number(540.0)]
+    );
+    assert_eq!(e5[6], Cell::Number(9.0));
+    assert_eq!(e5[7], Cell::text("outlier"));
+    // E5 has no vacancy line in either wave: 0 and 0, written as 0 and not -0, not assessed.
+    assert!(matches!(e5[9], Cell::Number(v) if v == 0.0 && v.is_sign_positive()));
+    assert_eq!(e5[12], Cell::text("not assessed: 0 in a wave"));
+
+    // The cells of the enterprises not listed, as they would read.
+    let sample = Sample::build(&def, &now.enterprise_ids, None).unwrap();
+    let ctx = Context::new(&def, def.analysis().unwrap(), Lang::En, &now, &sample, None);
+    let waves = super::waves::compare(&ctx, &before);
+    let cells = |i: usize| -> Vec<Cell> {
+        let mut cells = super::waves::change_cells(&waves.headcount, i, Lang::En).to_vec();
+        cells.extend(super::waves::change_cells(&waves.vacancies, i, Lang::En));
+        cells
+    };
+    assert!(!(0..7).filter(|&i| i != 4).any(|i| super::waves::is_outlier(&waves, i)));
+    // E1: headcount 100 -> 98: change -2, -2%; vacancies 5 -> 5.
+    let e1 = cells(0);
+    assert_eq!(
+        &e1[0..3],
         &[Cell::Number(100.0), Cell::Number(98.0), Cell::Number(-2.0)]
     );
-    let Cell::Number(rate) = e1[6] else {
-        panic!("{:?}", e1[6])
+    let Cell::Number(rate) = e1[3] else {
+        panic!("{:?}", e1[3])
     };
     assert!((rate + 0.02).abs() < 1e-12);
-    assert_eq!(&e1[8..10], &[Cell::Number(5.0), Cell::Number(5.0)]);
-    assert_eq!(change.table.rows[5][7], Cell::text("not assessed: 0 in a wave"));
-    assert_eq!(
-        change.table.rows[6][7],
-        Cell::text("not assessed: not answered in a wave")
-    );
-    assert_eq!(change.table.rows[0][7], Cell::text("outlier"));
-    // E3 has no vacancy line now: 0 vacancies, written as 0 and not -0.
-    assert!(matches!(change.table.rows[3][9], Cell::Number(v) if v == 0.0 && v.is_sign_positive()));
+    assert_eq!(e1[4], Cell::text("within range"));
+    assert_eq!(&e1[5..7], &[Cell::Number(5.0), Cell::Number(5.0)]);
+    assert_eq!(cells(5)[4], Cell::text("not assessed: 0 in a wave"));
+    assert_eq!(cells(6)[4], Cell::text("not assessed: not answered in a wave"));
 }
 
 #[test]

@@ -165,7 +165,7 @@ pub fn new_flags<'a>(current: &'a Assessment, before: &Assessment, waves: &WaveC
         .collect()
 }
 
-fn change_cells(c: &Compared, i: usize, lang: Lang) -> [Cell; 5] {
+pub(super) fn change_cells(c: &Compared, i: usize, lang: Lang) -> [Cell; 5] {
     let change = c.before[i].zip(c.now[i]).map(|(b, n)| n - b);
     let rate = c.before[i].zip(change).filter(|(b, _)| *b > 0.0).map(|(b, d)| d / b);
     [
@@ -213,7 +213,14 @@ fn hb_footnote(ctx: &Context<'_>, what: &str, c: &Compared) -> String {
     }
 }
 
-/// The per-enterprise change sheet: outliers first, then by enterprise id.
+/// True when the Hidiroglou-Berthelot rule flags matched enterprise `i` on either measure.
+pub(super) fn is_outlier(waves: &WaveComparison, i: usize) -> bool {
+    waves.headcount.status[i] == HbStatus::Outlier || waves.vacancies.status[i] == HbStatus::Outlier
+}
+
+/// The per-enterprise change sheet: the matched enterprises the Hidiroglou-Berthelot rule
+/// flags on either measure (the changes worth checking), by enterprise id. The others'
+/// changes are inside the rule's bounds or could not be judged; the footnotes count them.
 pub fn change_sheet(ctx: &Context<'_>, facts: &EnterpriseFacts, waves: &WaveComparison) -> Sheet {
     let c = |header: String, format: Format| Column {
         header,
@@ -236,15 +243,11 @@ pub fn change_sheet(ctx: &Context<'_>, facts: &EnterpriseFacts, waves: &WaveComp
             c(format!("{what} {}", ctx.tr("HB异常判断", "HB outlier")), Format::Text),
         ]);
     }
-    let outlier =
-        |i: usize| waves.headcount.status[i] == HbStatus::Outlier || waves.vacancies.status[i] == HbStatus::Outlier;
-    let mut order: Vec<usize> = (0..waves.matched.len()).collect();
-    // Matched pairs are in enterprise-id order already; a stable sort keeps it within groups.
-    order.sort_by_key(|&i| !outlier(i));
     let text_or_blank = |v: &Option<String>| v.as_deref().map_or(Cell::Blank, Cell::text);
-    let rows = order
-        .iter()
-        .map(|&i| {
+    // Matched pairs are in enterprise-id order already.
+    let rows: Vec<Vec<Cell>> = (0..waves.matched.len())
+        .filter(|&i| is_outlier(waves, i))
+        .map(|i| {
             let row = waves.matched[i].0;
             let mut cells = vec![
                 Cell::text(&ctx.data.enterprise_ids[row]),
@@ -256,25 +259,32 @@ pub fn change_sheet(ctx: &Context<'_>, facts: &EnterpriseFacts, waves: &WaveComp
             cells
         })
         .collect();
+    let (matched, listed) = (waves.matched.len(), rows.len());
+    let others = matched - listed;
+    let mut intro = vec![
+        ctx.tr(
+            "内部资料：本表列出单个企业，仅供工作人员核实使用，不得公开或转发。",
+            "For officials only: this sheet lists individual enterprises for checking and is not for publication.",
+        ),
+        ctx.tr(
+            &format!(
+                "按统一社会信用代码匹配两期问卷，共{matched}家企业。本表列出其中职工人数或职位空缺为HB异常（Hidiroglou-Berthelot方法）的{listed}家，请核实是填报错误还是实际变化；其余{others}家的变化在HB界限之内，或因某期为0、未填而未判断（见表下注）。"
+            ),
+            &format!(
+                "{matched} enterprises matched by enterprise id. This sheet lists the {listed} the Hidiroglou-Berthelot rule flags as outliers in headcount or vacancies: check whether the change is a slip or real. The changes of the other {others} fall inside the HB bounds, or could not be judged because of a 0 or no answer in a wave (see the notes below the table)."
+            ),
+        ),
+    ];
+    if listed == 0 {
+        intro.push(ctx.tr("没有HB异常的企业。", "No matched enterprise is an outlier."));
+    }
     Sheet {
         name: ctx.tr("与上期比较", "Wave-over-wave change"),
-        title: ctx.tr("两期都有问卷的企业：职工人数与职位空缺变化", "Enterprises in both waves: change in headcount and vacancies"),
-        intro: vec![
-            ctx.tr(
-                "内部资料：本表列出单个企业，仅供工作人员核实使用，不得公开或转发。",
-                "For officials only: this sheet lists individual enterprises for checking and is not for publication.",
-            ),
-            ctx.tr(
-                &format!(
-                    "按统一社会信用代码匹配两期问卷，共{}家企业。HB异常（Hidiroglou-Berthelot方法）的企业排在前面，请核实是填报错误还是实际变化。",
-                    waves.matched.len()
-                ),
-                &format!(
-                    "{} enterprises matched by enterprise id. Enterprises the Hidiroglou-Berthelot rule flags come first: check whether the change is a slip or real.",
-                    waves.matched.len()
-                ),
-            ),
-        ],
+        title: ctx.tr(
+            "两期都有问卷的企业：职工人数与职位空缺的异常变化",
+            "Enterprises in both waves: outlying changes in headcount and vacancies",
+        ),
+        intro,
         table: Table {
             name: "RiskWaveChange".into(),
             columns,
