@@ -502,6 +502,24 @@ impl<S: Ord + Clone + Display> StratifiedDesign<S> {
         }
     }
 
+    /// The column itself when it is what [`Self::answers`] would give (one value per unit,
+    /// every value finite), without copying it; the same error otherwise.
+    pub(crate) fn checked_answers<'c>(
+        &self,
+        values: &'c [Option<f64>],
+        column: &'static str,
+    ) -> Result<&'c [Option<f64>], EstimateError> {
+        self.check_len(values.len(), column)?;
+        match values
+            .iter()
+            .enumerate()
+            .find_map(|(unit, v)| v.filter(|value| !value.is_finite()).map(|value| (unit, value)))
+        {
+            Some((unit, value)) => Err(EstimateError::NonFinite { column, unit, value }),
+            None => Ok(values),
+        }
+    }
+
     /// The column as optional finite values, checked against the design.
     pub(crate) fn answers<T: Copy + Into<Option<f64>>>(
         &self,

@@ -284,14 +284,22 @@ impl OverallFigures {
 }
 
 /// The digest an overall figure is filed under: the estimator's name, then each column's
-/// length and values (a missing value and each number encoded apart), all in one buffer
-/// so that hashing a million values is one call.
+/// length and values (a missing value and each number encoded apart). The bytes go to the
+/// hash a block at a time, so no copy of a column is made.
 fn overall_key(estimator: &str, numbers: &[&[Option<f64>]], flags: Option<&[Option<bool>]>) -> [u8; 32] {
-    let mut bytes = Vec::new();
+    /// Bytes gathered before each call to the hash.
+    const BLOCK: usize = 64 * 1024;
+    let mut hasher = Sha256::new();
+    let mut bytes = Vec::with_capacity(BLOCK + 16);
+    let flush = |bytes: &mut Vec<u8>, hasher: &mut Sha256| {
+        if bytes.len() >= BLOCK {
+            hasher.update(&bytes[..]);
+            bytes.clear();
+        }
+    };
     bytes.extend_from_slice(estimator.as_bytes());
     for column in numbers {
         bytes.extend_from_slice(&(column.len() as u64).to_le_bytes());
-        bytes.reserve(column.len() * 9);
         for v in *column {
             match v {
                 Some(v) => {
@@ -300,17 +308,22 @@ fn overall_key(estimator: &str, numbers: &[&[Option<f64>]], flags: Option<&[Opti
                 }
                 None => bytes.push(0),
             }
+            flush(&mut bytes, &mut hasher);
         }
     }
     if let Some(flags) = flags {
         bytes.extend_from_slice(&(flags.len() as u64).to_le_bytes());
-        bytes.extend(flags.iter().map(|f| match f {
-            None => 0u8,
-            Some(false) => 1,
-            Some(true) => 2,
-        }));
+        for f in flags {
+            bytes.push(match f {
+                None => 0u8,
+                Some(false) => 1,
+                Some(true) => 2,
+            });
+            flush(&mut bytes, &mut hasher);
+        }
     }
-    Sha256::digest(&bytes).into()
+    hasher.update(&bytes[..]);
+    hasher.finalize().into()
 }
 
 impl<S: Ord + Clone + Display> Estimator<'_, S> {
@@ -345,7 +358,7 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
         let cells: Vec<Vec<f64>> = breakdown.domains.iter().map(|d| contributions(&d.units)).collect();
         let mut line = self.rules.line(&cells);
         protect_siblings(self.rules, &mut line.cells, &breakdown.domains, &cells);
-        let checked = self.design.answers(y, "y");
+        let checked = self.design.checked_answers(y, "y");
         let total_over = |units: &[usize]| match &checked {
             Ok(y) => self.design.total_over(y, units),
             Err(e) => Err(e.clone()),
@@ -398,8 +411,8 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
         let denominator = self.totals(x, breakdown);
         let checked = self
             .design
-            .answers(y, "y")
-            .and_then(|y| Ok((y, self.design.answers(x, "x")?)));
+            .checked_answers(y, "y")
+            .and_then(|y| Ok((y, self.design.checked_answers(x, "x")?)));
         let ratio_over = |units: &[usize]| match &checked {
             Ok((y, x)) => self.design.ratio_over(y, x, units),
             Err(e) => Err(e.clone()),
@@ -713,6 +726,59 @@ mod tests {
             order.into_iter().map(|c| (c.clone(), c)),
             false,
         )
+    }
+
+    /// A column is checked in place: the same values or the same error as a checked copy.
+    #[test]
+    fn answers_are_checked_without_a_copy() {
+        let frame = BTreeMap::from([("a", 10)]);
+        let d = design(&["a", "a", "a"], &frame);
+        let good = [Some(1.0), None, Some(-2.5)];
+        assert_eq!(
+            d.checked_answers(&good, "y").unwrap(),
+            d.answers(&good, "y").unwrap().as_slice()
+        );
+        let bad = [Some(1.0), Some(f64::INFINITY), Some(f64::NAN)];
+        assert_eq!(
+            d.checked_answers(&bad, "y").unwrap_err().to_string(),
+            d.answers(&bad, "y").unwrap_err().to_string()
+        );
+        assert_eq!(
+            d.checked_answers(&good[..2], "x").unwrap_err().to_string(),
+            d.answers(&good[..2], "x").unwrap_err().to_string()
+        );
+    }
+
+    /// The digest of columns fed a block at a time is the digest of all their bytes at once.
+    #[test]
+    fn an_overall_key_is_the_digest_of_the_whole_encoding() {
+        let y: Vec<Option<f64>> = (0..20_000)
+            .map(|i| (i % 7 != 0).then_some(f64::from(i) * 0.5))
+            .collect();
+        let x: Vec<Option<f64>> = y.iter().rev().copied().collect();
+        let flags: Vec<Option<bool>> = (0..70_001).map(|i| (i % 5 != 0).then_some(i % 2 == 0)).collect();
+        let mut bytes = b"ratio".to_vec();
+        for column in [&y, &x] {
+            bytes.extend_from_slice(&(column.len() as u64).to_le_bytes());
+            for v in column {
+                match v {
+                    Some(v) => {
+                        bytes.push(1);
+                        bytes.extend_from_slice(&v.to_bits().to_le_bytes());
+                    }
+                    None => bytes.push(0),
+                }
+            }
+        }
+        bytes.extend_from_slice(&(flags.len() as u64).to_le_bytes());
+        bytes.extend(flags.iter().map(|f| match f {
+            None => 0u8,
+            Some(false) => 1,
+            Some(true) => 2,
+        }));
+        let whole: [u8; 32] = Sha256::digest(&bytes).into();
+        assert_eq!(overall_key("ratio", &[&y, &x], Some(&flags)), whole);
+        assert_ne!(overall_key("total", &[&y, &x], Some(&flags)), whole);
     }
 
     /// The overall figure is estimated once per measure: a second breakdown gets it from

@@ -99,12 +99,33 @@ fn build(book: &Book) -> Result<Workbook, XlsxError> {
     cover.set_name(&names.cover)?;
     write_cover(cover, book, &names, &styles, &page)?;
 
+    // A book for officials lists enterprises, as many rows as there are flags or
+    // outliers: its table sheets are written a row at a time in constant-memory mode, so
+    // the rows are not held a second time by the writer (their text is then stored in
+    // each cell rather than in the shared strings).
+    let row_by_row = book.cover.audience == Audience::OfficialsOnly;
     let mut table_names = text::TableNames::default();
     for (sheet, name) in book.sheets.iter().zip(&names.sheets) {
-        let worksheet = workbook.add_worksheet();
+        let worksheet = if row_by_row {
+            workbook.add_worksheet_with_constant_memory()?
+        } else {
+            workbook.add_worksheet()
+        };
         worksheet.set_name(name)?;
         let table_name = table_names.take(&sheet.table.name);
-        table::write_sheet(worksheet, sheet, (name, &table_name), &styles, &page, table::SHEET_ROWS)?;
+        let order = if row_by_row {
+            table::Order::RowByRow
+        } else {
+            table::Order::ColumnByColumn
+        };
+        table::write_sheet(
+            worksheet,
+            sheet,
+            (name, &table_name),
+            &styles,
+            &page,
+            (table::SHEET_ROWS, order),
+        )?;
     }
 
     let notes = workbook.add_worksheet();

@@ -35,8 +35,17 @@ const CHART_FRAME_PIXELS: u32 = 120;
 /// Rows of a worksheet (Excel's limit).
 pub(super) const SHEET_ROWS: u32 = 1_048_576;
 
-/// Writes `sheet` to `ws` (a sheet of `sheet_rows` rows, [`SHEET_ROWS`] but in tests),
-/// named `name`, with its table named `table_name`. A table longer than the sheet can
+/// The order cells are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Order {
+    /// A column at a time (a sheet held in memory until the book is saved).
+    ColumnByColumn,
+    /// A row at a time, top to bottom, as a constant-memory sheet must be written.
+    RowByRow,
+}
+
+/// Writes `sheet` to `ws` (a sheet of `sheet_rows` rows, [`SHEET_ROWS`] but in tests,
+/// its cells written in `order`), named `name`, with its table named `table_name`. A table longer than the sheet can
 /// hold keeps its first rows (tables list what matters most first) and says in a
 /// footnote how many rows are not listed, rather than failing the whole workbook.
 pub(super) fn write_sheet(
@@ -45,7 +54,7 @@ pub(super) fn write_sheet(
     (name, table_name): (&str, &str),
     styles: &Styles,
     page: &PageSetup,
-    sheet_rows: u32,
+    (sheet_rows, order): (u32, Order),
 ) -> Result<(), XlsxError> {
     ws.write_string_with_format(0, 0, excel_text(&sheet.title), &styles.title)?;
     let mut row: u32 = 1;
@@ -68,7 +77,7 @@ pub(super) fn write_sheet(
 
     let mut next_row = header_row;
     if !table.columns.is_empty() {
-        let last_row = write_table(ws, table, shown, header_row, table_name, styles)?;
+        let last_row = write_table(ws, table, (shown, order), header_row, table_name, styles)?;
         if let Some(chart) = &sheet.chart {
             insert_chart(ws, chart, table, shown, name, header_row)?;
         }
@@ -83,12 +92,12 @@ pub(super) fn write_sheet(
     Ok(())
 }
 
-/// Writes the table's first `shown` rows with its header at `header_row`; returns its
-/// last row.
+/// Writes the table's first `shown` rows, in `order`, with its header at `header_row`;
+/// returns its last row.
 fn write_table(
     ws: &mut Worksheet,
     table: &book::Table,
-    shown: usize,
+    (shown, order): (usize, Order),
     header_row: u32,
     table_name: &str,
     styles: &Styles,
@@ -114,6 +123,7 @@ fn write_table(
         .set_columns(&columns);
     ws.add_table(header_row, 0, last_row, last_col, &excel_table)?;
 
+    let mut wraps = Vec::with_capacity(table.columns.len());
     for (i, column) in table.columns.iter().enumerate() {
         let col = i as u16; // within last_col
         let content = rows
@@ -128,13 +138,24 @@ fn write_table(
         ws.set_column_width(col, width as f64)?;
 
         let wrap = content > max;
-        for (r, cells) in rows.iter().enumerate() {
-            if let Some(cell) = cells.get(i) {
-                let row = header_row + 1 + r as u32; // within last_row
-                write_cell(ws, row, col, cell, column.format, wrap, styles)?;
+        wraps.push(wrap);
+        if order == Order::ColumnByColumn {
+            for (r, cells) in rows.iter().enumerate() {
+                if let Some(cell) = cells.get(i) {
+                    let row = header_row + 1 + r as u32; // within last_row
+                    write_cell(ws, row, col, cell, column.format, wrap, styles)?;
+                }
             }
         }
         conditional_format(ws, &column.style, header_row + 1, last_row, col, styles)?;
+    }
+    if order == Order::RowByRow {
+        for (r, cells) in rows.iter().enumerate() {
+            let row = header_row + 1 + r as u32; // within last_row
+            for ((i, column), cell) in table.columns.iter().enumerate().zip(cells) {
+                write_cell(ws, row, i as u16, cell, column.format, wraps[i], styles)?;
+            }
+        }
     }
     Ok(last_row)
 }
@@ -413,25 +434,30 @@ mod tests {
             },
             chart: None,
         };
-        let mut workbook = rust_xlsxwriter::Workbook::new();
-        let styles = Styles::new();
-        let ws = workbook.add_worksheet();
-        // 20 rows: title, intro, a blank row, the header, 13 data rows, then a blank row,
-        // the footnote and the note.
-        write_sheet(ws, &sheet, ("Long", "T"), &styles, &PageSetup::default(), 20).unwrap();
-        let bytes = workbook.save_to_buffer().unwrap();
-        let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
-        let range = book.worksheet_range("Sheet1").unwrap();
-        let numbers: Vec<f64> = range.rows().filter_map(|r| r[0].get_float()).collect();
-        assert_eq!(numbers, (0..13).map(f64::from).collect::<Vec<_>>());
-        let last: Vec<String> = range.rows().rev().take(2).map(|r| r[0].to_string()).collect();
-        assert!(
-            last[0].contains("50") && last[0].contains("13") && last[0].contains("37"),
-            "{last:?}"
-        );
-        assert_eq!(last[1], "a footnote");
-        assert_eq!(range.height(), 20);
-        assert!(matches!(range.get((0, 0)), Some(Data::String(t)) if t == "A long list"));
+        for order in [Order::ColumnByColumn, Order::RowByRow] {
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            let styles = Styles::new();
+            let ws = match order {
+                Order::ColumnByColumn => workbook.add_worksheet(),
+                Order::RowByRow => workbook.add_worksheet_with_constant_memory().unwrap(),
+            };
+            // 20 rows: title, intro, a blank row, the header, 13 data rows, then a blank row,
+            // the footnote and the note.
+            write_sheet(ws, &sheet, ("Long", "T"), &styles, &PageSetup::default(), (20, order)).unwrap();
+            let bytes = workbook.save_to_buffer().unwrap();
+            let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+            let range = book.worksheet_range("Sheet1").unwrap();
+            let numbers: Vec<f64> = range.rows().filter_map(|r| r[0].get_float()).collect();
+            assert_eq!(numbers, (0..13).map(f64::from).collect::<Vec<_>>());
+            let last: Vec<String> = range.rows().rev().take(2).map(|r| r[0].to_string()).collect();
+            assert!(
+                last[0].contains("50") && last[0].contains("13") && last[0].contains("37"),
+                "{last:?}"
+            );
+            assert_eq!(last[1], "a footnote");
+            assert_eq!(range.height(), 20);
+            assert!(matches!(range.get((0, 0)), Some(Data::String(t)) if t == "A long list"));
+        }
     }
 
     #[test]
