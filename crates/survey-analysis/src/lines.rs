@@ -136,7 +136,7 @@ impl Vacancies {
     pub fn wage_quantile(&self, weights: &[f64], lines: &[usize], p: f64) -> (Option<f64>, Vec<f64>) {
         let mut values = Vec::new();
         let mut line_weights = Vec::new();
-        let mut by_enterprise: std::collections::BTreeMap<usize, f64> = std::collections::BTreeMap::new();
+        let mut by_unit: Vec<(usize, f64)> = Vec::new();
         for line in lines.iter().filter_map(|&l| self.lines.get(l)) {
             if let Some(wage) = line.wage
                 && line.openings > 0.0
@@ -144,10 +144,21 @@ impl Vacancies {
                 let w = weights[line.unit] * line.openings;
                 values.push(wage);
                 line_weights.push(w);
-                *by_enterprise.entry(line.unit).or_default() += w;
+                by_unit.push((line.unit, w));
             }
         }
-        let contributions = by_enterprise.into_values().collect();
+        // By enterprise in unit order, each summed from 0 in line order (a stable sort;
+        // lines come grouped by enterprise already, so it is a pass).
+        by_unit.sort_by_key(|&(unit, _)| unit);
+        let mut contributions: Vec<f64> = Vec::new();
+        let mut last = None;
+        for (unit, w) in by_unit {
+            match contributions.last_mut() {
+                Some(sum) if last == Some(unit) => *sum += w,
+                _ => contributions.push(0.0 + w),
+            }
+            last = Some(unit);
+        }
         (crate::weighted_quantile(&values, &line_weights, p).ok(), contributions)
     }
 
