@@ -104,7 +104,9 @@ fn to_idx(positions: impl IntoIterator<Item = usize>) -> PolarsResult<IdxCa> {
 fn gather(frame: DataFrame, idx: &IdxCa) -> PolarsResult<DataFrame> {
     let mut columns = Vec::with_capacity(frame.width());
     for column in frame.into_columns() {
-        columns.push(column.take(idx)?.rechunk());
+        // Made one piece first: picking rows from the hundred pieces of a run (a chunk
+        // of a group each) costs a search for the piece of every row.
+        columns.push(column.rechunk().take(idx)?.rechunk());
     }
     DataFrame::new(idx.len(), columns)
 }
@@ -399,20 +401,32 @@ fn write_run(chunks: Vec<(Chunk, Vec<Origin>)>, id: &str, base: &Path) -> Polars
         name.push(format!("-{part}.parquet"));
         PathBuf::from(name)
     };
-    let mut table_paths = Vec::with_capacity(tables.len());
-    let mut table_starts = Vec::with_capacity(tables.len());
-    for (t, (frame, counts)) in tables.into_iter().zip(&rows_per_return).enumerate() {
-        let unsorted = starts(counts.iter().copied());
-        let positions = order.iter().flat_map(|&r| unsorted[r]..unsorted[r + 1]);
-        let mut sorted = gather(frame, &to_idx(positions)?)?;
-        let path = name(&format!("table-{t}"));
-        write_run_file(&mut sorted, &path)?;
-        table_paths.push(path);
-        table_starts.push(starts(order.iter().map(|&r| counts[r])));
-    }
-    let mut sorted = gather(responses, &to_idx(order.iter().copied())?)?;
-    let path = name("responses");
-    write_run_file(&mut sorted, &path)?;
+    // The tables are sorted and written beside the responses.
+    let (path, tables) = std::thread::scope(|scope| {
+        let tables = scope.spawn(|| {
+            let mut table_paths = Vec::with_capacity(tables.len());
+            let mut table_starts = Vec::with_capacity(tables.len());
+            for (t, (frame, counts)) in tables.into_iter().zip(&rows_per_return).enumerate() {
+                let unsorted = starts(counts.iter().copied());
+                let positions = order.iter().flat_map(|&r| unsorted[r]..unsorted[r + 1]);
+                let mut sorted = gather(frame, &to_idx(positions)?)?;
+                let path = name(&format!("table-{t}"));
+                write_run_file(&mut sorted, &path)?;
+                table_paths.push(path);
+                table_starts.push(starts(order.iter().map(|&r| counts[r])));
+            }
+            Ok::<_, PolarsError>((table_paths, table_starts))
+        });
+        let responses = gather(responses, &to_idx(order.iter().copied())?).and_then(|mut sorted| {
+            let path = name("responses");
+            write_run_file(&mut sorted, &path).map(|()| path)
+        });
+        let tables = tables
+            .join()
+            .map_err(|_| polars_err!(ComputeError: "writing the tables of a sorted run failed unexpectedly"));
+        Ok::<_, PolarsError>((responses?, tables??))
+    })?;
+    let (table_paths, table_starts) = tables;
     Ok(Run {
         responses: path,
         tables: table_paths,
