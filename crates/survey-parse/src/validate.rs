@@ -401,7 +401,10 @@ impl<'d> Run<'_, 'd> {
         // Multiple choice ticked option by option: `question:code` = yes/no.
         let mut ticked: BTreeMap<usize, Vec<String>> = BTreeMap::new();
         for (id, cell) in &raw.answers {
-            if let Some((qid, code)) = id.split_once(survey_forms::layout::OPTION_SEPARATOR)
+            // Question ids are letters, digits and `_`: one found as it is has no option.
+            let question = self.v.top.get(id.as_str()).copied();
+            if question.is_none()
+                && let Some((qid, code)) = id.split_once(survey_forms::layout::OPTION_SEPARATOR)
                 && let Some(&i) = self.v.top.get(qid)
                 && def.questions()[i].kind() == QuestionType::MultipleChoice
             {
@@ -437,7 +440,7 @@ impl<'d> Run<'_, 'd> {
                 cells[i].get_or_insert(cell);
                 continue;
             }
-            let Some(&i) = self.v.top.get(id.as_str()) else {
+            let Some(i) = question else {
                 // A blank unknown column (a wide export's spare column) is no answer.
                 if !cell.value.is_blank() {
                     self.reject_unknown(
