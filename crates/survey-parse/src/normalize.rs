@@ -408,7 +408,7 @@ fn choice(raw: &RawValue, list: Option<&ChoiceList>) -> Result<String, Unreadabl
     if let Some(o) = list.options.iter().find(|o| o.code == text) {
         return Ok(o.code.clone());
     }
-    if let Some(code) = survey_forms::layout::code_of_entry(&text)
+    if let Some(code) = survey_forms::layout::code_of_entry(text)
         && let Some(o) = list.options.iter().find(|o| o.code == code)
     {
         return Ok(o.code.clone());
@@ -418,8 +418,8 @@ fn choice(raw: &RawValue, list: Option<&ChoiceList>) -> Result<String, Unreadabl
         .iter()
         .filter(|o| {
             clean_text(&o.label.zh) == text
-                || clean_text(&o.label.en).eq_ignore_ascii_case(&text)
-                || o.code.eq_ignore_ascii_case(&text)
+                || clean_text(&o.label.en).eq_ignore_ascii_case(text)
+                || o.code.eq_ignore_ascii_case(text)
         })
         .collect();
     if let [one] = by_label.as_slice() {
@@ -429,10 +429,10 @@ fn choice(raw: &RawValue, list: Option<&ChoiceList>) -> Result<String, Unreadabl
     let known = crate::rejection::excerpt(&known.join(", "));
     fail(
         Rule::UnknownCode,
-        format!("“{}”不是有效选项（可选：{known}）", crate::rejection::excerpt(&text)),
+        format!("“{}”不是有效选项（可选：{known}）", crate::rejection::excerpt(text)),
         format!(
             "`{}` is not one of the options ({known})",
-            crate::rejection::excerpt(&text)
+            crate::rejection::excerpt(text)
         ),
     )
 }
