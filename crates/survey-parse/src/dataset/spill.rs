@@ -8,9 +8,10 @@
 //! enterprise id alone, which is unique among the returns kept. Once duplicates are settled, [`Spill::write`]
 //! merges the runs by enterprise id, skipping superseded returns, and writes the dataset
 //! [`OUTPUT_BATCH`] rows at a time: each batch takes from every run a contiguous slice of
-//! rows, read from the run's file alone. Memory holds about one run and one batch, not
-//! the dataset; a dataset that fits in one batch is written exactly as a single frame
-//! would be.
+//! rows, read from the run's file alone. A run is sorted and written on a thread of its
+//! own while the next fills up, and the next batch is read while the last is written, so
+//! memory holds at most two runs and two batches, not the dataset; a dataset that fits
+//! in one batch is written exactly as a single frame would be.
 
 use super::Chunk;
 use crate::IngestError;
