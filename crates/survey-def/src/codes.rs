@@ -41,7 +41,11 @@ pub fn normalize_uscc(text: &str) -> Result<String, UsccError> {
     }
     let mut sum = 0u32;
     for (i, &c) in chars.iter().enumerate() {
-        let Some(v) = USCC_ALPHABET.find(c) else {
+        // The alphabet is ASCII: compared byte by byte, without a search for a char.
+        let Some(v) = u8::try_from(c)
+            .ok()
+            .and_then(|b| USCC_ALPHABET.bytes().position(|a| a == b))
+        else {
             return Err(UsccError::Symbol(c, i + 1));
         };
         if i < 17 {

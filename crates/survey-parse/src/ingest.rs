@@ -9,7 +9,8 @@ use crate::rejection::{Location, Rejection, Severity};
 use crate::report::{self, DefinitionInfo, FileStatus, IngestSummary, Superseded};
 use crate::validate::{CheckedReturn, Validator};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use survey_def::Definition;
 
@@ -482,7 +483,7 @@ fn ingest_into(
 /// latest by submission time (file modification time where none is recorded; the later
 /// file name breaks ties, so the choice never depends on thread timing).
 fn settle(def: &Definition, results: Vec<FileResult>, accepted: dataset::Spill) -> Result<Ingested, IngestError> {
-    let mut latest: HashMap<&str, (Option<i64>, &str, usize, usize)> = HashMap::new();
+    let mut latest: FxHashMap<&str, (Option<i64>, &str, usize, usize)> = FxHashMap::default();
     for (f, result) in results.iter().enumerate() {
         for (e, entry) in result.entries.iter().enumerate() {
             if let Entry::Accepted(c) = entry {

@@ -13,10 +13,10 @@ use std::io::BufRead;
 
 mod de;
 
-fn parse(bytes: &[u8], many: bool) -> Result<de::Document, serde_json::Error> {
+fn parse(text: &str, many: bool) -> Result<de::Document, serde_json::Error> {
     // Editors such as Notepad start UTF-8 files with a byte-order mark.
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    de::parse(bytes, many)
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    de::parse(text, many)
 }
 
 fn json_rejection(location: Location, err: &serde_json::Error) -> Rejection {
@@ -39,23 +39,27 @@ fn json_rejection(location: Location, err: &serde_json::Error) -> Rejection {
 
 /// Reads a `.json` file holding one return or an array of returns.
 pub fn read_json(bytes: &[u8], file: &str, modified: Option<i64>, limits: &Limits, sink: &mut dyn FnMut(Received)) {
-    if let Err(e) = std::str::from_utf8(bytes) {
-        let loc = Location {
-            line: Some(line_of(bytes, e.valid_up_to())),
-            ..Location::file(file)
-        };
-        sink(Received::Unreadable {
-            rejections: vec![Rejection::file(
-                loc.clone(),
-                Rule::InvalidJson,
-                "文件不是有效的 UTF-8 编码",
-                "the file is not valid UTF-8",
-            )],
-            location: loc,
-        });
-        return;
-    }
-    match parse(bytes, true) {
+    // Checked as UTF-8 once, here: the parser then reads text without checking it again.
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let loc = Location {
+                line: Some(line_of(bytes, e.valid_up_to())),
+                ..Location::file(file)
+            };
+            sink(Received::Unreadable {
+                rejections: vec![Rejection::file(
+                    loc.clone(),
+                    Rule::InvalidJson,
+                    "文件不是有效的 UTF-8 编码",
+                    "the file is not valid UTF-8",
+                )],
+                location: loc,
+            });
+            return;
+        }
+    };
+    match parse(text, true) {
         Ok(de::Document::Many(items)) => {
             if items.len() > limits.max_returns_per_file {
                 let loc = Location::file(file);
@@ -99,85 +103,111 @@ fn line_of(bytes: &[u8], offset: usize) -> u64 {
 
 /// Streams a JSON Lines file: each non-blank line is one return. Memory stays at one
 /// line (at most `limits.max_json_line_bytes`) however large the file.
+///
+/// A reading thread gathers the next batch of lines while the workers parse this one, so
+/// reading the file never leaves the workers idle.
 pub fn read_json_lines(
-    reader: &mut dyn BufRead,
+    reader: &mut (dyn BufRead + Send),
     file: &str,
     modified: Option<i64>,
     limits: &Limits,
     sink: &mut dyn FnMut(Received),
 ) {
-    // Lines are read in order and parsed a batch at a time on every worker thread; what
-    // they give reaches the sink in line order.
-    let mut batch: Vec<(u64, Vec<u8>)> = Vec::with_capacity(PARSE_BATCH);
-    // Bytes of the lines in `batch`: cleared with it.
-    let mut batch_bytes = 0usize;
-    let flush = |batch: &mut Vec<(u64, Vec<u8>)>, batch_bytes: &mut usize, sink: &mut dyn FnMut(Received)| {
-        let parsed: Vec<Option<Received>> = batch
-            .par_iter()
-            .map(|(number, line)| read_line(line, file, *number, modified))
-            .collect();
-        batch.clear();
-        *batch_bytes = 0;
-        for received in parsed.into_iter().flatten() {
-            sink(received);
+    let cap = limits.max_json_line_bytes;
+    std::thread::scope(|scope| {
+        // No room in the channel: the reader holds at most the batch it is filling and
+        // the one it waits to hand over, so memory holds about two batches of lines.
+        let (send, batches) = std::sync::mpsc::sync_channel::<LineBatch>(0);
+        scope.spawn(move || read_batches(reader, cap, &send));
+        // Lines are parsed a batch at a time on every worker thread; what they give
+        // reaches the sink in line order.
+        for batch in batches {
+            let parsed: Vec<Option<Received>> = batch
+                .lines
+                .par_iter()
+                .map(|(number, line)| read_line(line, file, *number, modified))
+                .collect();
+            drop(batch.lines);
+            for received in parsed.into_iter().flatten() {
+                sink(received);
+            }
+            let Some((number, end)) = batch.end else { continue };
+            let loc = Location {
+                line: Some(number),
+                ..Location::file(file)
+            };
+            let (rule, zh, en) = match end {
+                BatchEnd::TooLong(len) => (
+                    Rule::TooLarge,
+                    format!("此行长 {len} 字节，超过上限 {cap}"),
+                    format!("the line is {len} bytes, more than the limit of {cap}"),
+                ),
+                BatchEnd::Failed(e) => (Rule::Unreadable, format!("读取失败：{e}"), format!("read failed: {e}")),
+            };
+            sink(Received::Unreadable {
+                rejections: vec![Rejection::file(loc.clone(), rule, zh, en)],
+                location: loc,
+            });
         }
+    });
+}
+
+/// Lines read together, and what ended the batch early, at which line.
+struct LineBatch {
+    lines: Vec<(u64, Vec<u8>)>,
+    end: Option<(u64, BatchEnd)>,
+}
+
+enum BatchEnd {
+    /// A line longer than the limit, skipped (its length).
+    TooLong(usize),
+    /// Reading failed; nothing after it is read.
+    Failed(std::io::Error),
+}
+
+/// Reads the file into batches of lines and hands them over in order, until the file
+/// ends, reading fails or nobody takes them any more.
+fn read_batches(reader: &mut (dyn BufRead + Send), cap: usize, send: &std::sync::mpsc::SyncSender<LineBatch>) {
+    let mut batch = LineBatch {
+        lines: Vec::with_capacity(PARSE_BATCH),
+        end: None,
     };
+    // Bytes of the lines in `batch`.
+    let mut batch_bytes = 0usize;
     let mut number = 0u64;
     // Lines of one file tend to be of one size: start each at the last one's.
     let mut expected_len = 0;
     loop {
         number += 1;
         let mut line = Vec::with_capacity(expected_len);
-        let read = match read_line_capped(reader, &mut line, limits.max_json_line_bytes) {
-            Ok(r) => r,
-            Err(e) => {
-                flush(&mut batch, &mut batch_bytes, sink);
-                let loc = Location {
-                    line: Some(number),
-                    ..Location::file(file)
-                };
-                sink(Received::Unreadable {
-                    rejections: vec![Rejection::file(
-                        loc.clone(),
-                        Rule::Unreadable,
-                        format!("读取失败：{e}"),
-                        format!("read failed: {e}"),
-                    )],
-                    location: loc,
-                });
-                return;
-            }
-        };
-        match read {
-            LineRead::End => {
-                flush(&mut batch, &mut batch_bytes, sink);
-                return;
-            }
-            LineRead::TooLong(len) => {
-                flush(&mut batch, &mut batch_bytes, sink);
-                let loc = Location {
-                    line: Some(number),
-                    ..Location::file(file)
-                };
-                let limit = limits.max_json_line_bytes;
-                sink(Received::Unreadable {
-                    rejections: vec![Rejection::file(
-                        loc.clone(),
-                        Rule::TooLarge,
-                        format!("此行长 {len} 字节，超过上限 {limit}"),
-                        format!("the line is {len} bytes, more than the limit of {limit}"),
-                    )],
-                    location: loc,
-                });
-            }
-            LineRead::Line => {
+        let (end, last) = match read_line_capped(reader, &mut line, cap) {
+            Ok(LineRead::Line) => {
                 expected_len = line.len().min(MAX_EXPECTED_LINE);
                 batch_bytes += line.len();
-                batch.push((number, line));
-                if batch.len() >= PARSE_BATCH || batch_bytes >= crate::raw::BATCH_BYTES {
-                    flush(&mut batch, &mut batch_bytes, sink);
+                batch.lines.push((number, line));
+                if batch.lines.len() < PARSE_BATCH && batch_bytes < crate::raw::BATCH_BYTES {
+                    continue;
                 }
+                (None, false)
             }
+            Ok(LineRead::TooLong(len)) => (Some((number, BatchEnd::TooLong(len))), false),
+            Ok(LineRead::End) => (None, true),
+            Err(e) => (Some((number, BatchEnd::Failed(e))), true),
+        };
+        batch.end = end;
+        let full = std::mem::replace(
+            &mut batch,
+            LineBatch {
+                lines: Vec::with_capacity(PARSE_BATCH),
+                end: None,
+            },
+        );
+        batch_bytes = 0;
+        if (!full.lines.is_empty() || full.end.is_some()) && send.send(full).is_err() {
+            return;
+        }
+        if last {
+            return;
         }
     }
 }
@@ -197,7 +227,7 @@ fn read_line(line: &[u8], file: &str, number: u64, modified: Option<i64>) -> Opt
         line: Some(number),
         ..Location::file(file)
     };
-    if std::str::from_utf8(line).is_err() {
+    let Ok(text) = std::str::from_utf8(line) else {
         return Some(Received::Unreadable {
             rejections: vec![Rejection::file(
                 loc(),
@@ -207,8 +237,8 @@ fn read_line(line: &[u8], file: &str, number: u64, modified: Option<i64>) -> Opt
             )],
             location: loc(),
         });
-    }
-    Some(match parse(line, false) {
+    };
+    Some(match parse(text, false) {
         Ok(de::Document::One(shape)) => to_return(shape, file, Some(number), "$", modified),
         // Read with `many` off, a line is never `Many`.
         Ok(de::Document::Many(_)) => to_return(Err(de::NotAReturn::NotAnObject), file, Some(number), "$", modified),
@@ -227,7 +257,7 @@ enum LineRead {
 
 /// Reads up to the next newline; a line longer than `cap` is skipped to its end and
 /// reported by length, never held in memory.
-fn read_line_capped(reader: &mut dyn BufRead, out: &mut Vec<u8>, cap: usize) -> std::io::Result<LineRead> {
+fn read_line_capped(reader: &mut (dyn BufRead + Send), out: &mut Vec<u8>, cap: usize) -> std::io::Result<LineRead> {
     let mut total = 0usize;
     let mut any = false;
     loop {
@@ -242,7 +272,7 @@ fn read_line_capped(reader: &mut dyn BufRead, out: &mut Vec<u8>, cap: usize) -> 
             });
         }
         any = true;
-        let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
+        let (chunk, done) = match memchr::memchr(b'\n', buf) {
             Some(i) => (&buf[..i], Some(i + 1)),
             None => (buf, None),
         };

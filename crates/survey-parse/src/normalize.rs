@@ -8,6 +8,7 @@
 
 use crate::raw::{RawValue, format_number};
 use crate::rejection::Rule;
+use std::borrow::Cow;
 use survey_def::codes::{self, normalize_uscc};
 use survey_def::expr::Value;
 use survey_def::model::{ChoiceList, QuestionSpec};
@@ -45,12 +46,17 @@ const EXCEL_FIRST_RELIABLE_SERIAL: f64 = 61.0;
 
 /// Text as compared: NFKC (full-width to ASCII), without surrounding or zero-width spaces.
 pub fn clean_text(text: &str) -> String {
+    clean(text).into_owned()
+}
+
+/// [`clean_text`], borrowing ASCII text rather than copying it.
+fn clean(text: &str) -> Cow<'_, str> {
     // ASCII is its own NFKC form and holds no zero-width space: skip the decomposition.
     if text.is_ascii() {
-        return text.trim().to_owned();
+        return Cow::Borrowed(text.trim());
     }
     let folded: String = text.nfkc().filter(|c| !matches!(c, '\u{200B}' | '\u{FEFF}')).collect();
-    folded.trim().to_owned()
+    Cow::Owned(folded.trim().to_owned())
 }
 
 /// A typed answer and, when reading changed it, the text as received.
@@ -94,7 +100,7 @@ pub fn normalize(raw: &RawValue, q: &QuestionSpec, choices: Option<&ChoiceList>)
         QuestionType::MultipleChoice => Value::Codes(multiple(raw, choices)?),
         QuestionType::EnterpriseId => {
             let t = scalar_text(raw)?;
-            match normalize_uscc(&clean_text(&t)) {
+            match normalize_uscc(&clean(&t)) {
                 Ok(code) => Value::Text(code),
                 Err(e) => {
                     return fail(
@@ -126,7 +132,7 @@ pub fn normalize(raw: &RawValue, q: &QuestionSpec, choices: Option<&ChoiceList>)
         }
     };
     let original = match raw {
-        RawValue::Text(t) if plain(&value) != *t => Some(t.clone()),
+        RawValue::Text(t) if !plain_is(&value, t) => Some(t.clone()),
         RawValue::ExcelDate(_) | RawValue::List(_) | RawValue::Number(_) | RawValue::Bool(_) | RawValue::Empty => None,
         _ => None,
     };
@@ -153,6 +159,14 @@ pub fn plain(value: &Value) -> String {
     }
 }
 
+/// Whether `text` is the plain form of `value`, without writing out text values.
+fn plain_is(value: &Value, text: &str) -> bool {
+    match value {
+        Value::Text(t) => t == text,
+        other => plain(other) == text,
+    }
+}
+
 /// `YYYY-MM-DD` of days since the epoch.
 pub fn date_text(days: i32) -> String {
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
@@ -163,10 +177,10 @@ pub fn date_text(days: i32) -> String {
         .unwrap_or_default()
 }
 
-fn scalar_text(raw: &RawValue) -> Result<String, Unreadable> {
+fn scalar_text(raw: &RawValue) -> Result<Cow<'_, str>, Unreadable> {
     match raw {
-        RawValue::Text(t) => Ok(t.clone()),
-        RawValue::Number(n) => Ok(format_number(*n)),
+        RawValue::Text(t) => Ok(Cow::Borrowed(t)),
+        RawValue::Number(n) => Ok(Cow::Owned(format_number(*n))),
         RawValue::List(_) => fail(
             Rule::WrongType,
             "应为单个值，收到的是列表",
@@ -385,14 +399,16 @@ pub fn parse_date_text(text: &str) -> Option<i32> {
 }
 
 fn choice(raw: &RawValue, list: Option<&ChoiceList>) -> Result<String, Unreadable> {
-    let text = clean_text(&scalar_text(raw)?);
+    let text = scalar_text(raw)?;
+    let text = clean(&text);
+    let text: &str = &text;
     let Some(list) = list else {
         return fail(Rule::UnknownCode, "没有选项列表", "the question has no choice list");
     };
     if let Some(o) = list.options.iter().find(|o| o.code == text) {
         return Ok(o.code.clone());
     }
-    if let Some(code) = survey_forms::layout::code_of_entry(&text)
+    if let Some(code) = survey_forms::layout::code_of_entry(text)
         && let Some(o) = list.options.iter().find(|o| o.code == code)
     {
         return Ok(o.code.clone());
@@ -402,8 +418,8 @@ fn choice(raw: &RawValue, list: Option<&ChoiceList>) -> Result<String, Unreadabl
         .iter()
         .filter(|o| {
             clean_text(&o.label.zh) == text
-                || clean_text(&o.label.en).eq_ignore_ascii_case(&text)
-                || o.code.eq_ignore_ascii_case(&text)
+                || clean_text(&o.label.en).eq_ignore_ascii_case(text)
+                || o.code.eq_ignore_ascii_case(text)
         })
         .collect();
     if let [one] = by_label.as_slice() {
@@ -413,10 +429,10 @@ fn choice(raw: &RawValue, list: Option<&ChoiceList>) -> Result<String, Unreadabl
     let known = crate::rejection::excerpt(&known.join(", "));
     fail(
         Rule::UnknownCode,
-        format!("“{}”不是有效选项（可选：{known}）", crate::rejection::excerpt(&text)),
+        format!("“{}”不是有效选项（可选：{known}）", crate::rejection::excerpt(text)),
         format!(
             "`{}` is not one of the options ({known})",
-            crate::rejection::excerpt(&text)
+            crate::rejection::excerpt(text)
         ),
     )
 }
@@ -425,18 +441,22 @@ fn choice(raw: &RawValue, list: Option<&ChoiceList>) -> Result<String, Unreadabl
 const CODE_SEPARATORS: &[char] = &[';', ',', '、', '\n', '|'];
 
 fn multiple(raw: &RawValue, list: Option<&ChoiceList>) -> Result<Vec<String>, Unreadable> {
-    let items: Vec<RawValue> = match raw {
-        RawValue::List(items) => items.clone(),
-        RawValue::Text(t) => clean_text(t)
-            .split(CODE_SEPARATORS)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| RawValue::Text(s.to_owned()))
-            .collect(),
+    let typed: Vec<RawValue>;
+    let items: &[RawValue] = match raw {
+        RawValue::List(items) => items,
+        RawValue::Text(t) => {
+            typed = clean_text(t)
+                .split(CODE_SEPARATORS)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| RawValue::Text(s.to_owned()))
+                .collect();
+            &typed
+        }
         _ => return fail(Rule::WrongType, "应为选项列表", "expected a list of options"),
     };
     let mut codes = Vec::new();
-    for item in &items {
+    for item in items {
         let code = choice(item, list)?;
         if !codes.contains(&code) {
             codes.push(code);

@@ -252,9 +252,9 @@ fn calculate_order(def: &Definition, top: &HashMap<&str, usize>) -> Vec<usize> {
 
 /// Where a table row and each of its cells were found.
 #[derive(Debug, Clone)]
-struct RowPlace {
-    row: Location,
-    cells: Vec<Option<(Location, RawValue)>>,
+struct RowPlace<'r> {
+    row: &'r Location,
+    cells: Vec<Option<(&'r Location, &'r RawValue)>>,
 }
 
 /// Which questions, and which cells of each table row, skip logic asks.
@@ -401,7 +401,10 @@ impl<'d> Run<'_, 'd> {
         // Multiple choice ticked option by option: `question:code` = yes/no.
         let mut ticked: BTreeMap<usize, Vec<String>> = BTreeMap::new();
         for (id, cell) in &raw.answers {
-            if let Some((qid, code)) = id.split_once(survey_forms::layout::OPTION_SEPARATOR)
+            // Question ids are letters, digits and `_`: one found as it is has no option.
+            let question = self.v.top.get(id.as_str()).copied();
+            if question.is_none()
+                && let Some((qid, code)) = id.split_once(survey_forms::layout::OPTION_SEPARATOR)
                 && let Some(&i) = self.v.top.get(qid)
                 && def.questions()[i].kind() == QuestionType::MultipleChoice
             {
@@ -437,7 +440,7 @@ impl<'d> Run<'_, 'd> {
                 cells[i].get_or_insert(cell);
                 continue;
             }
-            let Some(&i) = self.v.top.get(id.as_str()) else {
+            let Some(i) = question else {
                 // A blank unknown column (a wide export's spare column) is no answer.
                 if !cell.value.is_blank() {
                     self.reject_unknown(
@@ -524,7 +527,7 @@ impl<'d> Run<'_, 'd> {
         }
     }
 
-    fn read_tables(&mut self, raw: &RawReturn) -> (Vec<Vec<Vec<Value>>>, Vec<Vec<RowPlace>>) {
+    fn read_tables<'r>(&mut self, raw: &'r RawReturn) -> (Vec<Vec<Vec<Value>>>, Vec<Vec<RowPlace<'r>>>) {
         let def = self.v.def;
         let mut out = vec![Vec::new(); self.v.table_questions.len()];
         let mut places = vec![Vec::new(); self.v.table_questions.len()];
@@ -571,7 +574,7 @@ impl<'d> Run<'_, 'd> {
             for (r, row) in rows.iter().enumerate() {
                 let mut values = vec![Value::Missing; q.columns.len()];
                 let mut place = RowPlace {
-                    row: row.location.clone(),
+                    row: &row.location,
                     cells: vec![None; q.columns.len()],
                 };
                 for (col_id, cell) in &row.cells {
@@ -590,7 +593,7 @@ impl<'d> Run<'_, 'd> {
                         continue;
                     };
                     values[c] = self.read(cell, &q.columns[c].spec, || format!("{table_id}[{r}].{col_id}"));
-                    place.cells[c] = Some((cell.location.clone(), cell.value.clone()));
+                    place.cells[c] = Some((&cell.location, &cell.value));
                 }
                 out[*t].push(values);
                 places[*t].push(place);
@@ -611,7 +614,7 @@ impl<'d> Run<'_, 'd> {
         values: &mut [Value],
         tables: &mut [Vec<Vec<Value>>],
         cells: &[Option<&RawCell>],
-        places: &[Vec<RowPlace>],
+        places: &[Vec<RowPlace<'_>>],
     ) -> Asked {
         self.calculate(values, tables);
         let def = self.v.def;
@@ -639,7 +642,7 @@ impl<'d> Run<'_, 'd> {
             if let Some(t) = self.v.table_questions.iter().position(|&qi| qi == i) {
                 for (r, place) in places[t].iter().enumerate() {
                     self.reject(
-                        &place.row,
+                        place.row,
                         &q.spec,
                         None,
                         Rule::AnsweredWhenSkipped,
@@ -687,10 +690,8 @@ impl<'d> Run<'_, 'd> {
                     let keep = expr::is_relevant(rel, &scope, &skipped);
                     asked.cells[t][r][c] = keep;
                     if !keep && !row[c].is_missing() {
-                        let (loc, raw) = places[t][r].cells[c]
-                            .clone()
-                            .unwrap_or_else(|| (places[t][r].row.clone(), RawValue::Empty));
-                        self.reject(&loc, &col.spec, Some(&raw), Rule::AnsweredWhenSkipped, Severity::Warning, format!("第 {} 行：按跳转逻辑此列应跳过，回答未被采用", r + 1), format!("row {}: the skip logic says this column should have been skipped; the answer was not used", r + 1));
+                        let (loc, raw) = places[t][r].cells[c].unwrap_or((places[t][r].row, &RawValue::Empty));
+                        self.reject(loc, &col.spec, Some(raw), Rule::AnsweredWhenSkipped, Severity::Warning, format!("第 {} 行：按跳转逻辑此列应跳过，回答未被采用", r + 1), format!("row {}: the skip logic says this column should have been skipped; the answer was not used", r + 1));
                         tables[t][r][c] = Value::Missing;
                     }
                 }
@@ -737,7 +738,7 @@ impl<'d> Run<'_, 'd> {
         values: &[Value],
         tables: &[Vec<Vec<Value>>],
         cells: &[Option<&RawCell>],
-        places: &[Vec<RowPlace>],
+        places: &[Vec<RowPlace<'_>>],
         asked: &Asked,
         raw: &RawReturn,
     ) {
@@ -752,9 +753,10 @@ impl<'d> Run<'_, 'd> {
                 tables,
                 row: None,
             };
-            let loc = cells[i].map_or_else(|| raw.source.clone(), |c| c.location.clone());
+            // Borrowed: a location is copied only into a rejection.
+            let loc = cells[i].map_or(&raw.source, |c| &c.location);
             let raw_value = cells[i].map(|c| &c.value);
-            self.check_one(q, &values[i], asked.top[i], &scope, &loc, raw_value, None);
+            self.check_one(q, &values[i], asked.top[i], &scope, loc, raw_value, None);
         }
         for (t, &qi) in self.v.table_questions.iter().enumerate() {
             let q = &def.questions()[qi];
@@ -770,11 +772,11 @@ impl<'d> Run<'_, 'd> {
                         row: Some((t, row)),
                     };
                     let place = &places[t][r];
-                    let (loc, raw_value) = match &place.cells[c] {
-                        Some((loc, v)) => (loc.clone(), Some(v)),
-                        None => (place.row.clone(), None),
+                    let (loc, raw_value) = match place.cells[c] {
+                        Some((loc, v)) => (loc, Some(v)),
+                        None => (place.row, None),
                     };
-                    self.check_one(col, &row[c], asked.cells[t][r][c], &scope, &loc, raw_value, Some(r));
+                    self.check_one(col, &row[c], asked.cells[t][r][c], &scope, loc, raw_value, Some(r));
                 }
             }
         }
@@ -879,7 +881,7 @@ impl<'d> Run<'_, 'd> {
     fn check_policy_chain(&mut self, values: &[Value], cells: &[Option<&RawCell>], raw: &RawReturn) {
         let def = self.v.def;
         for policy in def.policies() {
-            let get = |id: &str| self.v.top.get(id).map(|&i| (i, values[i].clone()));
+            let get = |id: &str| self.v.top.get(id).map(|&i| (i, &values[i]));
             let (Some((_, aware)), Some((ia, applied)), Some((ir, received))) = (
                 get(&policy.spec.aware),
                 get(&policy.spec.applied),
@@ -888,9 +890,9 @@ impl<'d> Run<'_, 'd> {
                 continue;
             };
             let yes = |v: &Value| *v == Value::Bool(true);
-            let broken = if yes(&received) && !yes(&applied) {
+            let broken = if yes(received) && !yes(applied) {
                 Some((ir, "已享受但未申请", "received but not applied"))
-            } else if yes(&applied) && !yes(&aware) {
+            } else if yes(applied) && !yes(aware) {
                 Some((ia, "已申请但不知晓", "applied but not aware"))
             } else {
                 None

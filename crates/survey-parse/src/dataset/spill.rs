@@ -8,9 +8,10 @@
 //! enterprise id alone, which is unique among the returns kept. Once duplicates are settled, [`Spill::write`]
 //! merges the runs by enterprise id, skipping superseded returns, and writes the dataset
 //! [`OUTPUT_BATCH`] rows at a time: each batch takes from every run a contiguous slice of
-//! rows, read from the run's file alone. Memory holds about one run and one batch, not
-//! the dataset; a dataset that fits in one batch is written exactly as a single frame
-//! would be.
+//! rows, read from the run's file alone. A run is sorted and written on a thread of its
+//! own while the next fills up, and the next batch is read while the last is written, so
+//! memory holds at most two runs and two batches, not the dataset; a dataset that fits
+//! in one batch is written exactly as a single frame would be.
 
 use super::Chunk;
 use crate::IngestError;
@@ -81,6 +82,8 @@ pub struct Spill {
     runs: Vec<Run>,
     pending: Vec<(Chunk, Vec<Origin>)>,
     pending_rows: usize,
+    /// The run being sorted and written, on its own thread.
+    in_flight: Option<std::thread::JoinHandle<PolarsResult<Run>>>,
     /// Accepted returns taken so far.
     taken: usize,
 }
@@ -102,7 +105,9 @@ fn to_idx(positions: impl IntoIterator<Item = usize>) -> PolarsResult<IdxCa> {
 fn gather(frame: DataFrame, idx: &IdxCa) -> PolarsResult<DataFrame> {
     let mut columns = Vec::with_capacity(frame.width());
     for column in frame.into_columns() {
-        columns.push(column.take(idx)?.rechunk());
+        // Made one piece first: picking rows from the hundred pieces of a run (a chunk
+        // of a group each) costs a search for the piece of every row.
+        columns.push(column.rechunk().take(idx)?.rechunk());
     }
     DataFrame::new(idx.len(), columns)
 }
@@ -152,6 +157,7 @@ impl Spill {
             runs: Vec::new(),
             pending: Vec::new(),
             pending_rows: 0,
+            in_flight: None,
             taken: 0,
         })
     }
@@ -171,68 +177,44 @@ impl Spill {
         Ok(())
     }
 
-    /// Writes the pending chunks as one sorted run.
+    /// Writes the pending chunks as one sorted run, on a thread of its own: the checking
+    /// goes on while the run is sorted and written. One run is written at a time, so
+    /// memory holds at most the run being written and the one filling up.
     fn spill(&mut self, def: &Definition) -> PolarsResult<()> {
-        let mut chunks = std::mem::take(&mut self.pending).into_iter();
-        let Some((first, mut origins)) = chunks.next() else {
+        let chunks = std::mem::take(&mut self.pending);
+        self.pending_rows = 0;
+        self.settle_in_flight()?;
+        if chunks.is_empty() {
+            return Ok(());
+        }
+        self.taken += chunks.iter().map(|(_, origins)| origins.len()).sum::<usize>();
+        let id = def.spec.survey.enterprise_question.clone();
+        let base = self.dir.path().join(format!("run-{}", self.runs.len()));
+        let writer = std::thread::Builder::new()
+            .name("run-writer".into())
+            .spawn(move || write_run(chunks, &id, &base))
+            .map_err(|e| polars_err!(ComputeError: "cannot start a thread to write a sorted run: {e}"))?;
+        self.in_flight = Some(writer);
+        Ok(())
+    }
+
+    /// Waits for the run being written, and keeps it.
+    fn settle_in_flight(&mut self) -> PolarsResult<()> {
+        let Some(writer) = self.in_flight.take() else {
             return Ok(());
         };
-        let (mut responses, mut tables, mut rows_per_return) = (first.responses, first.tables, first.rows_per_return);
-        for (chunk, more) in chunks {
-            origins.extend(more);
-            responses.vstack_mut_owned(chunk.responses)?;
-            for (all, part) in tables.iter_mut().zip(chunk.tables) {
-                all.vstack_mut_owned(part)?;
-            }
-            for (all, part) in rows_per_return.iter_mut().zip(chunk.rows_per_return) {
-                all.extend(part);
-            }
-        }
-        // By enterprise id, stably (ids compare as bytes, as polars compares strings).
-        let id = def.spec.survey.enterprise_question.as_str();
-        let (order, ids) = {
-            let ids: Vec<&str> = responses
-                .column(id)?
-                .str()?
-                .iter()
-                .map(Option::unwrap_or_default)
-                .collect();
-            let mut order: Vec<usize> = (0..ids.len()).collect();
-            order.sort_by(|&a, &b| ids[a].cmp(ids[b]));
-            let sorted: Vec<Box<str>> = order.iter().map(|&r| Box::from(ids[r])).collect();
-            (order, sorted)
-        };
-        let k = self.runs.len();
-        let mut table_paths = Vec::with_capacity(tables.len());
-        let mut table_starts = Vec::with_capacity(tables.len());
-        for (t, (frame, counts)) in tables.into_iter().zip(&rows_per_return).enumerate() {
-            let unsorted = starts(counts.iter().copied());
-            let positions = order.iter().flat_map(|&r| unsorted[r]..unsorted[r + 1]);
-            let mut sorted = gather(frame, &to_idx(positions)?)?;
-            let path = self.dir.path().join(format!("run-{k}-table-{t}.parquet"));
-            write_run_file(&mut sorted, &path)?;
-            table_paths.push(path);
-            table_starts.push(starts(order.iter().map(|&r| counts[r])));
-        }
-        let mut sorted = gather(responses, &to_idx(order.iter().copied())?)?;
-        let path = self.dir.path().join(format!("run-{k}-responses.parquet"));
-        write_run_file(&mut sorted, &path)?;
-        self.taken += order.len();
-        self.pending_rows = 0;
-        self.runs.push(Run {
-            responses: path,
-            tables: table_paths,
-            origins: order.iter().map(|&r| origins[r]).collect(),
-            ids,
-            table_starts,
-        });
+        let run = writer
+            .join()
+            .map_err(|_| polars_err!(ComputeError: "writing a sorted run failed unexpectedly"))??;
+        self.runs.push(run);
         Ok(())
     }
 
     /// Writes the returns still in memory as the last run: call once every return is
     /// taken.
     pub fn finish(&mut self, def: &Definition) -> PolarsResult<()> {
-        self.spill(def)
+        self.spill(def)?;
+        self.settle_in_flight()
     }
 
     /// Writes the dataset into `out_dir`: the returns `keep` marks (per file, a flag per
@@ -249,7 +231,7 @@ impl Spill {
         };
         let responses_path = out_dir.join(super::RESPONSES_FILE);
         let flags: usize = keep.iter().map(Vec::len).sum();
-        if !self.pending.is_empty() || flags != self.taken {
+        if !self.pending.is_empty() || self.in_flight.is_some() || flags != self.taken {
             return Err(failed(&responses_path)(polars_err!(
                 ComputeError: "{flags} keep flags for {} accepted returns", self.taken
             )));
@@ -259,17 +241,32 @@ impl Spill {
         for (table, frame) in def.tables().zip(&empty.tables) {
             outputs.push(Output::new(&out_dir.join(super::table_file(table.id())), frame)?);
         }
-        let mut merge = Merge::new(&self.runs, keep);
-        loop {
-            let batch = merge.next_batch(self.batch_rows);
-            if batch.is_empty() {
-                break;
+        // A thread merges and reads the next batch while this one is compressed and
+        // written; the channel has no room, so memory holds two batches at most.
+        std::thread::scope(|scope| {
+            let (send, batches) = std::sync::mpsc::sync_channel::<PolarsResult<Vec<DataFrame>>>(0);
+            scope.spawn(move || {
+                let mut merge = Merge::new(&self.runs, keep);
+                loop {
+                    let batch = merge.next_batch(self.batch_rows);
+                    if batch.is_empty() {
+                        return;
+                    }
+                    let frames = self.read_batch(&batch, keep);
+                    let failed = frames.is_err();
+                    if send.send(frames).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+            for frames in batches {
+                let frames = frames.map_err(failed(&responses_path))?;
+                for (output, frame) in outputs.iter_mut().zip(frames) {
+                    output.write(&frame)?;
+                }
             }
-            let frames = self.read_batch(&batch, keep).map_err(failed(&responses_path))?;
-            for (output, frame) in outputs.iter_mut().zip(frames) {
-                output.write(&frame)?;
-            }
-        }
+            Ok::<(), IngestError>(())
+        })?;
         for output in outputs {
             output.finish()?;
         }
@@ -366,6 +363,86 @@ impl Spill {
             frames.push(gather(frame, &to_idx(positions)?)?);
         }
         Ok(frames)
+    }
+}
+
+/// Sorts `chunks` by enterprise id (the column `id`), stably, and writes them as one run
+/// to files named after `base`.
+fn write_run(chunks: Vec<(Chunk, Vec<Origin>)>, id: &str, base: &Path) -> PolarsResult<Run> {
+    let mut chunks = chunks.into_iter();
+    let Some((first, mut origins)) = chunks.next() else {
+        return Err(polars_err!(ComputeError: "an empty run"));
+    };
+    let (mut responses, mut tables, mut rows_per_return) = (first.responses, first.tables, first.rows_per_return);
+    for (chunk, more) in chunks {
+        origins.extend(more);
+        responses.vstack_mut_owned(chunk.responses)?;
+        for (all, part) in tables.iter_mut().zip(chunk.tables) {
+            all.vstack_mut_owned(part)?;
+        }
+        for (all, part) in rows_per_return.iter_mut().zip(chunk.rows_per_return) {
+            all.extend(part);
+        }
+    }
+    // By enterprise id, stably (ids compare as bytes, as polars compares strings).
+    let (order, ids) = {
+        let ids: Vec<&str> = responses
+            .column(id)?
+            .str()?
+            .iter()
+            .map(Option::unwrap_or_default)
+            .collect();
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by(|&a, &b| ids[a].cmp(ids[b]));
+        let sorted: Vec<Box<str>> = order.iter().map(|&r| Box::from(ids[r])).collect();
+        (order, sorted)
+    };
+    let name = |part: &str| {
+        let mut name = base.as_os_str().to_owned();
+        name.push(format!("-{part}.parquet"));
+        PathBuf::from(name)
+    };
+    // The tables are sorted and written beside the responses.
+    let (path, tables) = std::thread::scope(|scope| {
+        let tables = scope.spawn(|| {
+            let mut table_paths = Vec::with_capacity(tables.len());
+            let mut table_starts = Vec::with_capacity(tables.len());
+            for (t, (frame, counts)) in tables.into_iter().zip(&rows_per_return).enumerate() {
+                let unsorted = starts(counts.iter().copied());
+                let positions = order.iter().flat_map(|&r| unsorted[r]..unsorted[r + 1]);
+                let mut sorted = gather(frame, &to_idx(positions)?)?;
+                let path = name(&format!("table-{t}"));
+                write_run_file(&mut sorted, &path)?;
+                table_paths.push(path);
+                table_starts.push(starts(order.iter().map(|&r| counts[r])));
+            }
+            Ok::<_, PolarsError>((table_paths, table_starts))
+        });
+        let responses = gather(responses, &to_idx(order.iter().copied())?).and_then(|mut sorted| {
+            let path = name("responses");
+            write_run_file(&mut sorted, &path).map(|()| path)
+        });
+        let tables = tables
+            .join()
+            .map_err(|_| polars_err!(ComputeError: "writing the tables of a sorted run failed unexpectedly"));
+        Ok::<_, PolarsError>((responses?, tables??))
+    })?;
+    let (table_paths, table_starts) = tables;
+    Ok(Run {
+        responses: path,
+        tables: table_paths,
+        origins: order.iter().map(|&r| origins[r]).collect(),
+        ids,
+        table_starts,
+    })
+}
+
+impl Drop for Spill {
+    /// A run still being written finishes before its folder is removed.
+    fn drop(&mut self) {
+        if let Some(writer) = self.in_flight.take() {
+            let _ = writer.join();
+        }
     }
 }
 

@@ -37,10 +37,10 @@ pub(super) enum Document {
     Many(Vec<Shape>),
 }
 
-/// Reads `bytes` (UTF-8, without a byte-order mark) as one JSON value; `many` reads a
-/// top-level array as an array of returns.
-pub(super) fn parse(bytes: &[u8], many: bool) -> Result<Document, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+/// Reads `text` (without a byte-order mark) as one JSON value; `many` reads a top-level
+/// array as an array of returns.
+pub(super) fn parse(text: &str, many: bool) -> Result<Document, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
     let document = de.deserialize_any(ReturnVisitor { many })?;
     de.end()?;
     Ok(document)
