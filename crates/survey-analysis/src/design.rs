@@ -273,11 +273,12 @@ impl<S> StratifiedDesign<S> {
     /// score)` in unit order; every unit not listed scores exactly 0 (outside the domain,
     /// or left out for a missing answer).
     ///
-    /// Only the strata holding a listed unit are visited: in any other stratum every PSU
-    /// scores 0, so its mean and its squared deviations are 0. Within a visited stratum
-    /// every PSU is visited in order (a PSU scoring 0 deviates by the stratum mean), so
-    /// the sums are added in the same order, and give the same doubles, as a pass over
-    /// every PSU of the design would.
+    /// Only the strata holding a listed unit count: in any other stratum every PSU scores
+    /// 0, so its mean and its squared deviations are 0. Within a stratum, the PSUs holding
+    /// a listed unit are summed in PSU order, and the others, which all deviate by the
+    /// stratum mean, are added at once as (PSUs left) x mean^2, so a small domain costs
+    /// its own units rather than its strata's. Both terms are non-negative: nothing
+    /// cancels.
     ///
     /// Strata with a single PSU contribute nothing and are listed in `not_estimable`, so
     /// the caller reports the SE as unknown rather than understated.
@@ -312,21 +313,41 @@ impl<S> StratifiedDesign<S> {
     /// Per stratum, the sum of squared deviations of its PSU scores from their mean: a
     /// pass over every PSU of the design.
     fn squares_over_every_psu(&self, scores: &[(usize, f64)]) -> Vec<f64> {
-        let mut psu_score = vec![0.0; self.psu_stratum.len()];
+        let mut psu_score: Vec<Option<f64>> = vec![None; self.psu_stratum.len()];
         for &(unit, z) in scores {
-            psu_score[self.unit_psu[unit]] += z;
+            let score = &mut psu_score[self.unit_psu[unit]];
+            *score = Some(score.unwrap_or(0.0) + z);
         }
         let mut stratum_sum = vec![0.0; self.strata.len()];
         for (psu, score) in psu_score.iter().enumerate() {
-            stratum_sum[self.psu_stratum[psu]] += score;
+            if let Some(score) = score {
+                stratum_sum[self.psu_stratum[psu]] += score;
+            }
         }
         let mut squares = vec![0.0; self.strata.len()];
+        let mut listed = vec![0usize; self.strata.len()];
         for (psu, score) in psu_score.iter().enumerate() {
-            let h = self.psu_stratum[psu];
-            let deviation = score - stratum_sum[h] / self.strata[h].sampled as f64;
-            squares[h] += deviation * deviation;
+            if let Some(score) = score {
+                let h = self.psu_stratum[psu];
+                let deviation = score - stratum_sum[h] / self.strata[h].sampled as f64;
+                squares[h] += deviation * deviation;
+                listed[h] += 1;
+            }
+        }
+        for (h, squares) in squares.iter_mut().enumerate() {
+            if listed[h] > 0 {
+                *squares += self.unlisted_squares(h, stratum_sum[h], listed[h]);
+            }
         }
         squares
+    }
+
+    /// What the PSUs of stratum `h` holding no listed unit add to its sum of squares: each
+    /// scores 0 and deviates by the stratum mean.
+    fn unlisted_squares(&self, h: usize, stratum_sum: f64, listed: usize) -> f64 {
+        let sampled = self.strata[h].sampled;
+        let mean = stratum_sum / sampled as f64;
+        sampled.saturating_sub(listed) as f64 * (mean * mean)
     }
 
     /// The same sums, visiting only the strata that hold a listed unit.
@@ -349,20 +370,11 @@ impl<S> StratifiedDesign<S> {
             }
             let stratum_sum = listed.iter().fold(0.0, |sum, (_, z)| sum + z);
             let mean = stratum_sum / self.strata[h].sampled as f64;
-            let mut listed = listed.iter().peekable();
-            let mut sum_of_squares = 0.0;
-            for &psu in &self.stratum_psus[h] {
-                let score = match listed.peek() {
-                    Some(&&(p, z)) if p == psu => {
-                        listed.next();
-                        z
-                    }
-                    _ => 0.0,
-                };
-                let deviation = score - mean;
-                sum_of_squares += deviation * deviation;
-            }
-            squares[h] = sum_of_squares;
+            let listed_squares = listed.iter().fold(0.0, |sum, &(_, z)| {
+                let deviation = z - mean;
+                sum + deviation * deviation
+            });
+            squares[h] = listed_squares + self.unlisted_squares(h, stratum_sum, listed.len());
         }
         squares
     }
@@ -370,7 +382,8 @@ impl<S> StratifiedDesign<S> {
 
 /// When the units with a score number at least one in this many PSUs, the variance is
 /// summed over every PSU rather than over the strata holding them (see
-/// `StratifiedDesign::variance`); both give the same numbers.
+/// `StratifiedDesign::variance`); both add the same terms in the same order and give the
+/// same doubles.
 const DENSE_SHARE: usize = 4;
 
 /// The PSUs of each of `strata` strata, in PSU order.
@@ -395,7 +408,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn visiting_listed_strata_gives_the_sums_of_a_pass_over_every_psu() {
+    fn visiting_listed_strata_gives_the_sums_of_a_pass_over_every_psu_and_of_the_definition() {
         // Three strata, clusters spanning several units, one stratum collapsed; scores on
         // a few units (a small domain) and on most of them, with awkward decimals.
         let strata = ["A", "B", "A", "C", "B", "A", "C", "C", "B", "A", "D", "A"];
@@ -422,6 +435,21 @@ mod tests {
                 .map(|v| v.to_bits())
                 .collect();
             assert_eq!(every, listed, "units {units:?}");
+            // By the definition: every PSU's total (0 where nothing is listed), its
+            // deviation from the stratum mean, squared and summed.
+            let mut psu_total = vec![0.0; design.psu_stratum.len()];
+            for &(unit, z) in &scores {
+                psu_total[design.unit_psu[unit]] += z;
+            }
+            for (h, psus) in design.stratum_psus.iter().enumerate() {
+                let mean = psus.iter().map(|&p| psu_total[p]).sum::<f64>() / psus.len() as f64;
+                let by_definition: f64 = psus.iter().map(|&p| (psu_total[p] - mean).powi(2)).sum();
+                let got = f64::from_bits(every[h]);
+                assert!(
+                    (got - by_definition).abs() <= 1e-12 * by_definition.max(1.0),
+                    "stratum {h}, units {units:?}: {got} against {by_definition}"
+                );
+            }
         }
     }
 
