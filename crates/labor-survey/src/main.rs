@@ -573,3 +573,18 @@ fn bench(options: &survey_bench::BenchOptions, format: TableFormat) -> ExitCode 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MI_OPTION_PURGE_DELAY;
+
+    #[test]
+    fn the_option_set_at_start_is_mimallocs_purge_delay() {
+        // The bindings name the option after it; its place could move with a new mimalloc.
+        // Its default (1,000 ms in mimalloc 3; `c_src/mimalloc/v3/src/options.c`) is not
+        // shared by its neighbours (1 before, 0 after).
+        assert_eq!(MI_OPTION_PURGE_DELAY + 1, libmimalloc_sys::mi_option_use_numa_nodes);
+        // SAFETY: reads a plain option.
+        assert_eq!(unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) }, 1000);
+    }
+}
