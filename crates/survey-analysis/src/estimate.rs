@@ -502,8 +502,8 @@ impl<S: Ord + Clone + Display> StratifiedDesign<S> {
         }
     }
 
-    /// The column itself when it is what [`Self::answers`] would give (one value per unit,
-    /// every value finite), without copying it; the same error otherwise.
+    /// The column itself when it holds one value per unit, every value finite, without
+    /// copying it; which unit's value is not finite, or the length found, otherwise.
     pub(crate) fn checked_answers<'c>(
         &self,
         values: &'c [Option<f64>],
@@ -520,21 +520,16 @@ impl<S: Ord + Clone + Display> StratifiedDesign<S> {
         }
     }
 
-    /// The column as optional finite values, checked against the design.
+    /// The column as optional finite values, checked against the design (as
+    /// [`Self::checked_answers`] checks it).
     pub(crate) fn answers<T: Copy + Into<Option<f64>>>(
         &self,
         values: &[T],
         column: &'static str,
     ) -> Result<Vec<Option<f64>>, EstimateError> {
-        self.check_len(values.len(), column)?;
-        values
-            .iter()
-            .enumerate()
-            .map(|(unit, v)| match (*v).into() {
-                Some(value) if !value.is_finite() => Err(EstimateError::NonFinite { column, unit, value }),
-                other => Ok(other),
-            })
-            .collect()
+        let values: Vec<Option<f64>> = values.iter().map(|&v| v.into()).collect();
+        self.checked_answers(&values, column)?;
+        Ok(values)
     }
 
     /// The domain indicator, or every unit when there is no domain.

@@ -168,6 +168,7 @@ impl RawReturn {
             .sum();
         answers + tables
     }
+
     /// Completes a location made by `ValueRef::location` with the file, line and JSON path
     /// of the value; other locations are left as they are.
     pub fn locate(&self, location: &mut Location) {
