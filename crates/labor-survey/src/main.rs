@@ -528,9 +528,14 @@ fn with_definition(path: &Path, job: impl FnOnce(&survey_def::Definition) -> Res
     }
 }
 
-/// Writes `bytes` to `path` atomically (temporary file in the same folder, renamed).
+/// Writes a blank form (template or schema: nothing of any enterprise, so readable by all)
+/// to `path` atomically, creating its folder.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    survey_parse::output::write_atomically(path, bytes).map_err(|e| e.to_string())
+    let error = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(error)?;
+    }
+    survey_parse::output::write_file_atomically(path, bytes, survey_parse::output::Access::Published).map_err(error)
 }
 
 #[derive(Clone, Copy, ValueEnum)]

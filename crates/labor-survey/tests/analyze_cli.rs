@@ -172,14 +172,14 @@ fn weighted_estimates_match_the_hand_worked_example() {
     assert!(out.status.success(), "analyze: {}", text(&out.stderr));
     let reports = dir.path().join("reports");
     for f in [
-        "sector-demand.xlsx",
-        "risk-flags.xlsx",
-        "policy-reach.xlsx",
-        "summary.json",
+        "published/sector-demand.xlsx",
+        "restricted/risk-flags.xlsx",
+        "published/policy-reach.xlsx",
+        "published/summary.json",
     ] {
         assert!(reports.join(f).is_file(), "{f} written");
     }
-    let book = reports.join("sector-demand.xlsx");
+    let book = reports.join("published/sector-demand.xlsx");
     let workbook: Xlsx<_> = open_workbook(&book).unwrap();
     let names = workbook.sheet_names();
     assert_eq!(names.first().map(String::as_str), Some("Cover"));
@@ -202,7 +202,7 @@ fn weighted_estimates_match_the_hand_worked_example() {
         .expect("a header row");
     let headers: Vec<String> = header.iter().map(cell_text).collect();
     assert_eq!(
-        &headers[..10],
+        &headers[..11],
         [
             "Measure",
             "Code",
@@ -213,6 +213,7 @@ fn weighted_estimates_match_the_hand_worked_example() {
             "95% CI high",
             "CV",
             "Enterprises",
+            "Imputed",
             "Quality"
         ]
     );
@@ -247,7 +248,7 @@ fn weighted_estimates_match_the_hand_worked_example() {
     assert_eq!(cell_text(&change[3]), "[c]");
     let rate = long_row(&headline, "Employment change rate", "*");
     assert_eq!(cell_text(&rate[3]), "[c]");
-    assert_eq!(cell_text(&rate[9]), "[c]");
+    assert_eq!(cell_text(&rate[10]), "[c]");
 
     // Planned hires: 2 * (2 + 1 + 0) + 4 * (8 + 4) = 54, the largest two 32 + 16 = 89%;
     // hard-to-fill: 2 * 1 + 4 * (5 + 3) = 34, the largest two 20 + 12 = 94%: both are
@@ -263,7 +264,7 @@ fn weighted_estimates_match_the_hand_worked_example() {
     let by_sector = sheet(&book, "By sector");
     let c = long_row(&by_sector, "Vacancies", "C");
     assert_eq!(cell_text(&c[3]), "[c]");
-    assert_eq!(cell_text(&c[9]), "[c]");
+    assert_eq!(cell_text(&c[10]), "[c]");
     let i = long_row(&by_sector, "Vacancies", "I");
     assert_eq!(cell_text(&i[3]), "[c]", "secondary suppression");
     assert!((number(&long_row(&by_sector, "Vacancies", "*")[3]) - 76.0).abs() < 1e-9);
@@ -274,7 +275,7 @@ fn weighted_estimates_match_the_hand_worked_example() {
     );
 
     let summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(reports.join("summary.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(reports.join("published/summary.json")).unwrap()).unwrap();
     assert_eq!(summary["weighting"], "frame");
     assert_eq!(summary["counts"]["accepted"], 5);
     assert_eq!(summary["counts"]["in_estimates"], 5);
@@ -292,7 +293,7 @@ fn without_a_frame_the_tables_say_unweighted() {
     write_example(dir.path());
     let out = ingest_and_analyze(dir.path(), &[]);
     assert!(out.status.success(), "analyze: {}", text(&out.stderr));
-    let book = dir.path().join("reports/sector-demand.xlsx");
+    let book = dir.path().join("reports/published/sector-demand.xlsx");
     let cover = sheet(&book, "Cover");
     let all_text: Vec<String> = cover.iter().flatten().map(cell_text).collect();
     assert!(all_text.iter().any(|t| t.contains("Unweighted, respondents only")));

@@ -144,9 +144,9 @@ fn frame_strata(path: &Path) -> HashMap<String, (String, String)> {
 fn workbooks_from_generated_returns_hold_independently_computed_figures() {
     let p = prepare();
     let reports = analyze(&p, "reports", "en");
-    let demand = reports.join("sector-demand.xlsx");
-    let risk = reports.join("risk-flags.xlsx");
-    let reach = reports.join("policy-reach.xlsx");
+    let demand = reports.join("published/sector-demand.xlsx");
+    let risk = reports.join("restricted/risk-flags.xlsx");
+    let reach = reports.join("published/policy-reach.xlsx");
 
     assert_eq!(
         sheet_names(&demand),
@@ -196,7 +196,7 @@ fn workbooks_from_generated_returns_hold_independently_computed_figures() {
         .map(|id| weight(id) * vacancies_of.get(id).copied().unwrap_or(0.0))
         .sum();
     let summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(reports.join("summary.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(reports.join("published/summary.json")).unwrap()).unwrap();
     let headline = summary["demand"]["headline"].as_array().unwrap();
     let vacancies = headline.iter().find(|h| h["id"] == "vacancies").unwrap();
     assert_eq!(vacancies["published"], true);
@@ -292,6 +292,7 @@ fn workbooks_from_generated_returns_hold_independently_computed_figures() {
             "95% CI high",
             "CV",
             "Enterprises",
+            "Imputed",
             "Quality"
         ]
     );
@@ -313,10 +314,10 @@ fn workbooks_from_generated_returns_hold_independently_computed_figures() {
     // Same inputs, same bytes.
     let again = analyze(&p, "reports-again", "en");
     for f in [
-        "sector-demand.xlsx",
-        "risk-flags.xlsx",
-        "policy-reach.xlsx",
-        "summary.json",
+        "published/sector-demand.xlsx",
+        "restricted/risk-flags.xlsx",
+        "published/policy-reach.xlsx",
+        "published/summary.json",
     ] {
         assert_eq!(
             std::fs::read(reports.join(f)).unwrap(),
@@ -327,9 +328,9 @@ fn workbooks_from_generated_returns_hold_independently_computed_figures() {
 
     // Chinese labels.
     let zh = analyze(&p, "reports-zh", "zh");
-    let names = sheet_names(&zh.join("sector-demand.xlsx"));
+    let names = sheet_names(&zh.join("published/sector-demand.xlsx"));
     assert_eq!(names.first().map(String::as_str), Some("封面"));
     assert!(names.iter().any(|n| n == "按行业门类"), "{names:?}");
-    let cover = rows(&zh.join("risk-flags.xlsx"), "封面");
+    let cover = rows(&zh.join("restricted/risk-flags.xlsx"), "封面");
     assert!(cover.iter().flatten().any(|c| s(c).contains("不得公开")));
 }

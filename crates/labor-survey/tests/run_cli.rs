@@ -114,10 +114,10 @@ fn a_passing_pipeline_writes_every_output_and_a_full_record() {
         "dataset/ingest.json",
         "dataset/rejects.xlsx",
         "previous-dataset/responses.parquet",
-        "reports/sector-demand.xlsx",
-        "reports/risk-flags.xlsx",
-        "reports/policy-reach.xlsx",
-        "reports/summary.json",
+        "reports/published/sector-demand.xlsx",
+        "reports/restricted/risk-flags.xlsx",
+        "reports/published/policy-reach.xlsx",
+        "reports/published/summary.json",
         "run.json",
     ] {
         assert!(o.join(f).is_file(), "{f} missing; {stderr}");
@@ -137,7 +137,7 @@ fn a_passing_pipeline_writes_every_output_and_a_full_record() {
     assert_eq!(record["status"], "passed");
     assert_eq!(record["labor_survey_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(record["language"], "zh");
-    let summary = json(&o.join("reports/summary.json"));
+    let summary = json(&o.join("reports/published/summary.json"));
     assert_eq!(record["definition"]["survey"], "yangpu-spring-2024");
     assert_eq!(
         record["definition"]["fingerprint"],
@@ -166,37 +166,81 @@ fn a_passing_pipeline_writes_every_output_and_a_full_record() {
     assert_eq!(record["gates"][0]["observed"], summary["counts"]["response_rate"]);
     assert_eq!(record["failed_gates"], serde_json::json!([]));
 
-    // Every input is listed once, sorted by path relative to the pipeline's folder, with
-    // the SHA-256 of its bytes.
-    let listed = record["inputs"].as_array().unwrap();
-    let paths: Vec<&str> = listed.iter().map(|i| i["path"].as_str().unwrap()).collect();
-    let mut sorted = paths.clone();
-    sorted.sort();
-    assert_eq!(paths, sorted);
+    // Every input is fingerprinted once, sorted by path relative to the pipeline's
+    // folder, with the SHA-256 of its bytes: in the restricted manifest (sha256sum
+    // format) one by one; in run.json, which is shared, the returns (named by credit
+    // code) only as sets, each with the SHA-256 of its lines of the manifest.
+    let role_of = |p: &str| match p {
+        "pipeline.toml" => "pipeline",
+        "spring-2024.toml" => "definition",
+        "frame.csv" => "frame",
+        p if p.starts_with("returns/") => "return",
+        p if p.starts_with("previous/") => "previous-return",
+        other => panic!("unexpected input {other}"),
+    };
     let expected: BTreeMap<&str, &str> = before
         .keys()
         .filter(|p| !p.rsplit('/').next().unwrap().starts_with('.'))
-        .map(|p| {
-            let role = match p.as_str() {
-                "pipeline.toml" => "pipeline",
-                "spring-2024.toml" => "definition",
-                "frame.csv" => "frame",
-                p if p.starts_with("returns/") => "return",
-                p if p.starts_with("previous/") => "previous-return",
-                other => panic!("unexpected input {other}"),
-            };
-            (p.as_str(), role)
+        .map(|p| (p.as_str(), role_of(p)))
+        .collect();
+    let manifest_path = o.join("reports/restricted/inputs.sha256");
+    let manifest = std::fs::read_to_string(&manifest_path).unwrap();
+    let manifest_lines: Vec<(&str, &str)> = manifest
+        .lines()
+        .map(|l| {
+            let (hash, path) = l.split_once("  ").unwrap();
+            (path, hash)
         })
         .collect();
+    let paths: Vec<&str> = manifest_lines.iter().map(|(p, _)| *p).collect();
+    assert_eq!(paths, expected.keys().copied().collect::<Vec<_>>(), "sorted, each once");
+    for (path, hash) in &manifest_lines {
+        assert_eq!(*hash, sha256(&before[*path]), "{path}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&manifest_path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    let listed = record["inputs"].as_array().unwrap();
     let got: BTreeMap<&str, &str> = listed
         .iter()
         .map(|i| (i["path"].as_str().unwrap(), i["role"].as_str().unwrap()))
         .collect();
-    assert_eq!(got, expected);
+    let named: BTreeMap<&str, &str> = expected
+        .iter()
+        .filter(|(_, role)| !role.ends_with("return"))
+        .map(|(p, r)| (*p, *r))
+        .collect();
+    assert_eq!(got, named);
     for i in listed {
         let path = i["path"].as_str().unwrap();
         assert_eq!(i["sha256"], sha256(&before[path]), "{path}");
         assert_eq!(i["bytes"], before[path].len() as u64, "{path}");
+    }
+    let sets = record["returns"].as_array().unwrap();
+    assert_eq!(sets.len(), 2, "{sets:?}");
+    for set in sets {
+        let role = set["role"].as_str().unwrap();
+        let of_role: Vec<&(&str, &str)> = manifest_lines.iter().filter(|(p, _)| role_of(p) == role).collect();
+        let lines: String = of_role.iter().map(|(p, h)| format!("{h}  {p}\n")).collect();
+        assert_eq!(set["files"], of_role.len() as u64, "{role}");
+        assert_eq!(
+            set["bytes"],
+            of_role.iter().map(|(p, _)| before[*p].len() as u64).sum::<u64>(),
+            "{role}"
+        );
+        assert_eq!(set["manifest_sha256"], sha256(lines.as_bytes()), "{role}");
+    }
+    // Nothing in run.json names a return file.
+    let record_text = std::fs::read_to_string(o.join("run.json")).unwrap();
+    for (path, role) in &expected {
+        if role.ends_with("return") {
+            let file_name = path.rsplit('/').next().unwrap();
+            assert!(!record_text.contains(file_name), "run.json names {path}");
+        }
     }
 
     // The run only read its inputs.
@@ -213,7 +257,7 @@ fn reruns_on_the_same_inputs_are_byte_identical() {
         assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     }
     let (fa, fb) = (files(&a), files(&b));
-    assert!(fa.contains_key("run.json") && fa.contains_key("reports/sector-demand.xlsx"));
+    assert!(fa.contains_key("run.json") && fa.contains_key("reports/published/sector-demand.xlsx"));
     assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
     for (name, bytes) in &fa {
         assert!(bytes == &fb[name], "{name} differs between runs");
@@ -246,10 +290,10 @@ fn a_failing_gate_exits_1_names_it_and_still_writes_the_reports() {
     assert_eq!(record["gates"][0]["threshold"], 0.99);
     assert_eq!(record["gates"][1]["passed"], true);
     for f in [
-        "sector-demand.xlsx",
-        "risk-flags.xlsx",
-        "policy-reach.xlsx",
-        "summary.json",
+        "published/sector-demand.xlsx",
+        "restricted/risk-flags.xlsx",
+        "published/policy-reach.xlsx",
+        "published/summary.json",
     ] {
         assert!(o.join("reports").join(f).is_file(), "{f}");
     }
@@ -278,17 +322,23 @@ fn a_previous_dataset_folder_is_read_and_fingerprinted() {
     let stderr = stderr_of(&out);
     let o = dir.path().join("out");
     let record = json(&o.join("run.json"));
-    let summary = json(&o.join("reports/summary.json"));
+    let summary = json(&o.join("reports/published/summary.json"));
 
-    // The gate reads the new high-severity flags of the analysis.
-    let new_high = summary["risk"]["previous"]["new_high_flags"].as_array().unwrap().len();
+    // The gate reads the new high-severity flags of the analysis, counted by rule.
+    let new_high: u64 = summary["risk"]["previous"]["new_flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["severity"] == "high")
+        .map(|r| r["count"].as_u64().unwrap())
+        .sum();
     let gate = record["gates"]
         .as_array()
         .unwrap()
         .iter()
         .find(|g| g["gate"] == "fail_on_new_high_flags")
         .expect("the gate is reported");
-    assert_eq!(gate["observed"], new_high as u64);
+    assert_eq!(gate["observed"], new_high);
     assert_eq!(gate["passed"], new_high == 0);
     assert_eq!(out.status.code(), Some(if new_high == 0 { 0 } else { 1 }), "{stderr}");
     assert!(!o.join("previous-dataset").exists());
@@ -406,6 +456,18 @@ fn assert_complete(name: &str, bytes: &[u8]) {
                 serde_json::from_str::<serde_json::Value>(line).unwrap_or_else(|e| panic!("{name}: {e}"));
             }
         }
+        "csv" => {
+            let mut reader = csv::Reader::from_reader(bytes);
+            for record in reader.records() {
+                record.unwrap_or_else(|e| panic!("{name}: {e}"));
+            }
+        }
+        "sha256" => {
+            for line in text(bytes).lines() {
+                let (hash, path) = line.split_once("  ").unwrap_or_else(|| panic!("{name}: {line}"));
+                assert!(hash.len() == 64 && !path.is_empty(), "{name}: {line}");
+            }
+        }
         "parquet" => {
             use polars::prelude::{ParquetReader, SerReader};
             ParquetReader::new(Cursor::new(bytes))
@@ -455,8 +517,8 @@ fn a_killed_run_leaves_no_partial_file_under_a_final_name() {
             // run.json is written last: with it, every output is there.
             for f in [
                 "dataset/responses.parquet",
-                "reports/summary.json",
-                "reports/sector-demand.xlsx",
+                "reports/published/summary.json",
+                "reports/published/sector-demand.xlsx",
             ] {
                 assert!(o.join(f).is_file(), "{f} missing beside run.json");
             }

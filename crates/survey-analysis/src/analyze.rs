@@ -7,10 +7,13 @@ use crate::dataset::{Dataset, DatasetError, names_read};
 use crate::demand::{DemandSummary, demand_report};
 use crate::figures::QualityCounts;
 use crate::frame::{Frame, FrameError};
+use crate::impute::ImputationCounts;
 use crate::lines::OCCUPATION_NAME_COLUMN;
+use crate::publication::{FIGURES_FILE, figures_csv};
 use crate::reach::{ReachSummary, reach_report};
-use crate::report::book::Book;
+use crate::report::book::{Audience, Book};
 use crate::report::xlsx::{ReportError, write_book};
+use crate::report::{Access, create_output_dir};
 use crate::risk::{RiskSummary, risk_report};
 use crate::sample::Sample;
 use rayon::prelude::*;
@@ -140,6 +143,8 @@ pub struct Summary {
     pub risk: RiskSummary,
     /// Policy reach.
     pub reach: ReachSummary,
+    /// What imputation did to each number question read, in question order.
+    pub imputation: Vec<ImputationCounts>,
     /// Quality marks of all published workbooks together.
     pub quality: QualityCounts,
     /// Files written, in order.
@@ -179,26 +184,30 @@ pub fn columns_needed(def: &Definition) -> (BTreeSet<String>, BTreeSet<(String, 
         questions.extend(a.totals.iter().cloned());
         questions.extend(a.shares.iter().cloned());
         questions.extend(a.distributions.iter().cloned());
-        let v = &a.vacancies;
-        let table = v.table.clone();
-        for c in [
-            Some(&v.occupation),
-            Some(&v.openings),
-            v.hard_to_fill.as_ref(),
-            v.skill_shortage.as_ref(),
-            v.wage.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            columns.insert((table.clone(), c.clone()));
+        if let Some(v) = &a.vacancies {
+            let table = v.table.clone();
+            for c in [
+                Some(&v.occupation),
+                Some(&v.openings),
+                v.hard_to_fill.as_ref(),
+                v.skill_shortage.as_ref(),
+                v.wage.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                columns.insert((table.clone(), c.clone()));
+            }
+            if def
+                .question(&table)
+                .and_then(|t| t.column(OCCUPATION_NAME_COLUMN))
+                .is_some()
+            {
+                columns.insert((table, OCCUPATION_NAME_COLUMN.to_owned()));
+            }
         }
-        if def
-            .question(&table)
-            .and_then(|t| t.column(OCCUPATION_NAME_COLUMN))
-            .is_some()
-        {
-            columns.insert((table, OCCUPATION_NAME_COLUMN.to_owned()));
+        if let Some(auxiliary) = a.imputation.as_ref().and_then(|i| i.auxiliary.clone()) {
+            questions.insert(auxiliary);
         }
     }
     for rule in def.risk_rules() {
@@ -282,8 +291,12 @@ pub fn analyze(def: &Definition, dataset: &Path, options: &AnalyzeOptions) -> Re
     let mut quality = demand.quality;
     quality.merge(reach.quality);
     let books = vec![demand_book, risk_book, reach_book];
-    let mut outputs: Vec<String> = books.iter().map(|b| b.file_name.clone()).collect();
-    outputs.push(SUMMARY_FILE.to_owned());
+    let mut outputs: Vec<String> = books
+        .iter()
+        .map(|b| format!("{}/{}", crate::report::folder(access_of(b)), b.file_name))
+        .collect();
+    outputs.push(format!("{}/{FIGURES_FILE}", crate::report::PUBLISHED_DIR));
+    outputs.push(format!("{}/{SUMMARY_FILE}", crate::report::PUBLISHED_DIR));
     let summary = Summary {
         definition: DefinitionSummary {
             survey: def.spec.survey.id.clone(),
@@ -320,38 +333,75 @@ pub fn analyze(def: &Definition, dataset: &Path, options: &AnalyzeOptions) -> Re
         demand,
         risk,
         reach,
+        imputation: ctx.imputations(),
         quality,
         outputs,
     };
     Ok(Analysis { books, summary })
 }
 
-/// Writes the workbooks and `summary.json` into `out` (created if needed), each file
-/// atomically. Returns the paths written.
+/// Where a book goes: published or restricted.
+fn access_of(book: &Book) -> Access {
+    match book.cover.audience {
+        Audience::Published => Access::Published,
+        Audience::OfficialsOnly => Access::Restricted,
+    }
+}
+
+/// Writes the analysis into `out` (created if needed), each file atomically: what may be
+/// published (the workbooks for the public, `summary.json`) into `out/published/`, and
+/// what names enterprises (the officials' workbook) into `out/restricted/`, which is
+/// owner-only on Unix. Returns the paths written.
 pub fn write_reports(analysis: &Analysis, out: &Path) -> Result<Vec<PathBuf>, AnalyzeError> {
-    std::fs::create_dir_all(out).map_err(|source| AnalyzeError::Write {
-        path: out.to_owned(),
-        source,
-    })?;
+    let dir = |access: Access| {
+        create_output_dir(out, access).map_err(|source| AnalyzeError::Write {
+            path: out.join(crate::report::folder(access)),
+            source,
+        })
+    };
+    let published = dir(Access::Published)?;
+    let restricted = dir(Access::Restricted)?;
+    let place = |book: &Book| match access_of(book) {
+        Access::Published => (published.join(&book.file_name), Access::Published),
+        Access::Restricted => (restricted.join(&book.file_name), Access::Restricted),
+    };
     // Each workbook is its own file: they are built at the same time, and the first
     // failure in book order is the one reported.
     let mut written = analysis
         .books
         .par_iter()
         .map(|book| {
-            let path = out.join(&book.file_name);
-            write_book(book, &path).map(|()| path)
+            let (path, access) = place(book);
+            write_book(book, &path, access).map(|()| path)
         })
         .collect::<Vec<_>>()
         .into_iter()
         .collect::<Result<Vec<PathBuf>, ReportError>>()?;
-    let path = out.join(SUMMARY_FILE);
-    let mut json = serde_json::to_vec_pretty(&analysis.summary).unwrap_or_default();
-    json.push(b'\n');
-    crate::report::write_atomically(&path, &json).map_err(|source| AnalyzeError::Write {
+    let path = published.join(FIGURES_FILE);
+    let figures = figures_csv(
+        analysis
+            .books
+            .iter()
+            .filter(|b| b.cover.audience == Audience::Published)
+            .map(|b| (b.file_name.as_str(), b.figures.as_slice())),
+    )
+    .map_err(|e| AnalyzeError::Write {
+        path: path.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    crate::report::write_atomically(&path, &figures, Access::Published).map_err(|source| AnalyzeError::Write {
         path: path.clone(),
         source,
     })?;
+    written.push(path);
+    let path = published.join(SUMMARY_FILE);
+    let write_error = |source| AnalyzeError::Write {
+        path: path.clone(),
+        source,
+    };
+    let mut json = serde_json::to_vec_pretty(&analysis.summary).map_err(|e| write_error(std::io::Error::other(e)))?;
+    json.push(b'\n');
+    crate::report::write_atomically(&path, &json, Access::Published).map_err(write_error)?;
     written.push(path);
     Ok(written)
 }

@@ -3,18 +3,21 @@
 //! method notes on weighting, variance, quality marks and disclosure control).
 
 use crate::dataset::{AnswerColumns, Dataset, names_read};
-use crate::figures::{Breakdown, Estimator, OverallFigures, tr};
+use crate::figures::{Breakdown, Estimator, IMPUTED_SHARE_CAUTION, IMPUTED_SHARE_SHOWN, OverallFigures, tr};
 use crate::frame::Frame;
+use crate::impute::{Answers, DEFAULT_MIN_DONORS, ImputationClass, ImputationCounts, Imputer};
+use crate::publication::AuditSummary;
 use crate::report::book::{
     Audience, Cell, Column, ColumnStyle, Cover, Format, NoteSection, SYMBOL_CAUTION, SYMBOL_NOT_AVAILABLE,
     SYMBOL_SUPPRESSED, Sheet, Table,
 };
 use crate::sample::Sample;
 use crate::{CV_CAUTION, DisclosureRules};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Mutex, PoisonError};
 use survey_def::codes::{INDUSTRY_DIVISIONS, INDUSTRY_SECTIONS, industry_division, industry_section};
 use survey_def::expr::is_relevant;
-use survey_def::{AnalysisSpec, Definition, Lang};
+use survey_def::{AnalysisSpec, Definition, Lang, QuestionType};
 
 /// The breakdowns of enterprise-level tables.
 #[derive(Debug, Clone)]
@@ -45,10 +48,12 @@ pub struct Context<'a> {
     pub rules: DisclosureRules,
     /// Enterprise-level breakdowns.
     pub breakdowns: Breakdowns,
-    /// Answers of number questions per unit, computed once: every breakdown of every
-    /// workbook reads the same columns, and skip logic is evaluated per return.
-    /// Behind a lock because the workbooks are computed at the same time.
-    numbers_cache: std::sync::Mutex<HashMap<String, Vec<Option<f64>>>>,
+    /// Answers of number questions per unit, imputed once: every breakdown of every
+    /// workbook reads the same values, and skip logic is evaluated per return. Behind a
+    /// lock because the workbooks are computed at the same time.
+    numbers_cache: Mutex<BTreeMap<String, (Answers, ImputationCounts)>>,
+    /// The class each unit is imputed within.
+    imputation_classes: Vec<ImputationClass>,
     /// Overall figures of the measures, estimated once for all their breakdowns.
     overall: OverallFigures,
 }
@@ -64,7 +69,7 @@ impl<'a> Context<'a> {
         frame: Option<&Frame>,
     ) -> Context<'a> {
         let rules = disclosure_rules(spec);
-        let breakdowns = breakdowns(def, lang, data, sample, frame);
+        let (breakdowns, imputation_classes) = breakdowns(def, lang, data, sample, frame);
         Context {
             def,
             spec,
@@ -74,6 +79,7 @@ impl<'a> Context<'a> {
             rules,
             breakdowns,
             numbers_cache: Default::default(),
+            imputation_classes,
             overall: OverallFigures::default(),
         }
     }
@@ -83,31 +89,95 @@ impl<'a> Context<'a> {
         tr(self.lang, zh, en)
     }
 
-    /// A number question's answers, one per unit of the design. A question its skip logic
-    /// did not ask ("workers wanted from partner regions" when the enterprise has no
-    /// interest) is a known 0 for a total, not a missing answer; an unanswered question
-    /// that was asked stays missing (item nonresponse, adjusted within the stratum).
-    pub fn numbers(&self, question: &str) -> Vec<Option<f64>> {
-        let cache = || {
-            self.numbers_cache
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        };
-        if let Some(values) = cache().get(question) {
+    /// A number question's answers, one per unit of the design, with missing answers
+    /// imputed (DOMAIN.md "Item nonresponse"; see [`crate::impute`]). A question its skip
+    /// logic did not ask ("workers wanted from partner regions" when the enterprise has no
+    /// interest) is a known 0, not a missing answer; an unanswered question that was asked
+    /// is imputed.
+    pub fn numbers(&self, question: &str) -> Answers {
+        let cache = || self.numbers_cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((values, _)) = cache().get(question) {
             return values.clone();
         }
-        let values = self.numbers_uncached(question);
-        cache().insert(question.to_owned(), values.clone());
+        let imputed = self.impute(question, self.reported_numbers(question));
+        let values = imputed.0.clone();
+        cache().entry(question.to_owned()).or_insert(imputed);
         values
     }
 
-    fn numbers_uncached(&self, question: &str) -> Vec<Option<f64>> {
+    /// What imputation did to every number question `[analysis]` maps, in questionnaire
+    /// order. Each is imputed here if no report has read it yet: the reports run in
+    /// parallel, so "read so far" would depend on which finished first.
+    pub fn imputations(&self) -> Vec<ImputationCounts> {
+        let s = self.spec;
+        let mapped: BTreeSet<&str> = [
+            Some(&s.employees),
+            s.employees_before.as_ref(),
+            s.planned_hires.as_ref(),
+        ]
+        .into_iter()
+        .chain([
+            s.planned_reductions.as_ref(),
+            s.returned.as_ref(),
+            s.expected_to_return.as_ref(),
+        ])
+        .flatten()
+        .chain(&s.totals)
+        .map(String::as_str)
+        .collect();
+        let numbers: Vec<&str> = self
+            .def
+            .questions()
+            .iter()
+            .filter(|q| matches!(q.kind(), QuestionType::Integer | QuestionType::Decimal))
+            .map(|q| q.id())
+            .filter(|q| mapped.contains(q))
+            .collect();
+        for q in &numbers {
+            self.numbers(q);
+        }
+        let cache = self.numbers_cache.lock().unwrap_or_else(PoisonError::into_inner);
+        numbers
+            .iter()
+            .filter_map(|q| cache.get(*q))
+            .map(|(_, counts)| counts.clone())
+            .collect()
+    }
+
+    /// The reported answers (and known zeros) of a number question, before imputation.
+    fn reported_numbers(&self, question: &str) -> Vec<Option<f64>> {
         let mut values = self.sample.pick(&self.data.numbers(question));
         if let Some(relevant) = self.def.question(question).and_then(|q| q.relevant.as_ref()) {
             self.zero_where_not_asked(relevant, &mut values);
         }
-        self.fill_empty_strata(&mut values);
         values
+    }
+
+    /// The auxiliary of ratio imputation: the definition's, else the employees.
+    pub fn imputation_auxiliary(&self) -> &str {
+        self.spec
+            .imputation
+            .as_ref()
+            .and_then(|i| i.auxiliary.as_deref())
+            .unwrap_or(&self.spec.employees)
+    }
+
+    fn impute(&self, question: &str, values: Vec<Option<f64>>) -> (Answers, ImputationCounts) {
+        let auxiliary_question = self.imputation_auxiliary();
+        let auxiliary = (question != auxiliary_question).then(|| self.reported_numbers(auxiliary_question));
+        let min_donors = self
+            .spec
+            .imputation
+            .as_ref()
+            .and_then(|i| i.min_donors)
+            .map_or(DEFAULT_MIN_DONORS, |n| n as usize);
+        Imputer {
+            weights: self.sample.design.weights(),
+            classes: &self.imputation_classes,
+            auxiliary: auxiliary.as_deref(),
+            min_donors,
+        }
+        .impute(question, values)
     }
 
     fn zero_where_not_asked(&self, relevant: &survey_def::expr::Expr, values: &mut [Option<f64>]) {
@@ -122,40 +192,6 @@ impl<'a> Context<'a> {
                     *value = Some(0.0);
                 }
             }
-        }
-    }
-
-    /// Item nonresponse is adjusted within the stratum by the estimators; a stratum where
-    /// nobody answered has nothing to adjust with, so its missing answers take the weighted
-    /// mean of the same section's answers (else of all answers). Without this a total of an
-    /// optional question would fail as soon as one small stratum left it blank.
-    fn fill_empty_strata(&self, values: &mut [Option<f64>]) {
-        let strata = &self.sample.unit_strata;
-        let weights = self.sample.design.weights();
-        let mut answered: HashMap<&crate::frame::StratumLabel, usize> = HashMap::new();
-        for (v, s) in values.iter().zip(strata) {
-            *answered.entry(s).or_default() += usize::from(v.is_some());
-        }
-        if answered.values().all(|&n| n > 0) {
-            return;
-        }
-        let mean = |keep: &dyn Fn(usize) -> bool| -> Option<f64> {
-            let (sum, weight) = (0..values.len())
-                .filter(|&i| keep(i))
-                .filter_map(|i| values[i].map(|v| (v * weights[i], weights[i])))
-                .fold((0.0, 0.0), |(s, w), (v, wi)| (s + v, w + wi));
-            (weight > 0.0).then(|| sum / weight)
-        };
-        let overall = mean(&|_| true);
-        let fills: Vec<(usize, Option<f64>)> = (0..values.len())
-            .filter(|&i| values[i].is_none() && answered[&strata[i]] == 0)
-            .map(|i| {
-                let section = strata[i].section;
-                (i, mean(&|j| strata[j].section == section).or(overall))
-            })
-            .collect();
-        for (i, fill) in fills {
-            values[i] = fill;
         }
     }
 
@@ -309,9 +345,41 @@ impl<'a> Context<'a> {
         ]
     }
 
-    /// Method notes every workbook carries: weighting, variance, intervals, quality,
-    /// disclosure control.
-    pub fn method_notes(&self) -> Vec<NoteSection> {
+    /// The footnote of a sheet whose figures leave out the frame strata nobody responded
+    /// in: how many frame enterprises (and employees, when the frame lists them) the
+    /// figures do not cover. `None` when every stratum is covered or there is no frame.
+    pub fn coverage_footnote(&self) -> Option<String> {
+        let uncovered = self.sample.unrepresented();
+        if uncovered.is_empty() {
+            return None;
+        }
+        let strata = uncovered.len();
+        let enterprises: u64 = uncovered.iter().map(|s| s.population).sum();
+        let employees: Option<u64> = uncovered.iter().map(|s| s.frame_employees).sum();
+        Some(match employees {
+            Some(employees) => self.tr(
+                &format!(
+                    "覆盖范围：抽样框中有{strata}个层无回答企业，其{enterprises}家企业（{employees}名职工）不在本表估计之内。"
+                ),
+                &format!(
+                    "Coverage: {strata} frame strata had no respondent; their {enterprises} enterprises ({employees} employees) are not covered by these figures."
+                ),
+            ),
+            None => self.tr(
+                &format!(
+                    "覆盖范围：抽样框中有{strata}个层无回答企业，其{enterprises}家企业不在本表估计之内（抽样框未列职工人数）。"
+                ),
+                &format!(
+                    "Coverage: {strata} frame strata had no respondent; their {enterprises} enterprises are not covered by these figures (the frame lists no employees)."
+                ),
+            ),
+        })
+    }
+
+    /// Method notes every workbook carries: weighting, item nonresponse, variance,
+    /// intervals, quality, disclosure control (with what the audit found, for a published
+    /// workbook). Written from the definition and the run, never about one survey.
+    pub fn method_notes(&self, audit: Option<&AuditSummary>) -> Vec<NoteSection> {
         let mut notes = Vec::new();
         let weighting = if self.sample.weighted {
             let mut p = vec![
@@ -320,8 +388,8 @@ impl<'a> Context<'a> {
                     "Stratified design: strata are GB/T 4754-2017 sections x size classes. A responding enterprise in stratum h weighs w = N_h / n_h (N_h enterprises in the frame, n_h respondents), the design weight adjusted for nonresponse within the stratum (respondents assumed missing at random within it).",
                 ),
                 self.tr(
-                    "总量为加权和；比率（如职位空缺率 V/(E+V)、难招比例）为两个加权总量之比，不是企业比率的平均。",
-                    "Totals are weighted sums; rates (job vacancy rate V/(E+V), hard-to-fill share) are ratios of two weighted totals, never means of per-enterprise ratios.",
+                    "总量为加权和；比率为两个加权总量之比，不是企业比率的平均。",
+                    "Totals are weighted sums; rates are ratios of two weighted totals, never means of per-enterprise ratios.",
                 ),
             ];
             let unrepresented = self.sample.unrepresented();
@@ -337,6 +405,7 @@ impl<'a> Context<'a> {
                         list.join(", ")
                     ),
                 ));
+                p.extend(self.coverage_footnote());
             }
             let collapsed: Vec<String> = self
                 .sample
@@ -368,14 +437,15 @@ impl<'a> Context<'a> {
             p
         } else {
             vec![self.tr(
-                "未提供抽样框：表中数字未加权，仅代表回答企业，不能推算全区。总量为回答企业之和（缺失回答以同组回答均值代替），不给标准误；比率和比例的标准误按回答企业为简单随机样本（无有限总体校正）计算，仅供参考。",
-                "No sampling frame was given: figures are unweighted and describe the responding enterprises only; they do not stand for the district. Totals are sums over respondents (a missing answer takes the mean of the answers in its group) and carry no standard error; standard errors of rates and shares treat the respondents as a simple random sample (no finite population correction) and are indicative only.",
+                "未提供抽样框：表中数字未加权，仅代表回答企业，不能推算全区。总量为回答企业之和，不给标准误；比率和比例的标准误按回答企业为简单随机样本（无有限总体校正）计算，仅供参考。",
+                "No sampling frame was given: figures are unweighted and describe the responding enterprises only; they do not stand for the population. Totals are sums over respondents and carry no standard error; standard errors of rates and shares treat the respondents as a simple random sample (no finite population correction) and are indicative only.",
             )]
         };
         notes.push(NoteSection {
             heading: self.tr("加权", "Weighting"),
             paragraphs: weighting,
         });
+        notes.push(self.imputation_notes());
         notes.push(NoteSection {
             heading: self.tr("方差与置信区间", "Variance and confidence intervals"),
             paragraphs: vec![
@@ -398,8 +468,8 @@ impl<'a> Context<'a> {
                     ),
                 ),
                 self.tr(
-                    "非必答题的缺失回答在层内调整（相当于以层内加权均值代替）；某层无人回答时，以同一行业门类（再不行则全部回答企业）的加权均值代替。",
-                    "Missing answers to optional questions are adjusted within the stratum (as if the stratum's weighted mean stood in for them); where nobody in a stratum answered, the weighted mean of the same section (failing that, of all respondents) stands in.",
+                    "插补值在方差估计中按实际回答处理，方差因此偏低；插补比例见各表“插补”列。",
+                    "Imputed values are treated as reported in the variance, which therefore understates it; each figure's imputed share is in the Imputed column.",
                 ),
                 self.tr(
                     "中位数和四分位数为加权分位数（加权分布函数的逆），不给区间。",
@@ -409,39 +479,147 @@ impl<'a> Context<'a> {
         });
         notes.push(NoteSection {
             heading: self.tr("质量标记", "Quality marks"),
-            paragraphs: vec![self.tr(
-                &format!("变异系数 CV = 标准误/估计值；CV大于{CV_CAUTION}标记{SYMBOL_CAUTION}，谨慎使用。"),
-                &format!("CV = SE / estimate; a CV above {CV_CAUTION} is marked {SYMBOL_CAUTION}: use with caution."),
-            )],
-        });
-        notes.push(NoteSection {
-            heading: self.tr("保密审查", "Disclosure control"),
             paragraphs: vec![
                 self.tr(
-                    &format!(
-                        "阈值规则：依据少于{}家企业的单元格隐藏。优势规则({}, {:.0}%)：最大{}家企业占单元格合计超过{:.0}%时隐藏。",
-                        self.rules.min_enterprises,
-                        self.rules.dominance_n,
-                        self.rules.dominance_k * 100.0,
-                        self.rules.dominance_n,
-                        self.rules.dominance_k * 100.0
-                    ),
-                    &format!(
-                        "Threshold rule: a cell resting on fewer than {} enterprises is suppressed. Dominance rule ({}, {:.0}%): suppressed when the {} largest enterprises make up more than {:.0}% of the cell total.",
-                        self.rules.min_enterprises,
-                        self.rules.dominance_n,
-                        self.rules.dominance_k * 100.0,
-                        self.rules.dominance_n,
-                        self.rules.dominance_k * 100.0
-                    ),
+                    &format!("变异系数 CV = 标准误/估计值；CV大于{CV_CAUTION}标记{SYMBOL_CAUTION}，谨慎使用。"),
+                    &format!("CV = SE / estimate; a CV above {CV_CAUTION} is marked {SYMBOL_CAUTION}: use with caution."),
                 ),
                 self.tr(
-                    "二次隐藏：一行中只有一个单元格被隐藏时，再隐藏一个最小的非零单元格，使其无法由合计相减得到。比率随其分子总量一同隐藏。",
-                    "Secondary suppression: when only one cell of a breakdown is suppressed, the smallest other non-zero cell is suppressed too, so it cannot be recovered from the total by subtraction. A rate is suppressed with its numerator total.",
+                    &format!(
+                        "插补值占估计值超过{:.0}%时在“插补”列列出；超过{:.0}%时标记{SYMBOL_CAUTION}。",
+                        IMPUTED_SHARE_SHOWN * 100.0,
+                        IMPUTED_SHARE_CAUTION * 100.0
+                    ),
+                    &format!(
+                        "A figure over {:.0}% imputed shows its imputed share; over {:.0}% it is marked {SYMBOL_CAUTION}.",
+                        IMPUTED_SHARE_SHOWN * 100.0,
+                        IMPUTED_SHARE_CAUTION * 100.0
+                    ),
                 ),
             ],
         });
+        notes.push(self.disclosure_notes(audit));
         notes
+    }
+
+    /// How missing answers were imputed, and how many for each question.
+    fn imputation_notes(&self) -> NoteSection {
+        let auxiliary = self.question_label(self.imputation_auxiliary());
+        let min_donors = self
+            .spec
+            .imputation
+            .as_ref()
+            .and_then(|i| i.min_donors)
+            .map_or(DEFAULT_MIN_DONORS, |n| n as usize);
+        let mut paragraphs = vec![
+            self.tr(
+                &format!(
+                    "数值题中应答而未答的，在制表之前按企业逐一插补一次：比率插补，辅助变量为“{auxiliary}”（该企业的“{auxiliary}” × 同类捐赠企业的加权总量之比）；企业未答辅助变量时取同类捐赠企业的加权均值。插补类别为层；层内捐赠企业少于{min_donors}家时用同一行业门类，再不足时用全部企业。所有分组表使用同一批插补值，故各分组之和等于合计。因跳答而未问的题目记为0，不插补。"
+                ),
+                &format!(
+                    "Missing answers to number questions the enterprise was asked are imputed once, enterprise by enterprise, before any table is built: ratio imputation on \"{auxiliary}\" (the enterprise's \"{auxiliary}\" times the ratio of the donors' weighted totals), or the donors' weighted mean where the enterprise did not answer \"{auxiliary}\". The imputation class is the stratum; with fewer than {min_donors} donors there, the section; failing that, every enterprise. Every breakdown uses the same imputed values, so its domains add up to the total. A question skip logic did not ask counts as 0 and is not imputed."
+                ),
+            ),
+            self.tr(
+                "插补值不计为单元格的贡献企业：“企业数”只计实际填报的企业。",
+                "Imputed values are never contributors to a cell: the Enterprises column counts enterprises that reported a value.",
+            ),
+        ];
+        let imputed: Vec<String> = self
+            .imputations()
+            .iter()
+            .filter(|c| c.missing > 0)
+            .map(|c| {
+                format!(
+                    "{} {}/{}",
+                    self.question_label(&c.question),
+                    c.missing - c.not_imputed,
+                    c.missing
+                )
+            })
+            .collect();
+        if !imputed.is_empty() {
+            paragraphs.push(self.tr(
+                &format!("插补的回答数（插补/缺失）：{}。", imputed.join("；")),
+                &format!("Answers imputed (imputed/missing): {}.", imputed.join("; ")),
+            ));
+        }
+        NoteSection {
+            heading: self.tr("缺失回答的插补", "Missing answers (imputation)"),
+            paragraphs,
+        }
+    }
+
+    /// The rules of disclosure control, and for a published workbook what its audit found.
+    fn disclosure_notes(&self, audit: Option<&AuditSummary>) -> NoteSection {
+        let r = &self.rules;
+        let k = r.dominance_k * 100.0;
+        let mut paragraphs = vec![
+            self.tr(
+                &format!(
+                    "阈值规则：单元格的贡献企业（实际填报、非插补）少于{}家，或其中数值不为0的少于{}家，则隐藏；比例须“是”和“否”各至少{}家企业。",
+                    r.min_enterprises, r.min_enterprises, r.min_enterprises
+                ),
+                &format!(
+                    "Threshold rule: a cell is suppressed when fewer than {} enterprises reported a value for it (imputed values are not contributors), or fewer than {} a non-zero one; a share needs at least {} enterprises answering yes and {} answering no.",
+                    r.min_enterprises, r.min_enterprises, r.min_enterprises, r.min_enterprises
+                ),
+            ),
+            self.tr(
+                &format!(
+                    "优势规则({}, {k:.0}%)：最大{}家企业占单元格合计超过{k:.0}%时隐藏；分别按填报值（未加权）和加权值判断，任一超过即隐藏。",
+                    r.dominance_n, r.dominance_n
+                ),
+                &format!(
+                    "Dominance rule ({}, {k:.0}%): suppressed when the {} largest contributors hold more than {k:.0}% of the cell total, judged on the reported (unweighted) values and on the weighted values; either failing suppresses the cell.",
+                    r.dominance_n, r.dominance_n
+                ),
+            ),
+        ];
+        paragraphs.push(match audit {
+            // Unaudited (a restricted workbook): the line and sibling rules choose the complements.
+            None => self.tr(
+                "二次隐藏：一行中只有一个单元格被隐藏时，再隐藏一个最小的非零单元格；大类与其中类同样处理。比率随其分子或分母总量一同隐藏。",
+                "Secondary suppression: when one cell of a breakdown is suppressed, the smallest other non-zero cell is suppressed too; the same holds within a section's divisions. A rate is suppressed with its numerator or denominator total.",
+            ),
+            Some(_) => self.tr(
+                &format!(
+                    "区间审查与二次隐藏：对每个因阈值或优势规则隐藏的单元格，用线性规划求出与本工作簿所有公开数字相容的最小值和最大值（合计与分组、大类与其中类、比率与其分子分母、比例与公开的域规模、单选各选项之和为100%、同一数字出现在多个表中；人数等不为负）。区间宽度须至少为受保护数值的{p:.0}%：单元格的数值；比例为“是”与“否”两者中较小者的人数；数值为0时为一家企业的平均贡献。不足时按固定规则继续隐藏：先与该单元格相连的单元格，再同表其他单元格，“合计”最后；每组内数值最小（信息损失最少）者优先，取第一个使其满足要求者；最后，凡被隐藏而仍可由公开数字推出的单元格重新公开。",
+                    p = r.protection * 100.0
+                ),
+                &format!(
+                    "Interval audit and secondary suppression: for every cell suppressed by the threshold or dominance rule, linear programmes find the smallest and largest values consistent with every figure the workbook publishes (totals and their breakdowns, divisions within their section, rates with their parts, shares with their public domain sizes, options of a single choice adding up to 100%, the same figure on several sheets), counts being known not to be negative. The interval must be at least {p:.0}% of what the rule protects: the cell's value; for a share, the smaller of its yes and no counts; for a zero, one enterprise's mean contribution. Where it is narrower, more cells are suppressed by a fixed rule: cells linked to the suppressed one first, then the others of its table, overall figures last; within each group the smallest (least information lost) first, keeping the first that protects the cell; last, any cell so suppressed that the published figures still give away is published again.",
+                    p = r.protection * 100.0
+                ),
+            ),
+        });
+        if let Some(a) = audit {
+            let narrowest = a
+                .narrowest_interval
+                .map_or_else(|| "-".to_owned(), |w| format!("{:.1}%", w * 100.0));
+            paragraphs.push(self.tr(
+                &format!(
+                    "本工作簿审查结果：{}个表、{}个单元格；检查{}个被隐藏单元格，区间审查另隐藏{}个；最窄区间为受保护数值的{narrowest}；{}。",
+                    a.tables,
+                    a.cells,
+                    a.cells_checked,
+                    a.cells_added,
+                    if a.all_protected { "全部满足保护要求" } else { "仍有单元格未满足保护要求，见summary.json" }
+                ),
+                &format!(
+                    "This workbook's audit: {} tables, {} cells; {} suppressed cells checked, {} more suppressed by the audit; narrowest interval {narrowest} of what its rule protects; {}.",
+                    a.tables,
+                    a.cells,
+                    a.cells_checked,
+                    a.cells_added,
+                    if a.all_protected { "every cell is protected" } else { "some cells could not be protected, see summary.json" }
+                ),
+            ));
+        }
+        NoteSection {
+            heading: self.tr("保密审查", "Disclosure control"),
+            paragraphs,
+        }
     }
 
     /// The response-by-stratum sheet (weighted analyses only).
@@ -553,11 +731,22 @@ fn disclosure_rules(spec: &AnalysisSpec) -> DisclosureRules {
         if let Some(k) = d.dominance_k {
             rules.dominance_k = k;
         }
+        if let Some(p) = d.protection {
+            rules.protection = p;
+        }
     }
     rules
 }
 
-fn breakdowns(def: &Definition, lang: Lang, data: &Dataset, sample: &Sample, frame: Option<&Frame>) -> Breakdowns {
+/// The breakdowns, and the class each unit is imputed within (its stratum: the frame's,
+/// or without a frame the section and size class of its own answers).
+fn breakdowns(
+    def: &Definition,
+    lang: Lang,
+    data: &Dataset,
+    sample: &Sample,
+    frame: Option<&Frame>,
+) -> (Breakdowns, Vec<ImputationClass>) {
     let design = def.spec.design.as_ref();
     let industry: Vec<Option<String>> = design.map_or_else(
         || vec![None; sample.units()],
@@ -589,9 +778,25 @@ fn breakdowns(def: &Definition, lang: Lang, data: &Dataset, sample: &Sample, fra
             })
             .unzip()
     };
+    // A division is kept only within its own section, so that the divisions of a section
+    // add up to (part of) it: with a frame the section is the frame's, and a return whose
+    // answered division lies in another section is counted as not classifiable.
     let divisions: Vec<Option<String>> = industry
         .iter()
-        .map(|i| i.as_deref().and_then(industry_division).map(|d| d.code.to_owned()))
+        .zip(&sections)
+        .map(|(i, section)| {
+            let division = i.as_deref().and_then(industry_division)?;
+            let own = industry_section(division.code)?.code.to_string();
+            (section.as_deref() == Some(own.as_str())).then(|| division.code.to_owned())
+        })
+        .collect();
+    let classes_of_units: Vec<ImputationClass> = sections
+        .iter()
+        .zip(&classes)
+        .map(|(section, class)| ImputationClass {
+            section: section.as_deref().and_then(|s| s.chars().next()),
+            size_class: class.clone(),
+        })
         .collect();
     let section = Breakdown::from_codes(
         "section",
@@ -612,6 +817,7 @@ fn breakdowns(def: &Definition, lang: Lang, data: &Dataset, sample: &Sample, fra
         false,
     );
     // Divisions add up to their section, published on the sector sheet.
+    division.parent = Some("section");
     for d in &mut division.domains {
         d.parent = industry_section(&d.code).map(|s| s.code.to_string());
     }
@@ -647,10 +853,13 @@ fn breakdowns(def: &Definition, lang: Lang, data: &Dataset, sample: &Sample, fra
             .with_remainder(not_stated.clone(), units),
         )
     });
-    Breakdowns {
-        section,
-        division,
-        size_class,
-        subdistrict,
-    }
+    (
+        Breakdowns {
+            section,
+            division,
+            size_class,
+            subdistrict,
+        },
+        classes_of_units,
+    )
 }

@@ -11,8 +11,9 @@
 //!   would give the numerator back), or when resting on too few enterprises;
 //! - proportions and quantiles: the threshold rule on the domain's respondents.
 
+use crate::impute::Answers;
 use crate::report::book::{Cell, Column, ColumnStyle, Format, SYMBOL_CAUTION, SYMBOL_SUPPRESSED, Table};
-use crate::{CellStatus, DisclosureRules, Estimate, StratifiedDesign, SuppressionReason};
+use crate::{CellStatus, Contributions, DisclosureRules, Estimate, StratifiedDesign, SuppressionReason};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fmt::Display;
@@ -34,11 +35,23 @@ pub struct Figure {
     pub estimate: Option<Estimate>,
     /// Whether it may be shown.
     pub status: CellStatus,
-    /// Responding enterprises the figure rests on.
+    /// Responding enterprises the figure rests on: those that reported a value (an
+    /// imputed value is not one).
     pub enterprises: usize,
+    /// Share of the figure made of imputed values (of its weighted absolute value; of its
+    /// units when that is 0); for a rate, the larger of its numerator's and denominator's.
+    /// `None` where nothing is imputed by design (shares, quantiles).
+    pub imputed_share: Option<f64>,
+    /// Of a share: the weighted count of enterprises answering, its denominator.
+    pub base: Option<f64>,
     /// Why there is no estimate (an empty domain, nobody answered in a stratum...).
     pub problem: Option<String>,
 }
+
+/// Imputed share above which a figure shows it (DOMAIN.md).
+pub const IMPUTED_SHARE_SHOWN: f64 = 0.1;
+/// Imputed share above which a figure is marked "use with caution" (DOMAIN.md).
+pub const IMPUTED_SHARE_CAUTION: f64 = 0.5;
 
 impl Figure {
     fn from_result<E: Display>(result: Result<Estimate, E>, enterprises: usize) -> Figure {
@@ -47,12 +60,16 @@ impl Figure {
                 estimate: Some(estimate),
                 status: CellStatus::Published,
                 enterprises,
+                imputed_share: None,
+                base: None,
                 problem: None,
             },
             Err(e) => Figure {
                 estimate: None,
                 status: CellStatus::Published,
                 enterprises,
+                imputed_share: None,
+                base: None,
                 problem: Some(e.to_string()),
             },
         }
@@ -68,16 +85,21 @@ impl Figure {
     }
 
     /// True when published with a CV above the caution limit, or with no CV because the
-    /// variance could not be estimated. An estimate of 0 with a standard error of 0 (no
-    /// enterprise in the domain has any) is exact, not doubtful.
+    /// variance could not be estimated, or resting more than half on imputed values. An
+    /// estimate of 0 with a standard error of 0 (no enterprise in the domain has any) is
+    /// exact, not doubtful.
     pub fn caution(&self) -> bool {
-        self.status.is_published()
-            && self
-                .estimate
-                .as_ref()
-                .is_some_and(|e| e.caution && !(e.value == 0.0 && e.se == Some(0.0)))
+        let imprecise = self
+            .estimate
+            .as_ref()
+            .is_some_and(|e| e.caution && !(e.value == 0.0 && e.se == Some(0.0)));
+        let imputed = self.imputed_share.is_some_and(|s| s > IMPUTED_SHARE_CAUTION);
+        self.status.is_published() && self.estimate.is_some() && (imprecise || imputed)
     }
 }
+
+/// Code of the domain holding the units no other domain of a breakdown places.
+pub const REMAINDER: &str = "-";
 
 /// A subpopulation that figures are given for.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,18 +116,37 @@ pub struct Domain {
     pub parent: Option<String>,
 }
 
-/// Domains that split the responding enterprises (each enterprise in at most one).
+/// Domains that split the responding enterprises (each enterprise in at most one), or the
+/// vacancy lines (each line in at most one).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Breakdown {
-    /// Stable id: `section`, `division`, `size_class`, `subdistrict`...
+    /// Stable id: `section`, `division`, `size_class`, `subdistrict`...; `all` for the
+    /// breakdown with no domain (figures over every enterprise only).
     pub id: &'static str,
     /// What the domains are, in the report language ("Sector", "Size class"...).
     pub title: String,
     /// The domains, in print order.
     pub domains: Vec<Domain>,
+    /// The breakdown the domains' `parent` codes are domains of (`section` for divisions).
+    pub parent: Option<&'static str>,
 }
 
+/// Id of the breakdown with no domain.
+pub const ALL: &str = "all";
+/// Code of the "all" figure of a breakdown, as printed in the code column.
+pub const ALL_CODE: &str = "*";
+
 impl Breakdown {
+    /// The breakdown with no domain: figures over every enterprise only.
+    pub fn everyone(title: String) -> Breakdown {
+        Breakdown {
+            id: ALL,
+            title,
+            domains: Vec::new(),
+            parent: None,
+        }
+    }
+
     /// Domains from one code per unit (`None`: in no domain), in the order of `order`
     /// (codes with their labels); codes no unit has are kept, so a table shows every
     /// sector even when nobody there responded.
@@ -132,7 +173,12 @@ impl Breakdown {
             })
             .filter(|d| keep_empty || !d.units.is_empty())
             .collect();
-        Breakdown { id, title, domains }
+        Breakdown {
+            id,
+            title,
+            domains,
+            parent: None,
+        }
     }
 
     /// Adds a domain for the units in no other (an answer that places the enterprise
@@ -150,7 +196,7 @@ impl Breakdown {
         let rest: Vec<usize> = (0..units).filter(|&unit| !placed[unit]).collect();
         if !rest.is_empty() {
             self.domains.push(Domain {
-                code: "-".into(),
+                code: REMAINDER.into(),
                 label,
                 units: rest,
                 parent: None,
@@ -196,11 +242,11 @@ impl FigureLine {
 /// siblings would give back a lone suppressed sibling, so one more sibling is suppressed,
 /// the smallest non-zero one. When every other sibling is zero the parent rests on the
 /// same contributions as the lone cell and the primary rules already suppress it.
-pub fn protect_siblings<C: AsRef<[f64]>>(
+pub fn protect_siblings(
     rules: &DisclosureRules,
     statuses: &mut [CellStatus],
     domains: &[Domain],
-    cells: &[C],
+    cells: &[Contributions],
 ) {
     let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = std::collections::BTreeMap::new();
     for (k, d) in domains.iter().enumerate() {
@@ -208,7 +254,7 @@ pub fn protect_siblings<C: AsRef<[f64]>>(
             groups.entry(parent).or_default().push(k);
         }
     }
-    let size = |k: usize| cells[k].as_ref().iter().sum::<f64>().abs();
+    let size = |k: usize| cells[k].size();
     let secondary = CellStatus::Suppressed {
         reason: SuppressionReason::Secondary,
     };
@@ -221,17 +267,8 @@ pub fn protect_siblings<C: AsRef<[f64]>>(
     };
     // The parents as their own table publishes them (the same rules over the union of
     // their children): a suppressed parent must not be the sum of published children.
-    let parent_cells: Vec<Vec<f64>> = groups
-        .values()
-        .map(|siblings| {
-            siblings
-                .iter()
-                .flat_map(|&k| cells[k].as_ref().iter().copied())
-                .collect()
-        })
-        .collect();
-    let parents = rules.line(&parent_cells);
-    for (siblings, parent) in groups.values().zip(&parents.cells) {
+    for siblings in groups.values() {
+        let parent = rules.judge(&Contributions::union(siblings.iter().map(|&k| &cells[k])));
         let hidden = siblings.iter().any(|&k| !statuses[k].is_published());
         if !parent.is_published()
             && !hidden
@@ -286,7 +323,12 @@ impl OverallFigures {
 /// The digest an overall figure is filed under: the estimator's name, then each column's
 /// length and values (a missing value and each number encoded apart). The bytes go to the
 /// hash a block at a time, so no copy of a column is made.
-fn overall_key(estimator: &str, numbers: &[&[Option<f64>]], flags: Option<&[Option<bool>]>) -> [u8; 32] {
+fn overall_key(
+    estimator: &str,
+    numbers: &[&[Option<f64>]],
+    flags: Option<&[Option<bool>]>,
+    imputed: &[&[bool]],
+) -> [u8; 32] {
     /// Bytes gathered before each call to the hash.
     const BLOCK: usize = 64 * 1024;
     let mut hasher = Sha256::new();
@@ -322,6 +364,13 @@ fn overall_key(estimator: &str, numbers: &[&[Option<f64>]], flags: Option<&[Opti
             flush(&mut bytes, &mut hasher);
         }
     }
+    for column in imputed {
+        bytes.extend_from_slice(&(column.len() as u64).to_le_bytes());
+        for &i in *column {
+            bytes.push(u8::from(i));
+            flush(&mut bytes, &mut hasher);
+        }
+    }
     hasher.update(&bytes[..]);
     hasher.finalize().into()
 }
@@ -347,37 +396,84 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
         figure
     }
 
+    /// The contributions of `units` to a total of y: the reported values (imputed ones are
+    /// not contributors), unweighted and weighted.
+    fn contributions(&self, y: &Answers, units: &[usize]) -> Contributions {
+        let w = self.design.weights();
+        let mut cell = Contributions::default();
+        for &i in units {
+            let Some(v) = y.values[i] else { continue };
+            cell.units += 1;
+            if !y.imputed[i] {
+                cell.reported.push(v);
+                cell.weighted.push(v * w[i]);
+            }
+        }
+        cell
+    }
+
+    /// Share of the weighted absolute value of y over `units` that is imputed (of the
+    /// units with a value, when that is 0).
+    fn imputed_share(&self, y: &Answers, units: &[usize]) -> Option<f64> {
+        let w = self.design.weights();
+        let (mut imputed, mut all, mut imputed_units, mut with_value) = (0.0, 0.0, 0usize, 0usize);
+        for &i in units {
+            let Some(v) = y.values[i] else { continue };
+            let size = (v * w[i]).abs();
+            all += size;
+            with_value += 1;
+            if y.imputed[i] {
+                imputed += size;
+                imputed_units += 1;
+            }
+        }
+        if all > 0.0 {
+            Some(imputed / all)
+        } else if with_value > 0 {
+            Some(imputed_units as f64 / with_value as f64)
+        } else {
+            Some(0.0)
+        }
+    }
+
     /// Totals of y for every domain and overall, with primary and secondary suppression.
     ///
     /// Each domain's figure visits its own units only (see `Domain::units`), so a
     /// breakdown costs about one pass over the sample however many domains it has.
-    pub fn totals(&self, y: &[Option<f64>], breakdown: &Breakdown) -> FigureLine {
-        let w = self.design.weights();
-        let contributions =
-            |units: &[usize]| -> Vec<f64> { units.iter().filter_map(|&i| y[i].map(|v| v * w[i])).collect() };
-        let cells: Vec<Vec<f64>> = breakdown.domains.iter().map(|d| contributions(&d.units)).collect();
+    pub fn totals(&self, y: &Answers, breakdown: &Breakdown) -> FigureLine {
+        let cells: Vec<Contributions> = breakdown
+            .domains
+            .iter()
+            .map(|d| self.contributions(y, &d.units))
+            .collect();
         let mut line = self.rules.line(&cells);
         protect_siblings(self.rules, &mut line.cells, &breakdown.domains, &cells);
-        let checked = self.design.checked_answers(y, "y");
-        let total_over = |units: &[usize]| match &checked {
-            Ok(y) => self.design.total_over(y, units),
-            Err(e) => Err(e.clone()),
+        let checked = self.design.checked_answers(&y.values, "y");
+        let figure = |units: &[usize], cell: &Contributions| {
+            let result = match &checked {
+                Ok(values) => self.design.total_over(values, units),
+                Err(e) => Err(e.clone()),
+            };
+            let mut f = self.unweighted_total(Figure::from_result(result, cell.reported.len()));
+            f.imputed_share = self.imputed_share(y, units);
+            f
         };
-        let answered = |units: &[usize]| units.iter().filter(|&&i| y[i].is_some()).count();
         let domains = breakdown
             .domains
             .iter()
             .zip(line.cells)
-            .map(|(d, status)| {
-                let mut f = self.unweighted_total(Figure::from_result(total_over(&d.units), answered(&d.units)));
+            .zip(&cells)
+            .map(|((d, status), cell)| {
+                let mut f = figure(&d.units, cell);
                 f.status = status;
                 f
             })
             .collect();
-        let (mut all, own_status) = self.overall.get_or(overall_key("total", &[y], None), || {
+        let key = overall_key("total", &[&y.values], None, &[&y.imputed]);
+        let (mut all, own_status) = self.overall.get_or(key, || {
             let everyone = self.everyone();
-            let figure = self.unweighted_total(Figure::from_result(total_over(&everyone), answered(&everyone)));
-            (figure, self.rules.primary(&contributions(&everyone)))
+            let cell = self.contributions(y, &everyone);
+            (figure(&everyone, &cell), self.rules.judge(&cell))
         });
         // Domains need not cover every unit (an enterprise with no sub-district answer),
         // so the overall total is also judged on its own.
@@ -394,12 +490,25 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
     /// few enterprises.
     pub fn ratios(
         &self,
-        y: &[Option<f64>],
-        x: &[Option<f64>],
+        y: &Answers,
+        x: &Answers,
         breakdown: &Breakdown,
         numerator: Option<&FigureLine>,
     ) -> FigureLine {
-        let answered = |units: &[usize]| units.iter().filter(|&&i| y[i].is_some() && x[i].is_some()).count();
+        let denominator = self.totals(x, breakdown);
+        self.ratios_of(y, x, breakdown, numerator, &denominator)
+    }
+
+    /// [`Estimator::ratios`] with the denominator's totals already estimated.
+    pub fn ratios_of(
+        &self,
+        y: &Answers,
+        x: &Answers,
+        breakdown: &Breakdown,
+        numerator: Option<&FigureLine>,
+        denominator: &FigureLine,
+    ) -> FigureLine {
+        let reported = |units: &[usize]| units.iter().filter(|&&i| y.is_reported(i) && x.is_reported(i)).count();
         let own_numerator;
         let numerator = match numerator {
             Some(n) => n,
@@ -408,14 +517,26 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
                 &own_numerator
             }
         };
-        let denominator = self.totals(x, breakdown);
         let checked = self
             .design
-            .checked_answers(y, "y")
-            .and_then(|y| Ok((y, self.design.checked_answers(x, "x")?)));
-        let ratio_over = |units: &[usize]| match &checked {
-            Ok((y, x)) => self.design.ratio_over(y, x, units),
-            Err(e) => Err(e.clone()),
+            .checked_answers(&y.values, "y")
+            .and_then(|yv| Ok((yv, self.design.checked_answers(&x.values, "x")?)));
+        let figure = |units: &[usize]| {
+            let result = match &checked {
+                Ok((yv, xv)) => self.design.ratio_over(yv, xv, units),
+                Err(e) => Err(e.clone()),
+            };
+            let mut f = Figure::from_result(result, reported(units));
+            let both: Vec<usize> = units
+                .iter()
+                .copied()
+                .filter(|&i| y.values[i].is_some() && x.values[i].is_some())
+                .collect();
+            f.imputed_share = match (self.imputed_share(y, &both), self.imputed_share(x, &both)) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            f
         };
         let judge = |f: &mut Figure, num: &Figure, den: &Figure| {
             f.status = [num.status, den.status]
@@ -428,18 +549,15 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
             .iter()
             .enumerate()
             .map(|(k, d)| {
-                let mut f = Figure::from_result(ratio_over(&d.units), answered(&d.units));
+                let mut f = figure(&d.units);
                 judge(&mut f, &numerator.domains[k], &denominator.domains[k]);
                 f
             })
             .collect();
-        let (mut all, _) = self.overall.get_or(overall_key("ratio", &[y, x], None), || {
-            let everyone = self.everyone();
-            (
-                Figure::from_result(ratio_over(&everyone), answered(&everyone)),
-                CellStatus::Published,
-            )
-        });
+        let key = overall_key("ratio", &[&y.values, &x.values], None, &[&y.imputed, &x.imputed]);
+        let (mut all, _) = self
+            .overall
+            .get_or(key, || (figure(&self.everyone()), CellStatus::Published));
         judge(&mut all, &numerator.all, &denominator.all);
         FigureLine { domains, all }
     }
@@ -456,6 +574,8 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
                 .clone()
                 .and_then(|()| self.design.proportion_over(indicator, units));
             let mut f = Figure::from_result(result, count(units, |a| a.is_some()));
+            let w = self.design.weights();
+            f.base = Some(units.iter().filter(|&&i| indicator[i].is_some()).map(|&i| w[i]).sum());
             let yes = count(units, |a| a == Some(true));
             let no = count(units, |a| a == Some(false));
             f.status = [self.threshold(f.enterprises), self.threshold(yes), self.threshold(no)]
@@ -467,7 +587,7 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
         let domains = breakdown.domains.iter().map(|d| figure(&d.units)).collect();
         let (all, _) = self
             .overall
-            .get_or(overall_key("proportion", &[], Some(indicator)), || {
+            .get_or(overall_key("proportion", &[], Some(indicator), &[]), || {
                 (figure(&self.everyone()), CellStatus::Published)
             });
         FigureLine { domains, all }
@@ -502,6 +622,8 @@ impl<S: Ord + Clone + Display> Estimator<'_, S> {
             estimate,
             status: self.threshold(enterprises),
             enterprises,
+            imputed_share: None,
+            base: None,
         }
     }
 }
@@ -535,17 +657,81 @@ pub fn suppress_together(lines: &mut [&mut FigureLine]) {
     }
 }
 
+/// What a figure is, as a linear form of the quantities behind it: what a reader can
+/// combine with other published figures (DOMAIN.md "Disclosure control").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Meaning {
+    /// A weighted total of a quantity (vacancies, employees...).
+    Total {
+        /// The quantity, e.g. `vacancies`.
+        quantity: String,
+        /// True when no unit's value is negative, as a reader may assume of a count.
+        nonnegative: bool,
+    },
+    /// A ratio of two totals (a rate).
+    Ratio {
+        /// Quantity of the numerator.
+        numerator: String,
+        /// Quantity of the denominator.
+        denominator: String,
+    },
+    /// A share of enterprises: the weighted count answering yes over the weighted count
+    /// answering (each figure's `base`), which a reader knows from the frame.
+    Share {
+        /// Quantity of the weighted yes count.
+        quantity: String,
+    },
+    /// A quantile: no linear relation to other figures.
+    Quantile,
+}
+
+impl Meaning {
+    /// The kind as `figures.csv` names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Meaning::Total { .. } => "total",
+            Meaning::Ratio { .. } => "ratio",
+            Meaning::Share { .. } => "share",
+            Meaning::Quantile => "quantile",
+        }
+    }
+
+    /// A total of `quantity`, non-negative when no value of `y` is negative.
+    pub fn total_of(quantity: &str, y: &[Option<f64>]) -> Meaning {
+        Meaning::Total {
+            quantity: quantity.to_owned(),
+            nonnegative: y.iter().flatten().all(|v| *v >= 0.0),
+        }
+    }
+}
+
 /// One block of a long table: a measure with its figures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeasureLine {
-    /// Stable id of the measure (for summary.json).
+    /// Stable id of the measure (for summary.json and figures.csv).
     pub id: String,
     /// Its name in the report language.
     pub label: String,
     /// How its values are shown.
     pub format: Format,
+    /// What its figures are, for the disclosure audit.
+    pub meaning: Meaning,
+    /// Computed for the disclosure audit only (the denominator of a rate), never printed.
+    pub hidden: bool,
     /// Its figures.
     pub line: FigureLine,
+}
+
+/// The figures of one printed table (or of one computed for the audit only) over one
+/// breakdown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureTable {
+    /// The sheet it is printed on; `None` for a table computed for the audit only.
+    pub sheet: Option<String>,
+    /// The breakdown of its domains.
+    pub breakdown: Breakdown,
+    /// Its measures, in print order.
+    pub measures: Vec<MeasureLine>,
 }
 
 /// Headers of a long table, in the report language.
@@ -573,6 +759,7 @@ pub fn long_table_columns(lang: Lang, domain_title: &str) -> Vec<Column> {
         ),
         c(tr(lang, "变异系数", "CV"), Format::Cv, ColumnStyle::Plain),
         c(tr(lang, "企业数", "Enterprises"), Format::Count, ColumnStyle::Plain),
+        c(tr(lang, "插补", "Imputed"), Format::Percent, ColumnStyle::Plain),
         c(tr(lang, "质量", "Quality"), Format::Text, ColumnStyle::Quality),
     ]
 }
@@ -596,16 +783,19 @@ pub fn figure_cells(figure: &Figure, format: Format) -> Vec<Cell> {
         Cell::Blank
     };
     let enterprises = Cell::Number(figure.enterprises as f64);
+    // Shown where it matters (DOMAIN.md: over 10%).
+    let imputed = match figure.imputed_share {
+        Some(share) if share > IMPUTED_SHARE_SHOWN => Cell::Number(share),
+        _ => Cell::Blank,
+    };
     if !figure.status.is_published() {
         let mut cells = vec![Cell::Suppressed; 5];
-        cells.push(enterprises);
-        cells.push(quality);
+        cells.extend([enterprises, Cell::Blank, quality]);
         return cells;
     }
     let Some(e) = &figure.estimate else {
         let mut cells = vec![Cell::NotAvailable; 5];
-        cells.push(enterprises);
-        cells.push(quality);
+        cells.extend([enterprises, imputed, quality]);
         return cells;
     };
     vec![
@@ -615,6 +805,7 @@ pub fn figure_cells(figure: &Figure, format: Format) -> Vec<Cell> {
         as_format(e.ci_high),
         Cell::number(e.cv),
         enterprises,
+        imputed,
         quality,
     ]
 }
@@ -631,8 +822,8 @@ pub fn long_table(
     let all_label = tr(lang, "全部", "All");
     let mut rows = Vec::new();
     let mut blocks = Vec::new();
-    for m in measures {
-        let mut row = vec![Cell::text(&m.label), Cell::text("*"), Cell::text(&all_label)];
+    for m in measures.iter().filter(|m| !m.hidden) {
+        let mut row = vec![Cell::text(&m.label), Cell::text(ALL_CODE), Cell::text(&all_label)];
         row.extend(figure_cells(&m.line.all, m.format));
         rows.push(row);
         let start = rows.len();
@@ -672,7 +863,7 @@ pub struct QualityCounts {
 impl QualityCounts {
     /// Adds every figure of `measures`.
     pub fn add(&mut self, measures: &[MeasureLine]) {
-        for m in measures {
+        for m in measures.iter().filter(|m| !m.hidden) {
             for (status, figure) in m.line.statuses().zip(m.line.domains.iter().chain([&m.line.all])) {
                 match status {
                     CellStatus::Published if figure.estimate.is_none() => self.not_available += 1,
@@ -777,8 +968,8 @@ mod tests {
             Some(true) => 2,
         }));
         let whole: [u8; 32] = Sha256::digest(&bytes).into();
-        assert_eq!(overall_key("ratio", &[&y, &x], Some(&flags)), whole);
-        assert_ne!(overall_key("total", &[&y, &x], Some(&flags)), whole);
+        assert_eq!(overall_key("ratio", &[&y, &x], Some(&flags), &[]), whole);
+        assert_ne!(overall_key("total", &[&y, &x], Some(&flags), &[]), whole);
     }
 
     /// The overall figure is estimated once per measure: a second breakdown gets it from
@@ -802,9 +993,9 @@ mod tests {
         let b = breakdown(&["a", "a", "a", "c", "c", "c", "b"]);
         // Another breakdown, with a domain of two enterprises.
         let small = breakdown(&["a", "a", "a", "a", "a", "d", "d"]);
-        let first = est.totals(&y, &b);
+        let first = est.totals(&Answers::reported(y.to_vec()), &b);
         assert_eq!(overall.0.lock().unwrap().len(), 1);
-        let second = est.totals(&y, &small);
+        let second = est.totals(&Answers::reported(y.to_vec()), &small);
         assert_eq!(
             overall.0.lock().unwrap().len(),
             1,
@@ -815,11 +1006,18 @@ mod tests {
         assert_eq!(first.all.estimate.as_ref().unwrap().value, 88.0);
         assert!(first.all.status.is_published());
         assert!(!second.domains[1].status.is_published());
-        let changed = est.totals(&other, &b);
+        let changed = est.totals(&Answers::reported(other.to_vec()), &b);
         assert_eq!(changed.all.estimate.as_ref().unwrap().value, 90.0);
         let x: Vec<Option<f64>> = [50.0; 7].map(Some).to_vec();
         let share: Vec<Option<bool>> = [true, false, true, true, false, false, true].map(Some).to_vec();
-        let ratio = est.ratios(&y, &x, &b, Some(&first)).all;
+        let ratio = est
+            .ratios(
+                &Answers::reported(y.to_vec()),
+                &Answers::reported(x.to_vec()),
+                &b,
+                Some(&first),
+            )
+            .all;
         assert!((ratio.estimate.as_ref().unwrap().value - 88.0 / 700.0).abs() < 1e-12);
         assert_eq!(
             est.proportions(&share, &b).all.estimate.as_ref().unwrap().value,
@@ -845,7 +1043,7 @@ mod tests {
         };
         let y: Vec<Option<f64>> = [5.0, 6.0, 7.0, 4.0, 3.0, 9.0, 10.0].map(Some).to_vec();
         let b = breakdown(&["a", "a", "a", "c", "c", "c", "b"]);
-        let line = est.totals(&y, &b);
+        let line = est.totals(&Answers::reported(y.to_vec()), &b);
         // Weight 14/7 = 2. Domain a: 2 * 18 = 36; b: 2 * 10 = 20 (one enterprise); c: 2 * 16 = 32.
         assert_eq!(line.domains[0].estimate.as_ref().unwrap().value, 36.0);
         assert_eq!(
@@ -866,7 +1064,12 @@ mod tests {
         assert!(line.all.status.is_published());
         // A ratio over domain b inherits the suppression of its numerator.
         let x: Vec<Option<f64>> = [50.0; 7].map(Some).to_vec();
-        let ratios = est.ratios(&y, &x, &b, Some(&line));
+        let ratios = est.ratios(
+            &Answers::reported(y.to_vec()),
+            &Answers::reported(x.to_vec()),
+            &b,
+            Some(&line),
+        );
         assert!(!ratios.domains[1].status.is_published());
         assert!(!ratios.domains[2].status.is_published());
         // Overall ratio: 44 / 350.
@@ -911,6 +1114,7 @@ mod tests {
             threshold,
             CellStatus::Published,
         ];
+        let cells: Vec<Contributions> = cells.iter().map(|c| Contributions::of(c)).collect();
         protect_siblings(&DisclosureRules::default(), &mut statuses, &domains, &cells);
         // C: 14 is the only sibling left. I: 63 (3) is smaller than 65 (6).
         assert_eq!(
@@ -935,19 +1139,24 @@ mod tests {
         // secondary suppression, c (27) stays. Hard to fill is spread evenly: all published.
         let vacancies: Vec<Option<f64>> = [5.0, 6.0, 7.0, 100.0, 1.0, 1.0, 8.0, 9.0, 10.0].map(Some).to_vec();
         let hard: Vec<Option<f64>> = [1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 1.0, 1.0, 1.0].map(Some).to_vec();
-        let htf = est.totals(&hard, &b);
+        let htf = est.totals(&Answers::reported(hard.to_vec()), &b);
         assert!(htf.domains.iter().all(|f| f.status.is_published()));
         // HTF / V in b would give V back from the published HTF: the share takes the
         // denominator's suppression.
-        let share = est.ratios(&hard, &vacancies, &b, Some(&htf));
+        let share = est.ratios(
+            &Answers::reported(hard.to_vec()),
+            &Answers::reported(vacancies.to_vec()),
+            &b,
+            Some(&htf),
+        );
         assert!(!share.domains[1].status.is_published());
         assert!(!share.domains[0].status.is_published());
         assert!(share.domains[2].status.is_published());
 
         // Planned hires, reductions and net hiring: any two give the third.
-        let mut hires = est.totals(&vacancies, &b);
-        let mut reductions = est.totals(&hard, &b);
-        let mut net = est.totals(&vacancies, &b);
+        let mut hires = est.totals(&Answers::reported(vacancies.to_vec()), &b);
+        let mut reductions = est.totals(&Answers::reported(hard.to_vec()), &b);
+        let mut net = est.totals(&Answers::reported(vacancies.to_vec()), &b);
         reductions.domains[0].status = CellStatus::Suppressed {
             reason: SuppressionReason::Dominance,
         };
@@ -980,6 +1189,51 @@ mod tests {
         assert!((line.all.estimate.as_ref().unwrap().value - 3.0 / 8.0).abs() < 1e-12);
     }
 
+    /// DOMAIN.md: a cell resting on two reported answers and four imputed ones rests on two
+    /// enterprises and is suppressed; its imputed share is the imputed part of its value.
+    #[test]
+    fn a_cell_of_two_real_answers_and_four_imputed_is_suppressed() {
+        // Twelve enterprises of one stratum (N = 24, w = 2): domain a has 2 reported and 4
+        // imputed values, domain b six reported ones.
+        let d = design(&["s"; 12], &BTreeMap::from([("s", 24)]));
+        let rules = DisclosureRules::default();
+        let est = Estimator {
+            design: &d,
+            rules: &rules,
+            weighted: true,
+            overall: &OverallFigures::default(),
+        };
+        let y = Answers {
+            values: [5.0, 7.0, 6.0, 6.0, 6.0, 6.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+                .map(Some)
+                .to_vec(),
+            imputed: [
+                false, false, true, true, true, true, false, false, false, false, false, false,
+            ]
+            .to_vec(),
+        };
+        let b = breakdown(&["a", "a", "a", "a", "a", "a", "b", "b", "b", "b", "b", "b"]);
+        let line = est.totals(&y, &b);
+        let a = &line.domains[0];
+        assert_eq!(a.enterprises, 2);
+        assert_eq!(
+            a.status,
+            CellStatus::Suppressed {
+                reason: SuppressionReason::Threshold
+            }
+        );
+        // Value 2 * 36 = 72, of which 2 * 24 = 48 imputed: 2/3.
+        assert_eq!(a.estimate.as_ref().unwrap().value, 72.0);
+        assert!((a.imputed_share.unwrap() - 2.0 / 3.0).abs() < 1e-15);
+        // b: six reporting enterprises, nothing imputed.
+        assert_eq!(line.domains[1].enterprises, 6);
+        assert_eq!(line.domains[1].imputed_share, Some(0.0));
+        // All: 2 * (36 + 39) = 150, of which 48 imputed; 8 contributors.
+        assert_eq!(line.all.estimate.as_ref().unwrap().value, 150.0);
+        assert_eq!(line.all.enterprises, 8);
+        assert!((line.all.imputed_share.unwrap() - 48.0 / 150.0).abs() < 1e-15);
+    }
+
     #[test]
     fn unweighted_totals_carry_no_standard_error() {
         let strata = ["all"; 3];
@@ -996,7 +1250,7 @@ mod tests {
             overall: &OverallFigures::default(),
         };
         let y = [Some(1.0), Some(2.0), Some(3.0)];
-        let line = est.totals(&y, &breakdown(&["a", "a", "a"]));
+        let line = est.totals(&Answers::reported(y.to_vec()), &breakdown(&["a", "a", "a"]));
         let all = line.all.estimate.unwrap();
         assert_eq!(all.value, 6.0);
         assert_eq!(all.se, None);

@@ -80,6 +80,8 @@ pub struct FrameEnterprise {
     pub stratum: StratumLabel,
     /// Its sub-district code, when the frame lists one.
     pub subdistrict: Option<String>,
+    /// Its employees, when the frame lists them.
+    pub employees: Option<u64>,
 }
 
 /// The population: every enterprise and its stratum.
@@ -209,18 +211,23 @@ impl Frame {
             let section = industry_section(industry)
                 .ok_or_else(|| bad(format!("`{industry}` is not a GB/T 4754-2017 section or division")))?
                 .code;
-            let size_class = match field(class_col) {
-                Some(class) if known_classes.contains(class) => class.to_owned(),
-                Some(class) => return Err(bad(format!("`{class}` is not a size class of the definition"))),
-                None => {
-                    let text = field(employees_col).ok_or_else(|| bad("no size_class or employees".into()))?;
-                    let employees: u64 = text
-                        .parse()
-                        .map_err(|_| bad(format!("employees `{text}` is not a whole number")))?;
-                    def.size_class(employees)
-                        .ok_or_else(|| bad(format!("{employees} employees fits no size class")))?
-                        .code
-                        .clone()
+            // Employees place an enterprise in its size class when the frame has no class,
+            // and count what uncovered strata leave out either way.
+            let employees_text = field(employees_col);
+            let employees = employees_text.and_then(|text| text.parse::<u64>().ok());
+            let size_class = match (field(class_col), employees) {
+                (Some(class), _) if known_classes.contains(class) => class.to_owned(),
+                (Some(class), _) => return Err(bad(format!("`{class}` is not a size class of the definition"))),
+                (None, Some(employees)) => def
+                    .size_class(employees)
+                    .ok_or_else(|| bad(format!("{employees} employees fits no size class")))?
+                    .code
+                    .clone(),
+                (None, None) => {
+                    return Err(bad(match employees_text {
+                        Some(text) => format!("employees `{text}` is not a whole number"),
+                        None => "no size_class or employees".into(),
+                    }));
                 }
             };
             if !seen.insert(enterprise_id.to_ascii_uppercase()) {
@@ -234,6 +241,7 @@ impl Frame {
                 enterprise_id,
                 stratum: StratumLabel { section, size_class },
                 subdistrict: field(subdistrict_col).map(str::to_owned),
+                employees,
             });
         }
         Ok(Frame { enterprises })

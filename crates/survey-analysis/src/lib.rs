@@ -51,8 +51,10 @@ mod disclosure;
 mod estimate;
 pub mod figures;
 pub mod frame;
+pub mod impute;
 pub mod lines;
 mod outliers;
+pub mod publication;
 mod quantile;
 pub mod reach;
 pub mod report;
@@ -62,11 +64,13 @@ pub mod sample;
 pub use builder::DesignBuilder;
 pub use design::{DEFAULT_CONFIDENCE, DesignError, StratifiedDesign, Stratum};
 pub use disclosure::{
-    CellStatus, DEFAULT_DOMINANCE_K, DEFAULT_DOMINANCE_N, DEFAULT_MIN_ENTERPRISES, DisclosureRules, LineStatus,
-    SuppressionReason,
+    CellStatus, Contributions, DEFAULT_DOMINANCE_K, DEFAULT_DOMINANCE_N, DEFAULT_MIN_ENTERPRISES, DEFAULT_PROTECTION,
+    DisclosureRules, LineStatus, SuppressionReason,
 };
 pub use estimate::{CV_CAUTION, Estimate, EstimateError, EstimateNote};
 pub use outliers::{
-    DEFAULT_HB_A, DEFAULT_HB_C, DEFAULT_HB_U, HbError, HbOutcome, HbParameters, HbUnit, hidiroglou_berthelot,
+    DEFAULT_HB_A, DEFAULT_HB_C, DEFAULT_HB_MIN_CHANGED, DEFAULT_HB_U, DEFAULT_HEADCOUNT_FLOOR_PERSONS,
+    DEFAULT_HEADCOUNT_FLOOR_SHARE, DEFAULT_VACANCIES_FLOOR_POSTS, HbError, HbOutcome, HbParameters, HbUnit,
+    hidiroglou_berthelot,
 };
 pub use quantile::{type7_quantile, weighted_quantile};

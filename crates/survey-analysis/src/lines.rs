@@ -2,6 +2,7 @@
 //! every line-based figure (vacancies by occupation, hard-to-fill share) is estimated from
 //! per-enterprise sums (DOMAIN.md: "sum each enterprise's lines into its score first").
 
+use crate::Contributions;
 use crate::context::Context;
 use crate::dataset::{numbers_of, texts_of};
 use std::collections::BTreeMap;
@@ -41,8 +42,13 @@ pub const OCCUPATION_NAME_COLUMN: &str = "occupation_name";
 impl Vacancies {
     /// The vacancy lines of `ctx`'s design units.
     pub fn of(ctx: &Context<'_>) -> Vacancies {
-        let spec = &ctx.spec.vacancies;
         let units = ctx.sample.units();
+        let Some(spec) = &ctx.spec.vacancies else {
+            return Vacancies {
+                lines: Vec::new(),
+                units,
+            };
+        };
         let mut unit_of_row = vec![None; ctx.data.len()];
         for (unit, &row) in ctx.sample.rows.iter().enumerate() {
             unit_of_row[row] = Some(unit);
@@ -130,13 +136,13 @@ impl Vacancies {
 
     /// Weighted p-quantile of the wage offered per post over the lines `lines` (indices,
     /// in line order): each line weighs its enterprise's weight times its openings.
-    /// Returns the quantile and each contributing enterprise's share of the weight (for
-    /// disclosure control: a quartile resting on one or two enterprises' posts is their
-    /// wage).
-    pub fn wage_quantile(&self, weights: &[f64], lines: &[usize], p: f64) -> (Option<f64>, Vec<f64>) {
+    /// Returns the quantile and each contributing enterprise's posts, reported and
+    /// weighted (for disclosure control: a quartile resting on one or two enterprises'
+    /// posts is their wage).
+    pub fn wage_quantile(&self, weights: &[f64], lines: &[usize], p: f64) -> (Option<f64>, Contributions) {
         let mut values = Vec::new();
         let mut line_weights = Vec::new();
-        let mut by_unit: Vec<(usize, f64)> = Vec::new();
+        let mut by_unit: Vec<(usize, f64, f64)> = Vec::new();
         for line in lines.iter().filter_map(|&l| self.lines.get(l)) {
             if let Some(wage) = line.wage
                 && line.openings > 0.0
@@ -144,21 +150,28 @@ impl Vacancies {
                 let w = weights[line.unit] * line.openings;
                 values.push(wage);
                 line_weights.push(w);
-                by_unit.push((line.unit, w));
+                by_unit.push((line.unit, line.openings, w));
             }
         }
         // By enterprise in unit order, each summed from 0 in line order (a stable sort;
         // lines come grouped by enterprise already, so it is a pass).
-        by_unit.sort_by_key(|&(unit, _)| unit);
-        let mut contributions: Vec<f64> = Vec::new();
+        by_unit.sort_by_key(|&(unit, _, _)| unit);
+        let mut contributions = Contributions::default();
         let mut last = None;
-        for (unit, w) in by_unit {
-            match contributions.last_mut() {
-                Some(sum) if last == Some(unit) => *sum += w,
-                _ => contributions.push(0.0 + w),
+        for (unit, posts, w) in by_unit {
+            match (contributions.reported.last_mut(), contributions.weighted.last_mut()) {
+                (Some(r), Some(sum)) if last == Some(unit) => {
+                    *r += posts;
+                    *sum += w;
+                }
+                _ => {
+                    contributions.reported.push(0.0 + posts);
+                    contributions.weighted.push(0.0 + w);
+                }
             }
             last = Some(unit);
         }
+        contributions.units = contributions.reported.len();
         (crate::weighted_quantile(&values, &line_weights, p).ok(), contributions)
     }
 

@@ -14,14 +14,16 @@ use crate::context::Context;
 use crate::dataset::{AnswerColumns, names_read};
 use crate::demand::{Headline, headline};
 use crate::figures::{
-    Breakdown, DOMAIN_COLUMN, ESTIMATE_COLUMN, FigureLine, MeasureLine, QualityCounts, figure_cells, long_table,
-    long_table_columns,
+    Breakdown, DOMAIN_COLUMN, ESTIMATE_COLUMN, FigureLine, FigureTable, Meaning, MeasureLine, QualityCounts,
+    figure_cells, long_table, long_table_columns,
 };
+use crate::impute::Answers;
+use crate::publication::{AuditSummary, Publication, Relation};
 use crate::report::book::{Audience, Book, Cell, Chart, ChartKind, Format, NoteSection, Sheet, Table};
 use serde::Serialize;
 use std::collections::BTreeSet;
-use survey_def::Policy;
 use survey_def::expr::{Value, eval};
+use survey_def::{Policy, QuestionType};
 
 /// File name of the workbook.
 pub const REACH_FILE: &str = "policy-reach.xlsx";
@@ -44,6 +46,8 @@ pub struct ReachSummary {
     pub policies: Vec<PolicyHeadline>,
     /// Quality marks of every figure in the workbook.
     pub quality: QualityCounts,
+    /// What the interval audit of the workbook's tables found.
+    pub audit: AuditSummary,
 }
 
 /// Per-unit indicators of one policy.
@@ -104,69 +108,102 @@ fn indicators(ctx: &Context<'_>, policy: &Policy) -> PolicyIndicators {
     }
 }
 
+/// The quantity of the audit behind a rate of a policy: the weighted count of
+/// enterprises saying yes.
+fn policy_quantity(policy: &Policy, what: &str) -> String {
+    format!("{}:{what}", policy.spec.id)
+}
+
 /// The rates of one policy over a breakdown, in print order.
 fn policy_measures(ctx: &Context<'_>, policy: &Policy, ind: &PolicyIndicators, b: &Breakdown) -> Vec<MeasureLine> {
     let est = ctx.estimator();
     let name = policy.spec.name.get(ctx.lang);
     let mut out = Vec::new();
-    let mut push = |id: &str, what: String, format: Format, line: FigureLine| {
+    let mut push = |id: &str, what: String, format: Format, meaning: Meaning, line: FigureLine| {
         out.push(MeasureLine {
             id: format!("{}:{id}", policy.spec.id),
             label: format!("{name}{}{what}", ctx.tr("：", ": ")),
             format,
+            meaning,
+            hidden: false,
             line,
         })
+    };
+    let share = |what: &str| Meaning::Share {
+        quantity: policy_quantity(policy, what),
+    };
+    // A rate within a subpopulation (applied among the aware) is a ratio of two yes
+    // counts, whose base is no public domain size.
+    let rate = |numerator: &str, denominator: &str| Meaning::Ratio {
+        numerator: policy_quantity(policy, numerator),
+        denominator: policy_quantity(policy, denominator),
     };
     push(
         "awareness",
         ctx.tr("知晓率", "awareness"),
         Format::Percent,
+        share("aware"),
         est.proportions(&ind.aware, b),
     );
     push(
         "application",
         ctx.tr("申请率", "application"),
         Format::Percent,
+        share("applied"),
         est.proportions(&ind.applied, b),
     );
     push(
         "receipt",
         ctx.tr("享受率", "receipt"),
         Format::Percent,
+        share("received"),
         est.proportions(&ind.received, b),
     );
     push(
         "conversion",
         ctx.tr("知晓后申请率", "conversion (applied among aware)"),
         Format::Percent,
+        rate("applied", "aware"),
         est.proportions(&within(&ind.applied, &ind.aware), b),
     );
     push(
         "approval",
         ctx.tr("申请后享受率", "approval (received among applied)"),
         Format::Percent,
+        rate("received", "applied"),
         est.proportions(&within(&ind.received, &ind.applied), b),
     );
     if let Some(gap) = &ind.gap {
         let count: Vec<Option<f64>> = gap.iter().map(|g| g.map(|g| if g { 1.0 } else { 0.0 })).collect();
-        let mut share = est.proportions(gap, b);
-        let mut enterprises = est.totals(&count, b);
+        let mut share_line = est.proportions(gap, b);
+        let mut enterprises = est.totals(&Answers::reported(count.clone()), b);
         // The share and the weighted count give each other back with the domain's size.
-        crate::figures::suppress_together(&mut [&mut share, &mut enterprises]);
+        crate::figures::suppress_together(&mut [&mut share_line, &mut enterprises]);
         push(
             "gap",
             ctx.tr("有需求未申请的企业占比", "gap (need it, not applied)"),
             Format::Percent,
-            share,
+            share("gap"),
+            share_line,
         );
         push(
             "gap_enterprises",
             ctx.tr("有需求未申请的企业数", "gap (enterprises)"),
             Format::Count,
+            Meaning::total_of(&policy_quantity(policy, "gap_count"), &count),
             enterprises,
         );
     }
     out
+}
+
+/// The weighted count of a policy's gap is its share's yes count, where the audit finds
+/// the two exactly equal.
+fn policy_relations(policy: &Policy) -> Vec<Relation> {
+    vec![Relation::Linear(vec![
+        (policy_quantity(policy, "gap"), 1.0),
+        (policy_quantity(policy, "gap_count"), -1.0),
+    ])]
 }
 
 /// `indicator` restricted to the units where `base` is true (a proportion within a
@@ -181,7 +218,7 @@ fn within(indicator: &[Option<bool>], base: &[Option<bool>]) -> Vec<Option<bool>
 
 /// Policies as rows of one measure block each (awareness of every policy, then
 /// application...), for the overview sheet and its chart.
-fn overview(ctx: &Context<'_>, all: &[(&Policy, Vec<MeasureLine>)]) -> (Table, Vec<std::ops::Range<usize>>) {
+fn overview(ctx: &Context<'_>, figures: &FigureTable) -> (Table, Vec<std::ops::Range<usize>>) {
     let measure_names = [
         ("awareness", ctx.tr("知晓率", "Awareness")),
         ("application", ctx.tr("申请率", "Application")),
@@ -194,8 +231,9 @@ fn overview(ctx: &Context<'_>, all: &[(&Policy, Vec<MeasureLine>)]) -> (Table, V
     let mut blocks = Vec::new();
     for (id, label) in &measure_names {
         let start = rows.len();
-        for (policy, measures) in all {
-            let Some(m) = measures.iter().find(|m| m.id.ends_with(&format!(":{id}"))) else {
+        for policy in ctx.def.policies() {
+            let wanted = format!("{}:{id}", policy.spec.id);
+            let Some(m) = figures.measures.iter().find(|m| m.id == wanted) else {
                 continue;
             };
             let mut row = vec![
@@ -217,25 +255,37 @@ fn overview(ctx: &Context<'_>, all: &[(&Policy, Vec<MeasureLine>)]) -> (Table, V
     (table, blocks)
 }
 
-/// Channels through which aware enterprises learned of each policy.
-fn channels_table(ctx: &Context<'_>, quality: &mut QualityCounts) -> Option<Table> {
+/// A share of enterprises over all enterprises only.
+fn overall_share(id: String, label: String, quantity: String, line: FigureLine) -> MeasureLine {
+    MeasureLine {
+        id,
+        label,
+        format: Format::Percent,
+        meaning: Meaning::Share { quantity },
+        hidden: false,
+        line,
+    }
+}
+
+/// Channels through which aware enterprises learned of each policy: per policy, the
+/// share of aware enterprises naming a channel that named each one.
+fn channel_figures(ctx: &Context<'_>, relations: &mut Vec<Relation>) -> Option<FigureTable> {
     let est = ctx.estimator();
-    let none = Breakdown {
-        id: "all",
-        title: String::new(),
-        domains: Vec::new(),
-    };
-    let mut rows = Vec::new();
+    let none = Breakdown::everyone(String::new());
+    let mut measures = Vec::new();
     for policy in ctx.def.policies() {
         let Some(channel) = policy.spec.channel.as_deref() else {
             continue;
         };
-        let Some(list) = ctx.def.question(channel).and_then(|q| ctx.def.choices_of(&q.spec)) else {
+        let Some(question) = ctx.def.question(channel) else {
+            continue;
+        };
+        let Some(list) = ctx.def.choices_of(&question.spec) else {
             continue;
         };
         let answers = ctx.texts(channel);
         let aware = ctx.flags(&policy.spec.aware);
-        let mut measures = Vec::new();
+        let quantity = |code: &str| format!("{}:channel={code}", policy.spec.id);
         for option in &list.options {
             // Among aware enterprises that named a channel.
             let chose: Vec<Option<bool>> = answers
@@ -246,24 +296,45 @@ fn channels_table(ctx: &Context<'_>, quality: &mut QualityCounts) -> Option<Tabl
                     _ => None,
                 })
                 .collect();
-            let line = est.proportions(&chose, &none);
-            let mut row = vec![
-                Cell::text(policy.spec.name.get(ctx.lang)),
-                Cell::text(&option.code),
-                Cell::text(option.label.get(ctx.lang)),
-            ];
-            row.extend(figure_cells(&line.all, Format::Percent));
-            rows.push(row);
-            measures.push(MeasureLine {
-                id: format!("{}:{}", policy.spec.id, option.code),
-                label: option.label.get(ctx.lang).to_owned(),
-                format: Format::Percent,
-                line,
-            });
+            measures.push(overall_share(
+                format!("{}:channel:{}", policy.spec.id, option.code),
+                option.label.get(ctx.lang).to_owned(),
+                quantity(&option.code),
+                est.proportions(&chose, &none),
+            ));
         }
-        quality.add(&measures);
+        if question.kind() != QuestionType::MultipleChoice {
+            relations.push(Relation::AddUpToBase(
+                list.options.iter().map(|o| quantity(&o.code)).collect(),
+            ));
+        }
     }
-    (!rows.is_empty()).then(|| Table {
+    (!measures.is_empty()).then(|| FigureTable {
+        sheet: Some(ctx.tr("了解渠道", "Channels")),
+        breakdown: none,
+        measures,
+    })
+}
+
+/// The channels table: a row per policy and channel.
+fn channels_table(ctx: &Context<'_>, figures: &FigureTable) -> Table {
+    let rows = figures
+        .measures
+        .iter()
+        .map(|m| {
+            let (policy, code) = m.id.split_once(":channel:").unwrap_or((m.id.as_str(), ""));
+            let name = ctx
+                .def
+                .policies()
+                .iter()
+                .find(|p| p.spec.id == policy)
+                .map_or_else(|| policy.to_owned(), |p| p.spec.name.get(ctx.lang).to_owned());
+            let mut row = vec![Cell::text(name), Cell::text(code), Cell::text(&m.label)];
+            row.extend(figure_cells(&m.line.all, Format::Percent));
+            row
+        })
+        .collect();
+    Table {
         name: "Channels".into(),
         columns: long_table_columns(ctx.lang, &ctx.tr("渠道", "Channel")),
         rows,
@@ -271,21 +342,16 @@ fn channels_table(ctx: &Context<'_>, quality: &mut QualityCounts) -> Option<Tabl
             "占比 = 知晓该政策并填写了了解渠道的企业中，通过该渠道了解的比例（加权）。",
             "Share = among enterprises aware of the policy that named a channel, those that learned of it through this one (weighted).",
         )],
-    })
+    }
 }
 
-/// Support asked for, by service (any option of the service ticked) and by option, most
-/// asked first.
-fn support_table(ctx: &Context<'_>, quality: &mut QualityCounts) -> Option<(Table, std::ops::Range<usize>)> {
+/// Support asked for, by service (any option of the service ticked) and by option.
+fn support_figures(ctx: &Context<'_>) -> Option<FigureTable> {
     let question = ctx.spec.support.as_deref()?;
     let q = ctx.def.question(question)?;
     let list = ctx.def.choices_of(&q.spec)?;
     let est = ctx.estimator();
-    let none = Breakdown {
-        id: "all",
-        title: String::new(),
-        domains: Vec::new(),
-    };
+    let none = Breakdown::everyone(String::new());
     let answers = ctx.texts(question);
     let ticked = |codes: &[&str]| -> Vec<Option<bool>> {
         answers
@@ -293,7 +359,6 @@ fn support_table(ctx: &Context<'_>, quality: &mut QualityCounts) -> Option<(Tabl
             .map(|a| a.as_deref().map(|a| a.split(';').any(|c| codes.contains(&c))))
             .collect()
     };
-    let mut service_rows = Vec::new();
     let mut measures = Vec::new();
     for service in &ctx.def.spec.services {
         let codes: Vec<&str> = list
@@ -305,42 +370,44 @@ fn support_table(ctx: &Context<'_>, quality: &mut QualityCounts) -> Option<(Tabl
         if codes.is_empty() {
             continue;
         }
-        let line = est.proportions(&ticked(&codes), &none);
-        service_rows.push((
-            ctx.tr("服务", "Service"),
-            service.id.clone(),
+        measures.push(overall_share(
+            format!("service:{}", service.id),
             service.label.get(ctx.lang).to_owned(),
-            line.all.clone(),
+            format!("{question}=service:{}", service.id),
+            est.proportions(&ticked(&codes), &none),
         ));
-        measures.push(MeasureLine {
-            id: format!("service:{}", service.id),
-            label: service.label.get(ctx.lang).to_owned(),
-            format: Format::Percent,
-            line,
-        });
     }
-    let mut option_rows = Vec::new();
     for option in &list.options {
-        let line = est.proportions(&ticked(&[option.code.as_str()]), &none);
-        option_rows.push((
-            ctx.tr("具体需求", "Support asked for"),
-            option.code.clone(),
+        measures.push(overall_share(
+            format!("option:{}", option.code),
             option.label.get(ctx.lang).to_owned(),
-            line.all.clone(),
+            format!("{question}={}", option.code),
+            est.proportions(&ticked(&[option.code.as_str()]), &none),
         ));
-        measures.push(MeasureLine {
-            id: format!("option:{}", option.code),
-            label: option.label.get(ctx.lang).to_owned(),
-            format: Format::Percent,
-            line,
-        });
     }
-    quality.add(&measures);
-    // Most asked first; suppressed and unavailable figures last, then by code.
-    let by_share = |rows: &mut Vec<(String, String, String, crate::figures::Figure)>| {
+    Some(FigureTable {
+        sheet: Some(ctx.tr("服务需求", "Support wanted")),
+        breakdown: none,
+        measures,
+    })
+}
+
+/// The support table, most asked first (suppressed and unavailable figures last, then by
+/// code): services, then single options. Returns the table and the rows of the services.
+fn support_table(ctx: &Context<'_>, figures: &FigureTable) -> (Table, std::ops::Range<usize>) {
+    let mut service_rows = Vec::new();
+    let mut option_rows = Vec::new();
+    for m in &figures.measures {
+        match m.id.split_once(':') {
+            Some(("service", code)) => service_rows.push((ctx.tr("服务", "Service"), code, m)),
+            Some((_, code)) => option_rows.push((ctx.tr("具体需求", "Support asked for"), code, m)),
+            None => {}
+        }
+    }
+    let by_share = |rows: &mut Vec<(String, &str, &MeasureLine)>| {
         rows.sort_by(|a, b| {
-            let v = |f: &crate::figures::Figure| f.published_value().unwrap_or(f64::NEG_INFINITY);
-            v(&b.3).total_cmp(&v(&a.3)).then(a.1.cmp(&b.1))
+            let v = |m: &MeasureLine| m.line.all.published_value().unwrap_or(f64::NEG_INFINITY);
+            v(b.2).total_cmp(&v(a.2)).then(a.1.cmp(b.1))
         });
     };
     by_share(&mut service_rows);
@@ -349,9 +416,9 @@ fn support_table(ctx: &Context<'_>, quality: &mut QualityCounts) -> Option<(Tabl
     let rows = service_rows
         .into_iter()
         .chain(option_rows)
-        .map(|(kind, code, label, figure)| {
-            let mut row = vec![Cell::text(kind), Cell::text(code), Cell::text(label)];
-            row.extend(figure_cells(&figure, Format::Percent));
+        .map(|(kind, code, m)| {
+            let mut row = vec![Cell::text(kind), Cell::text(code), Cell::text(&m.label)];
+            row.extend(figure_cells(&m.line.all, Format::Percent));
             row
         })
         .collect();
@@ -364,27 +431,55 @@ fn support_table(ctx: &Context<'_>, quality: &mut QualityCounts) -> Option<(Tabl
             "A service's share = enterprises ticking any support of that service.",
         )],
     };
-    Some((table, services))
+    (table, services)
+}
+
+/// The figures of every table of the workbook, before the audit.
+fn reach_figures(ctx: &Context<'_>) -> Publication {
+    let policies: Vec<(&Policy, PolicyIndicators)> =
+        ctx.def.policies().iter().map(|p| (p, indicators(ctx, p))).collect();
+    let measures_over = |b: &Breakdown| -> Vec<MeasureLine> {
+        policies
+            .iter()
+            .flat_map(|(p, ind)| policy_measures(ctx, p, ind, b))
+            .collect()
+    };
+    let everyone = Breakdown::everyone(String::new());
+    let mut tables = vec![FigureTable {
+        sheet: Some(ctx.tr("政策概览", "Policies")),
+        measures: measures_over(&everyone),
+        breakdown: everyone,
+    }];
+    let b = &ctx.breakdowns;
+    for (name, breakdown) in [
+        (ctx.tr("按行业门类", "By sector"), &b.section),
+        (ctx.tr("按规模", "By size"), &b.size_class),
+    ] {
+        tables.push(FigureTable {
+            sheet: Some(name),
+            measures: measures_over(breakdown),
+            breakdown: breakdown.clone(),
+        });
+    }
+    let mut relations: Vec<Relation> = ctx.def.policies().iter().flat_map(policy_relations).collect();
+    tables.extend(channel_figures(ctx, &mut relations));
+    tables.extend(support_figures(ctx));
+    Publication { tables, relations }
 }
 
 /// Builds the policy-reach workbook.
 pub fn reach_report(ctx: &Context<'_>) -> (Book, ReachSummary) {
+    let mut publication = reach_figures(ctx);
+    let audit = publication.protect(ctx);
     let mut quality = QualityCounts::default();
-    let everyone = Breakdown {
-        id: "all",
-        title: String::new(),
-        domains: Vec::new(),
-    };
-    let policies: Vec<(&Policy, PolicyIndicators)> =
-        ctx.def.policies().iter().map(|p| (p, indicators(ctx, p))).collect();
-    let overall: Vec<(&Policy, Vec<MeasureLine>)> = policies
-        .iter()
-        .map(|(p, ind)| (*p, policy_measures(ctx, p, ind, &everyone)))
-        .collect();
+    for t in publication.tables.iter().filter(|t| t.sheet.is_some()) {
+        quality.add(&t.measures);
+    }
+    let tables = &publication.tables;
     let mut sheets = Vec::new();
-    let (table, blocks) = overview(ctx, &overall);
+    let (table, blocks) = overview(ctx, &tables[0]);
     sheets.push(Sheet {
-        name: ctx.tr("政策概览", "Policies"),
+        name: tables[0].sheet.clone().unwrap_or_default(),
         title: ctx.tr("各项政策的知晓、申请与享受情况", "Awareness, application and receipt of each policy"),
         intro: vec![
             ctx.weighting_line(),
@@ -402,61 +497,52 @@ pub fn reach_report(ctx: &Context<'_>) -> (Book, ReachSummary) {
         }),
         table,
     });
-    for (_, m) in &overall {
-        quality.add(m);
-    }
-    let b = &ctx.breakdowns;
-    for (name, table_name, breakdown) in [
-        (ctx.tr("按行业门类", "By sector"), "BySector", &b.section),
-        (ctx.tr("按规模", "By size"), "BySize", &b.size_class),
-    ] {
-        let measures: Vec<MeasureLine> = policies
-            .iter()
-            .flat_map(|(p, ind)| policy_measures(ctx, p, ind, breakdown))
-            .collect();
-        quality.add(&measures);
-        let (mut table, _) = long_table(table_name, ctx.lang, breakdown, &measures);
+    for (figures, table_name) in tables[1..3].iter().zip(["BySector", "BySize"]) {
+        let (mut table, _) = long_table(table_name, ctx.lang, &figures.breakdown, &figures.measures);
         table.footnotes.push(ctx.weighting_line());
+        table.footnotes.extend(ctx.coverage_footnote());
         sheets.push(Sheet {
-            title: format!("{} – {}", ctx.tr("政策触达", "Policy reach"), breakdown.title),
+            title: format!("{} – {}", ctx.tr("政策触达", "Policy reach"), figures.breakdown.title),
             intro: vec![ctx.tr(
                 "可在“指标”列筛选某项政策的某个比率。",
                 "Filter the Measure column to see one rate of one policy.",
             )],
-            name,
+            name: figures.sheet.clone().unwrap_or_default(),
             table,
             chart: None,
         });
     }
-    if let Some(table) = channels_table(ctx, &mut quality) {
-        sheets.push(Sheet {
-            name: ctx.tr("了解渠道", "Channels"),
-            title: ctx.tr("企业了解各项政策的渠道", "Where enterprises learned of each policy"),
-            intro: vec![ctx.weighting_line()],
-            table,
-            chart: None,
-        });
-    }
-    if let Some((table, services)) = support_table(ctx, &mut quality) {
-        sheets.push(Sheet {
-            name: ctx.tr("服务需求", "Support wanted"),
-            title: ctx.tr(
-                "企业最希望得到的支持（按八大专项服务）",
-                "Support enterprises ask for, by service",
-            ),
-            intro: vec![ctx.weighting_line()],
-            chart: (!services.is_empty()).then(|| Chart {
-                kind: ChartKind::Bar,
+    for figures in &tables[3..] {
+        if figures.measures.iter().any(|m| m.id.contains(":channel:")) {
+            sheets.push(Sheet {
+                name: figures.sheet.clone().unwrap_or_default(),
+                title: ctx.tr("企业了解各项政策的渠道", "Where enterprises learned of each policy"),
+                intro: vec![ctx.weighting_line()],
+                table: channels_table(ctx, figures),
+                chart: None,
+            });
+        } else {
+            let (table, services) = support_table(ctx, figures);
+            sheets.push(Sheet {
+                name: figures.sheet.clone().unwrap_or_default(),
                 title: ctx.tr(
-                    "希望得到各项服务的企业占比",
-                    "Share of enterprises asking for each service",
+                    "企业最希望得到的支持（按服务）",
+                    "Support enterprises ask for, by service",
                 ),
-                categories: DOMAIN_COLUMN,
-                values: vec![ESTIMATE_COLUMN],
-                rows: services,
-            }),
-            table,
-        });
+                intro: vec![ctx.weighting_line()],
+                chart: (!services.is_empty()).then(|| Chart {
+                    kind: ChartKind::Bar,
+                    title: ctx.tr(
+                        "希望得到各项服务的企业占比",
+                        "Share of enterprises asking for each service",
+                    ),
+                    categories: DOMAIN_COLUMN,
+                    values: vec![ESTIMATE_COLUMN],
+                    rows: services,
+                }),
+                table,
+            });
+        }
     }
     let contents = sheets.iter().map(|s| (s.name.clone(), s.title.clone())).collect();
     let cover = ctx.cover(
@@ -467,24 +553,28 @@ pub fn reach_report(ctx: &Context<'_>) -> (Book, ReachSummary) {
         Audience::Published,
         contents,
     );
-    let mut notes = ctx.method_notes();
+    let mut notes = ctx.method_notes(Some(&audit));
     notes.insert(0, reach_definitions(ctx));
     let summary = ReachSummary {
-        policies: overall
+        policies: ctx
+            .def
+            .policies()
             .iter()
-            .map(|(p, measures)| PolicyHeadline {
+            .map(|p| PolicyHeadline {
                 policy: p.spec.id.clone(),
                 name: p.spec.name.get(ctx.lang).to_owned(),
-                rates: measures
+                rates: tables[0]
+                    .measures
                     .iter()
-                    .map(|m| {
-                        let id = m.id.rsplit(':').next().unwrap_or(&m.id);
-                        headline(id, &m.label, &m.line.all)
+                    .filter_map(|m| {
+                        let id = m.id.strip_prefix(&format!("{}:", p.spec.id))?;
+                        Some(headline(id, &m.label, &m.line.all))
                     })
                     .collect(),
             })
             .collect(),
         quality,
+        audit,
     };
     let book = Book {
         file_name: REACH_FILE.into(),
@@ -492,6 +582,7 @@ pub fn reach_report(ctx: &Context<'_>) -> (Book, ReachSummary) {
         cover,
         sheets,
         notes,
+        figures: publication.figure_rows(&ctx.tr("全部", "All")),
     };
     (book, summary)
 }
@@ -503,8 +594,8 @@ fn reach_definitions(ctx: &Context<'_>) -> NoteSection {
             "Awareness = aware / all; application = applied / all; receipt = received / all; conversion = applied / aware; approval = received / applied. Receipt = awareness x conversion x approval.",
         ),
         ctx.tr(
-            "缺口 = 有该政策所针对需求（如计划招用高校毕业生、有培训需求、资金困难）但未申请的企业。",
-            "Gap = enterprises with the need the policy serves (hiring graduates, training needs, financial difficulty...) that have not applied.",
+            "缺口 = 有该政策所针对需求（定义中各政策的需求条件，见下）但未申请的企业。",
+            "Gap = enterprises with the need the policy serves (each policy's need condition in the definition, below) that have not applied.",
         ),
     ];
     for policy in ctx.def.policies() {

@@ -30,6 +30,8 @@ pub struct StratumResponse {
     pub population: u64,
     /// n_h, enterprises that returned an accepted questionnaire.
     pub respondents: u64,
+    /// Employees of the stratum's frame enterprises, when the frame lists every one's.
+    pub frame_employees: Option<u64>,
     /// The stratum it was merged into for variance estimation, if any.
     pub collapsed_into: Option<StratumLabel>,
 }
@@ -89,6 +91,11 @@ impl Sample {
             }
         }
         let counts = frame.stratum_counts();
+        let mut employees: BTreeMap<&StratumLabel, Option<u64>> = BTreeMap::new();
+        for e in &frame.enterprises {
+            let sum = employees.entry(&e.stratum).or_insert(Some(0));
+            *sum = sum.zip(e.employees).map(|(a, b)| a.saturating_add(b));
+        }
         let mut design = StratifiedDesign::builder(&unit_strata).population(&counts).build()?;
         let mut collapsed: BTreeMap<StratumLabel, StratumLabel> = BTreeMap::new();
         // One merge at a time, looking again after each: a stratum that took in a lone
@@ -120,6 +127,7 @@ impl Sample {
                 label: label.clone(),
                 population,
                 respondents: respondents.get(label).copied().unwrap_or(0),
+                frame_employees: employees.get(label).copied().flatten(),
                 collapsed_into: collapsed.get(label).cloned(),
             })
             .collect();
@@ -221,6 +229,7 @@ mod tests {
                 size_class: class.into(),
             },
             subdistrict: None,
+            employees: None,
         }
     }
 

@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use survey_analysis::{
-    CellStatus, DisclosureRules, EstimateError, EstimateNote, HbParameters, StratifiedDesign, SuppressionReason,
-    hidiroglou_berthelot,
+    CellStatus, Contributions, DisclosureRules, EstimateError, EstimateNote, HbParameters, StratifiedDesign,
+    SuppressionReason, hidiroglou_berthelot,
 };
 
 /// t quantile 0.975 with 3 degrees of freedom, from a printed t table (R: qt(0.975, 3)).
@@ -181,30 +181,46 @@ fn take_all_stratum_of_one_has_zero_variance() {
 
 #[test]
 fn hidiroglou_berthelot_with_type7_quartiles() {
-    // (previous, current): ratios 0.5, 0.8, 1, 1, 1.25, 4, so r_med = (1 + 1) / 2 = 1.
+    // (previous, current): ratios 0.5, 0.8, 0.9, 1.1, 1.25, 4, so r_med = (0.9 + 1.1) / 2 = 1.
+    // Six changed units: the screen is asked to run on six (DOMAIN.md's default is 10).
     let pairs = [
         (100.0, 50.0),
         (100.0, 80.0),
-        (100.0, 100.0),
-        (100.0, 100.0),
+        (100.0, 90.0),
+        (100.0, 110.0),
         (80.0, 100.0),
         (25.0, 100.0),
     ];
-    let hb = hidiroglou_berthelot(&pairs, &HbParameters::default()).unwrap();
-    assert_eq!(hb.median_ratio, 1.0);
-    // s: 1 - 1/0.5 = -1, 1 - 1/0.8 = -0.25, 0, 0, 0.25, 3; max(x, y) = 100 each, 100^0.5 = 10.
+    let params = HbParameters {
+        min_changed: 6,
+        ..HbParameters::default()
+    };
+    let hb = hidiroglou_berthelot(&pairs, &params).unwrap();
+    close(hb.median_ratio, 1.0);
+    // s: 1 - 1/0.5 = -1, 1 - 1/0.8 = -0.25, 1 - 1/0.9 = -1/9, 0.1, 0.25, 3; max(x, y) = 100
+    // except 110 for the fourth: E = -10, -2.5, -10/9, 0.1 * sqrt(110), 2.5, 30.
     let effects: Vec<f64> = hb.units.iter().map(|u| u.as_ref().unwrap().effect).collect();
-    for (ours, expected) in effects.iter().zip([-10.0, -2.5, 0.0, 0.0, 2.5, 30.0]) {
+    let e4 = 0.1 * 110f64.sqrt();
+    for (ours, expected) in effects.iter().zip([-10.0, -2.5, -10.0 / 9.0, e4, 2.5, 30.0]) {
         close(*ours, expected);
     }
-    // Type 7 on the sorted E (-10, -2.5, 0, 0, 2.5, 30): h = 5p.
-    // q1: h = 1.25 -> -2.5 + 0.25 * 2.5 = -1.875; median: h = 2.5 -> 0; q3: h = 3.75 -> 0.75 * 2.5 = 1.875.
-    assert_eq!(hb.quartiles, [-1.875, 0.0, 1.875]);
-    // |A * E_med| = 0, so the band is 0 ± 4 * 1.875 = [-7.5, 7.5].
-    assert_eq!((hb.lower, hb.upper), (-7.5, 7.5));
+    // Type 7 on the sorted E (-10, -2.5, -10/9, e4, 2.5, 30): h = 5p.
+    // q1: h = 1.25 -> -2.5 + 0.25 * (2.5 - 10/9); median: h = 2.5 -> (-10/9 + e4) / 2;
+    // q3: h = 3.75 -> e4 + 0.75 * (2.5 - e4).
+    let q1 = -2.5 + 0.25 * (2.5 - 10.0 / 9.0);
+    let med = (-10.0 / 9.0 + e4) / 2.0;
+    let q3 = e4 + 0.75 * (2.5 - e4);
+    for (ours, expected) in hb.quartiles.iter().zip([q1, med, q3]) {
+        close(*ours, expected);
+    }
+    // |A * E_med| is far below the spreads, so the band is med - 4 (med - q1) to
+    // med + 4 (q3 - med): about [-8.52, 8.64].
+    close(hb.lower, med - 4.0 * (med - q1));
+    close(hb.upper, med + 4.0 * (q3 - med));
     let flagged: Vec<bool> = hb.units.iter().map(|u| u.as_ref().unwrap().outlier).collect();
     // Halving the staff (E = -10) and quadrupling it (E = 30) are flagged. With type 8
-    // quartiles (q1 = -3.125) the lower bound would be -12.5 and the halving would pass.
+    // quartiles (q1 = -10 + 0.9167 * 7.5 = -3.125) the lower bound would be about -12.4 and
+    // the halving would pass.
     assert_eq!(flagged, [true, false, false, false, false, true]);
 }
 
@@ -218,6 +234,7 @@ fn disclosure_rules_on_a_line_of_vacancies_by_sector() {
         vec![90.0, 6.0, 4.0],      // I: top two 96/100 -> dominance
         vec![10.0, 9.0, 8.0, 7.0], // L: 34, top two 19/34 = 56%
     ];
+    let by_sector: Vec<Contributions> = by_sector.iter().map(|c| Contributions::of(c)).collect();
     let line = rules.line(&by_sector);
     assert_eq!(
         line.cells,

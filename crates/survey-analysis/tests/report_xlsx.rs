@@ -3,6 +3,7 @@
 
 use calamine::{Data, Reader, open_workbook_auto};
 use std::io::{Cursor, Read};
+use survey_analysis::report::Access;
 use survey_analysis::report::book::{
     Audience, Book, Cell, Chart, ChartKind, Column, ColumnStyle, Cover, Format, NoteSection, Sheet, Table,
 };
@@ -112,6 +113,7 @@ fn book() -> Book {
             heading: "Estimation".into(),
             paragraphs: vec!["Totals are weighted by N_h / n_h.".into()],
         }],
+        figures: vec![],
     }
 }
 
@@ -134,7 +136,7 @@ fn string(value: Option<&Data>) -> &str {
 fn workbook_opens_with_sheets_in_order_and_text_kept_as_text() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sector-demand.xlsx");
-    write_book(&book(), &path).unwrap();
+    write_book(&book(), &path, Access::Restricted).unwrap();
     // Only the finished file is left: the temporary file was renamed.
     let files: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -230,9 +232,9 @@ fn parts_hold_the_tables_chart_and_print_setup_and_no_formulas() {
 fn the_same_book_gives_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("book.xlsx");
-    write_book(&book(), &path).unwrap();
+    write_book(&book(), &path, Access::Restricted).unwrap();
     let first = std::fs::read(&path).unwrap();
-    write_book(&book(), &path).unwrap();
+    write_book(&book(), &path, Access::Restricted).unwrap();
     assert_eq!(first, std::fs::read(&path).unwrap());
     assert_eq!(first, book_bytes(&book()).unwrap());
 }
@@ -243,7 +245,7 @@ fn text_beyond_excels_cell_limit_is_cut_not_refused() {
     book.sheets[0].table.rows[0][0] = Cell::Text("x".repeat(40_000));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("long.xlsx");
-    write_book(&book, &path).unwrap();
+    write_book(&book, &path, Access::Restricted).unwrap();
     let mut workbook = open_workbook_auto(&path).unwrap();
     let sheet = workbook.worksheet_range("Vacancies by sector").unwrap();
     assert_eq!(string(sheet.get_value((5, 0))).len(), 32_767);

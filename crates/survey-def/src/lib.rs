@@ -36,5 +36,8 @@ pub mod source;
 
 pub use definition::{Definition, Policy, Question, RiskRule};
 pub use load::{MAX_DEFINITION_BYTES, load, load_str, parse_unchecked};
-pub use model::{AnalysisSpec, DisclosureSpec, Label, Lang, QuestionType, Severity, Unit, VacancyColumns};
+pub use model::{
+    AnalysisSpec, DisclosureSpec, ImputationSpec, Label, Lang, OutlierSpec, QuestionType, Severity, Unit,
+    VacancyColumns,
+};
 pub use problem::{DefinitionError, Problem, ProblemKind};

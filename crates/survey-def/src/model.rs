@@ -367,8 +367,9 @@ pub struct AnalysisSpec {
     pub expected_to_return: Option<String>,
     /// Multiple-choice question whose options map to services: support wanted.
     pub support: Option<String>,
-    /// The repeating table of vacancies and its columns.
-    pub vacancies: VacancyColumns,
+    /// The repeating table of vacancies and its columns; without it the reports publish no
+    /// vacancy figure (risk flags and policy reach need none).
+    pub vacancies: Option<VacancyColumns>,
     /// Further number questions published as weighted totals (persons).
     #[serde(default)]
     pub totals: Vec<String>,
@@ -380,6 +381,11 @@ pub struct AnalysisSpec {
     pub distributions: Vec<String>,
     /// Disclosure control of published tables; DOMAIN.md defaults when absent.
     pub disclosure: Option<DisclosureSpec>,
+    /// Imputation of missing answers to number questions; DOMAIN.md defaults when absent.
+    pub imputation: Option<ImputationSpec>,
+    /// The wave-over-wave outlier screen (Hidiroglou-Berthelot); DOMAIN.md defaults when
+    /// absent.
+    pub outliers: Option<OutlierSpec>,
 }
 
 /// The vacancy table: one line per occupation an enterprise recruits for.
@@ -408,4 +414,36 @@ pub struct DisclosureSpec {
     pub dominance_n: Option<u32>,
     /// k of the (n, k) dominance rule, a share in (0, 1].
     pub dominance_k: Option<f64>,
+    /// Protection level: the interval an attacker can derive for a suppressed cell from
+    /// everything published must be at least this share of the cell's value wide.
+    pub protection: Option<f64>,
+}
+
+/// How missing answers to number questions are imputed before any table is built.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImputationSpec {
+    /// Number question used as the auxiliary of ratio imputation (default: the
+    /// `employees` role).
+    pub auxiliary: Option<String>,
+    /// Fewest donors an imputation class must have before the next wider class is used.
+    pub min_donors: Option<u32>,
+}
+
+/// Parameters of the Hidiroglou-Berthelot wave-over-wave outlier screen.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutlierSpec {
+    /// Size exponent U, in [0, 1].
+    pub u: Option<f64>,
+    /// Spread floor A, at least 0.
+    pub a: Option<f64>,
+    /// Band width C, greater than 0.
+    pub c: Option<f64>,
+    /// Fewest changed enterprises the screen runs on.
+    pub min_changed: Option<u32>,
+    /// A headcount change below this share of the previous headcount is never flagged.
+    pub headcount_floor_share: Option<f64>,
+    /// A headcount change below this many persons is never flagged.
+    pub headcount_floor_persons: Option<f64>,
+    /// A change in vacancies below this many posts is never flagged.
+    pub vacancies_floor_posts: Option<f64>,
 }

@@ -600,7 +600,7 @@ pub mod files {
 
 /// Writes the dataset and the reports into `out_dir`.
 pub fn write_outputs(def: &Definition, ingested: &Ingested, out_dir: &Path) -> Result<(), IngestError> {
-    std::fs::create_dir_all(out_dir).map_err(|e| IngestError::Write {
+    crate::output::create_restricted_dir(out_dir).map_err(|e| IngestError::Write {
         path: out_dir.to_owned(),
         message: e.to_string(),
     })?;

@@ -1,11 +1,50 @@
 //! Writing outputs so that a file under its final name is always complete: each is
 //! written to a temporary file in the same folder and renamed into place.
+//!
+//! Everything ingest writes names enterprises (the dataset, the rejects), so it is
+//! restricted: on Unix the files stay owner-only (0600, as temporary files are created)
+//! and the output folder is made owner-only (0700).
 
 use crate::IngestError;
 use std::io::Write;
 use std::path::Path;
 
-/// Writes `bytes` to `path` atomically, creating the folder if needed.
+/// Who may read an output file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Published: templates, tables and figures that passed disclosure control; readable
+    /// by all (0644).
+    Published,
+    /// Restricted: names enterprises; owner-only on Unix (files 0600, folders 0700).
+    Restricted,
+}
+
+/// Writes `bytes` to `path` atomically: they go to a temporary file in the same folder,
+/// renamed to `path` once complete, so a reader (or a killed run) never finds half a file
+/// under the final name. The folder must exist. The temporary file is created owner-only;
+/// a published file is then opened to all readers, a restricted one stays owner-only.
+pub fn write_file_atomically(path: &Path, bytes: &[u8], access: Access) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".labor-survey-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    #[cfg(unix)]
+    if access == Access::Published {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Writes a restricted output of ingest to `path` atomically, creating its folder
+/// (owner-only) if needed.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), IngestError> {
     let io = |e: std::io::Error| IngestError::Write {
         path: path.to_owned(),
@@ -15,30 +54,30 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), IngestError> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".labor-survey-")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    persist(tmp, path)
+    create_restricted_dir(dir).map_err(io)?;
+    write_file_atomically(path, bytes, Access::Restricted).map_err(io)
 }
 
-/// Flushes a finished temporary file and renames it to `path`.
+/// Flushes a finished temporary file and renames it to `path`. The temporary file was
+/// created owner-only and stays so: the dataset is restricted.
 pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<(), IngestError> {
     let io = |e: std::io::Error| IngestError::Write {
         path: path.to_owned(),
         message: e.to_string(),
     };
     tmp.as_file().sync_all().map_err(io)?;
-    // Temporary files are created private (0600); an output is an ordinary file.
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+/// Creates `dir` (and its parents) and, on Unix, makes `dir` itself owner-only (0700):
+/// a folder of restricted files must not be listable by others either.
+pub fn create_restricted_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(io)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
     }
-    tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
 }

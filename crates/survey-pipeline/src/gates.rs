@@ -60,11 +60,13 @@ impl Observations {
             rejected: ingest.rejected,
             high_flags: summary.risk.flags_by_severity.high,
             // Only the rules: enterprise ids of risk flags stay in the officials' workbook.
-            new_high_flag_rules: summary
-                .risk
-                .previous
-                .as_ref()
-                .map(|p| p.new_high_flags.iter().map(|(_, rule)| rule.clone()).collect()),
+            new_high_flag_rules: summary.risk.previous.as_ref().map(|p| {
+                p.new_flags
+                    .iter()
+                    .filter(|r| r.severity == survey_def::Severity::High)
+                    .flat_map(|r| std::iter::repeat_n(r.rule.clone(), r.count as usize))
+                    .collect()
+            }),
             headline_cvs: summary
                 .demand
                 .headline

@@ -38,6 +38,63 @@ pub struct InputFile {
     pub bytes: u64,
 }
 
+impl Role {
+    /// Whether files of this role are returns, whose names commonly carry the
+    /// enterprise's credit code or name: `run.json` counts them as a set, and lists them
+    /// one by one only in the restricted manifest.
+    pub fn names_enterprises(self) -> bool {
+        matches!(self, Role::Return | Role::PreviousReturn)
+    }
+}
+
+/// The files of one role counted together, for `run.json`: how many, their bytes, and
+/// the SHA-256 of their manifest (the restricted `inputs.sha256`'s lines of that role), so
+/// two runs can be shown to have read the same returns without naming any of them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct InputSet {
+    /// What the files are.
+    pub role: Role,
+    /// How many.
+    pub files: u64,
+    /// Their total size.
+    pub bytes: u64,
+    /// SHA-256 of the manifest lines of these files (`sha256sum` format, sorted by path).
+    pub manifest_sha256: String,
+}
+
+/// File name of the per-file manifest of the returns read, in the restricted reports folder.
+pub const MANIFEST_FILE: &str = "inputs.sha256";
+
+/// The manifest of `files` in `sha256sum` format (`<hex>  <path>` per line, in the
+/// order given), which `sha256sum -c` checks from the pipeline's folder.
+pub fn manifest(files: &[&InputFile]) -> String {
+    files.iter().map(|f| format!("{}  {}\n", f.sha256, f.path)).collect()
+}
+
+/// Splits fingerprints into those `run.json` lists one by one and the sets of returns
+/// it only counts.
+pub fn published_inputs(fingerprints: &[InputFile]) -> (Vec<InputFile>, Vec<InputSet>) {
+    let listed = fingerprints
+        .iter()
+        .filter(|f| !f.role.names_enterprises())
+        .cloned()
+        .collect();
+    let mut sets = Vec::new();
+    for role in [Role::Return, Role::PreviousReturn] {
+        let files: Vec<&InputFile> = fingerprints.iter().filter(|f| f.role == role).collect();
+        if files.is_empty() {
+            continue;
+        }
+        sets.push(InputSet {
+            role,
+            files: files.len() as u64,
+            bytes: files.iter().map(|f| f.bytes).sum(),
+            manifest_sha256: hex::encode(Sha256::digest(manifest(&files).as_bytes())),
+        });
+    }
+    (listed, sets)
+}
+
 /// Whether an input entry is a glob pattern rather than a path.
 pub fn is_pattern(entry: &str) -> bool {
     entry.contains(['*', '?', '['])

@@ -36,6 +36,7 @@ pub mod record;
 mod run;
 
 pub use gates::{Gate, GateResult, GateValue, Gates};
+pub use inputs::{InputFile, InputSet, MANIFEST_FILE, Role};
 pub use pipeline::{MAX_PIPELINE_BYTES, Pipeline, PipelineError, PipelineProblem, Previous};
 pub use record::{RUN_FILE, RunRecord, Status};
 pub use run::{DATASET_DIR, Outcome, PREVIOUS_DATASET_DIR, REPORTS_DIR, RunError, RunOptions, run};

@@ -1,9 +1,10 @@
 //! `run.json`: what a run read (with fingerprints), what it found and whether it passed.
 //! It holds nothing that changes between runs on the same inputs (no times, no output
-//! folder), so two such runs write it byte for byte alike.
+//! folder), so two such runs write it byte for byte alike. It is published: it names no
+//! enterprise, not even through the file names of the returns.
 
 use crate::gates::GateResult;
-use crate::inputs::InputFile;
+use crate::inputs::{InputFile, InputSet};
 use serde::Serialize;
 use survey_def::Lang;
 
@@ -57,8 +58,13 @@ pub struct RunRecord {
     pub definition: DefinitionIdentity,
     /// Language of the report workbooks.
     pub language: Lang,
-    /// Every file read, sorted by path.
+    /// Every file read that names no enterprise (pipeline, definition, frame, previous
+    /// dataset), sorted by path.
     pub inputs: Vec<InputFile>,
+    /// The returns read, counted by role with the SHA-256 of their manifest. Return files
+    /// are commonly named by credit code or enterprise name, and this record is shared
+    /// (a CI artifact), so the per-file list is in `reports/restricted/inputs.sha256`.
+    pub returns: Vec<InputSet>,
     /// Returns counted.
     pub counts: Counts,
     /// Every gate set, with threshold, observation and result.

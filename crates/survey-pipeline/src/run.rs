@@ -4,11 +4,15 @@
 
 use crate::events::{Level, LogRecord, Observer, Step};
 use crate::gates::{GateResult, GateValue, Observations, evaluate};
-use crate::inputs::{self, InputError, InputFile, Role, absolute, fingerprint, name_of, return_files};
+use crate::inputs::{
+    self, InputError, InputFile, MANIFEST_FILE, Role, absolute, fingerprint, manifest, name_of, published_inputs,
+    return_files,
+};
 use crate::pipeline::{Pipeline, Previous};
 use crate::record::{Counts, DefinitionIdentity, RUN_FILE, RunRecord, Status};
 use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
+use survey_analysis::report::{Access, write_atomically};
 use survey_def::{Definition, DefinitionError};
 use survey_parse::report::IngestSummary;
 use survey_parse::{IngestError, Input};
@@ -218,6 +222,13 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions, observer: &dyn Observer) -
     };
     let analysis = survey_analysis::analyze::analyze(&def, &dataset, &analyze_options)?;
     survey_analysis::analyze::write_reports(&analysis, &reports)?;
+    // The per-file list of what was read, returns by name included, is restricted.
+    let restricted =
+        survey_analysis::report::create_output_dir(&reports, Access::Restricted).map_err(write_error(&reports))?;
+    let manifest_path = restricted.join(MANIFEST_FILE);
+    let every_file: Vec<&InputFile> = files.fingerprints.iter().collect();
+    write_atomically(&manifest_path, manifest(&every_file).as_bytes(), Access::Restricted)
+        .map_err(write_error(&manifest_path))?;
     let summary = &analysis.summary;
     let flags: u64 = summary.risk.flags.iter().map(|f| f.count).sum();
     observer.log(
@@ -245,6 +256,7 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions, observer: &dyn Observer) -
         observer.log(gate_record(gate));
     }
     let failed_gates: Vec<&'static str> = gates.iter().filter(|g| !g.passed).map(|g| g.gate.as_str()).collect();
+    let (listed_inputs, return_sets) = published_inputs(&files.fingerprints);
     let record = RunRecord {
         status: if failed_gates.is_empty() {
             Status::Passed
@@ -258,7 +270,8 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions, observer: &dyn Observer) -
             fingerprint: def.fingerprint.clone(),
         },
         language: pipeline.language,
-        inputs: files.fingerprints,
+        inputs: listed_inputs,
+        returns: return_sets,
         counts: Counts {
             received: ingested.received,
             accepted: ingested.accepted,
@@ -269,7 +282,7 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions, observer: &dyn Observer) -
         gates,
         failed_gates,
     };
-    survey_analysis::report::write_atomically(&record_path, &record.to_json()).map_err(write_error(&record_path))?;
+    write_atomically(&record_path, &record.to_json(), Access::Published).map_err(write_error(&record_path))?;
     Ok(Outcome { record, output })
 }
 

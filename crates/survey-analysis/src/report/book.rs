@@ -28,6 +28,8 @@ pub struct Book {
     pub sheets: Vec<Sheet>,
     /// The method-notes sheet, last.
     pub notes: Vec<NoteSection>,
+    /// Every printed figure, for `figures.csv` (a published book's; empty otherwise).
+    pub figures: Vec<crate::publication::FigureRow>,
 }
 
 /// Who may read a workbook.

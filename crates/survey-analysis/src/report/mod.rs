@@ -3,29 +3,35 @@
 pub mod book;
 pub mod xlsx;
 
-use std::io::Write;
 use std::path::Path;
 
-/// Writes `bytes` to `path` atomically: they go to a temporary file in the same folder,
-/// renamed to `path` once complete, so a reader (or a killed run) never leaves half a file
-/// under the final name.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".labor-survey-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    // Temporary files are created private (0600); a report is an ordinary file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+pub use survey_parse::output::Access;
+
+/// Folder of a report directory holding what may be published.
+pub const PUBLISHED_DIR: &str = "published";
+/// Folder of a report directory holding what names enterprises.
+pub const RESTRICTED_DIR: &str = "restricted";
+
+/// The folder of a report directory that holds outputs of `access`.
+pub fn folder(access: Access) -> &'static str {
+    match access {
+        Access::Published => PUBLISHED_DIR,
+        Access::Restricted => RESTRICTED_DIR,
     }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+}
+
+/// Creates the folder for outputs of `access` under `out` and returns its path; a
+/// restricted folder is made owner-only on Unix, even when it existed.
+pub fn create_output_dir(out: &Path, access: Access) -> std::io::Result<std::path::PathBuf> {
+    let dir = out.join(folder(access));
+    match access {
+        Access::Published => std::fs::create_dir_all(&dir)?,
+        Access::Restricted => survey_parse::output::create_restricted_dir(&dir)?,
+    }
+    Ok(dir)
+}
+
+/// Writes `bytes` to `path` atomically (see [`survey_parse::output::write_file_atomically`]).
+pub fn write_atomically(path: &Path, bytes: &[u8], access: Access) -> std::io::Result<()> {
+    survey_parse::output::write_file_atomically(path, bytes, access)
 }

@@ -9,7 +9,8 @@
 //! ```no_run
 //! use std::path::Path;
 //! # fn demo(book: &survey_analysis::report::book::Book) -> Result<(), survey_analysis::report::xlsx::ReportError> {
-//! survey_analysis::report::xlsx::write_book(book, Path::new("reports/sector-demand.xlsx"))?;
+//! use survey_analysis::report::{Access, xlsx::write_book};
+//! write_book(book, Path::new("reports/published/sector-demand.xlsx"), Access::Published)?;
 //! # Ok(())
 //! # }
 //! ```
@@ -58,9 +59,10 @@ const PRODUCER: &str = "labor-survey";
 
 /// Writes `book` to `path` atomically: the bytes go to a temporary file in the same
 /// folder, which is renamed to `path` once complete, so a reader never sees half a file.
-pub fn write_book(book: &Book, path: &Path) -> Result<(), ReportError> {
+/// A restricted book stays owner-only on Unix.
+pub fn write_book(book: &Book, path: &Path, access: super::Access) -> Result<(), ReportError> {
     let bytes = book_bytes(book)?;
-    super::write_atomically(path, &bytes).map_err(|source| ReportError::Io {
+    super::write_atomically(path, &bytes, access).map_err(|source| ReportError::Io {
         path: path.to_owned(),
         source,
     })

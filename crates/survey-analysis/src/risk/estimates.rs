@@ -6,13 +6,14 @@
 //! enterprise list but has no weight to stand for others.
 
 use super::assess::Assessment;
-use crate::CellStatus;
 use crate::context::Context;
 use crate::figures::{
-    Breakdown, DOMAIN_COLUMN, ESTIMATE_COLUMN, FigureLine, MeasureLine, QualityCounts, figure_cells, long_table,
-    long_table_columns,
+    Breakdown, DOMAIN_COLUMN, ESTIMATE_COLUMN, FigureLine, Meaning, MeasureLine, QualityCounts, figure_cells,
+    long_table, long_table_columns,
 };
+use crate::impute::Answers;
 use crate::report::book::{Cell, Chart, ChartKind, Format, Sheet, Table};
+use crate::{CellStatus, Contributions};
 
 /// Code of the "any rule" line in the estimate tables.
 pub const ANY_RULE: &str = "any";
@@ -39,9 +40,10 @@ fn indicator(ctx: &Context<'_>, assessment: &Assessment, target: Target) -> Vec<
         .collect()
 }
 
-/// Employees x tripped: a flagged unit's employees (missing if not answered), 0 otherwise.
-fn at_risk(employees: &[Option<f64>], tripped: &[Option<bool>]) -> Vec<Option<f64>> {
-    employees
+/// Employees x tripped: a flagged unit's employees (imputed where they were), 0 otherwise.
+fn at_risk(employees: &Answers, tripped: &[Option<bool>]) -> Answers {
+    let values = employees
+        .values
         .iter()
         .zip(tripped)
         .map(|(e, t)| match t {
@@ -49,7 +51,14 @@ fn at_risk(employees: &[Option<f64>], tripped: &[Option<bool>]) -> Vec<Option<f6
             Some(false) => Some(0.0),
             None => None,
         })
-        .collect()
+        .collect();
+    let imputed = employees
+        .imputed
+        .iter()
+        .zip(tripped)
+        .map(|(i, t)| *i && *t == Some(true))
+        .collect();
+    Answers { values, imputed }
 }
 
 fn targets(ctx: &Context<'_>) -> Vec<(Target, String, String)> {
@@ -76,7 +85,7 @@ fn employment_label(ctx: &Context<'_>) -> String {
 fn target_lines(
     ctx: &Context<'_>,
     assessment: &Assessment,
-    employees: &[Option<f64>],
+    employees: &Answers,
     target: Target,
     b: &Breakdown,
 ) -> (FigureLine, FigureLine) {
@@ -95,21 +104,29 @@ fn target_lines(
 /// again to the non-zero contributions, and a cell is suppressed when either pass
 /// suppresses it (both passes leave none or at least two cells of the line suppressed,
 /// and so does their union, so secondary suppression still holds).
-fn protect_flagged(ctx: &Context<'_>, line: &mut FigureLine, y: &[Option<f64>], b: &Breakdown) {
+fn protect_flagged(ctx: &Context<'_>, line: &mut FigureLine, y: &Answers, b: &Breakdown) {
     let w = ctx.sample.design.weights();
-    let contributions = |units: &mut dyn Iterator<Item = usize>| -> Vec<f64> {
-        units
-            .filter_map(|i| y[i].map(|v| v * w[i]))
-            .filter(|c| *c != 0.0)
-            .collect()
+    let contributions = |units: &mut dyn Iterator<Item = usize>| -> Contributions {
+        let mut cell = Contributions::default();
+        for i in units {
+            let Some(v) = y.values[i].filter(|v| *v != 0.0) else {
+                continue;
+            };
+            cell.units += 1;
+            if !y.imputed[i] {
+                cell.reported.push(v);
+                cell.weighted.push(v * w[i]);
+            }
+        }
+        cell
     };
-    let cells: Vec<Vec<f64>> = b
+    let cells: Vec<Contributions> = b
         .domains
         .iter()
         .map(|d| contributions(&mut d.units.iter().copied()))
         .collect();
     let status = ctx.rules.line(&cells);
-    let all = match (status.total, ctx.rules.primary(&contributions(&mut (0..y.len())))) {
+    let all = match (status.total, ctx.rules.judge(&contributions(&mut (0..y.len())))) {
         (CellStatus::Published, own) => own,
         (suppressed, _) => suppressed,
     };
@@ -133,12 +150,21 @@ pub fn rule_measures(ctx: &Context<'_>, assessment: &Assessment, b: &Breakdown) 
             id: format!("share_flagged:{code}"),
             label: format!("{}{}{label}", share_label(ctx), ctx.tr("：", ": ")),
             format: Format::Percent,
+            meaning: Meaning::Share {
+                quantity: format!("flagged:{code}"),
+            },
+            hidden: false,
             line: share,
         });
         out.push(MeasureLine {
             id: format!("employment_at_risk:{code}"),
             label: format!("{}{}{label}", employment_label(ctx), ctx.tr("：", ": ")),
             format: Format::Persons,
+            meaning: Meaning::Total {
+                quantity: format!("employment_at_risk:{code}"),
+                nonnegative: true,
+            },
+            hidden: false,
             line: employment,
         });
     }
@@ -158,11 +184,7 @@ fn estimate_intro(ctx: &Context<'_>) -> Vec<String> {
 /// The by-rule sheet: every rule's share flagged and employment at risk over all
 /// enterprises, with a bar chart of the shares.
 pub fn by_rule_sheet(ctx: &Context<'_>, assessment: &Assessment, quality: &mut QualityCounts) -> Sheet {
-    let everyone = Breakdown {
-        id: "all",
-        title: String::new(),
-        domains: Vec::new(),
-    };
+    let everyone = Breakdown::everyone(String::new());
     let employees = ctx.numbers(&ctx.spec.employees);
     let targets = targets(ctx);
     let lines: Vec<(FigureLine, FigureLine)> = targets
@@ -183,10 +205,22 @@ pub fn by_rule_sheet(ctx: &Context<'_>, assessment: &Assessment, quality: &mut Q
             let mut row = vec![Cell::text(measure), Cell::text(code), Cell::text(label)];
             row.extend(figure_cells(&line.all, *format));
             rows.push(row);
+            let meaning = if block == 0 {
+                Meaning::Share {
+                    quantity: format!("flagged:{code}"),
+                }
+            } else {
+                Meaning::Total {
+                    quantity: format!("employment_at_risk:{code}"),
+                    nonnegative: true,
+                }
+            };
             measures.push(MeasureLine {
                 id: format!("{id}:{code}"),
                 label: format!("{measure}{}{label}", ctx.tr("：", ": ")),
                 format: *format,
+                meaning,
+                hidden: false,
                 line: line.clone(),
             });
         }

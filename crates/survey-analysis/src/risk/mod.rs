@@ -81,19 +81,20 @@ pub struct WaveSummary {
     pub enterprises_matched: u64,
     /// Of those, Hidiroglou-Berthelot outliers in headcount.
     pub headcount_outliers: u64,
-    /// Of those, Hidiroglou-Berthelot outliers in vacancies.
-    pub vacancy_outliers: u64,
+    /// Of those, Hidiroglou-Berthelot outliers in vacancies (absent when the definition
+    /// maps no vacancy table).
+    pub vacancy_outliers: Option<u64>,
     /// Matched enterprises not assessed for headcount (0 or missing in a wave).
     pub headcount_not_assessed: u64,
     /// Matched enterprises not assessed for vacancies (0 or missing in a wave).
-    pub vacancies_not_assessed: u64,
+    pub vacancies_not_assessed: Option<u64>,
+    /// Why the headcount screen did not run, when it did not (too few changed enterprises).
+    pub headcount_screen_not_run: Option<String>,
     /// Flags new since the previous wave, by rule (every rule, in definition order).
     pub new_flags: Vec<RuleCount>,
-    /// Flags new since the previous wave, by severity.
+    /// Flags new since the previous wave, by severity. Which enterprises they are is for
+    /// officials only: the restricted workbook lists them, this summary never does.
     pub new_flags_by_severity: SeverityCounts,
-    /// New high-severity flags as (enterprise id, rule id), by enterprise id then rule
-    /// order: what a quality gate reads.
-    pub new_high_flags: Vec<(String, String)>,
 }
 
 /// What `summary.json` says of the risk workbook.
@@ -134,28 +135,17 @@ fn count_flags<'a>(ctx: &Context<'_>, flags: impl Iterator<Item = &'a Flag>) -> 
 
 fn wave_summary(ctx: &Context<'_>, waves: &WaveComparison, new: &[(&Flag, Verdict)]) -> WaveSummary {
     let (new_flags, new_flags_by_severity) = count_flags(ctx, new.iter().map(|(f, _)| *f));
-    let rules = ctx.def.risk_rules();
-    let mut high: Vec<&Flag> = new
-        .iter()
-        .map(|(f, _)| *f)
-        .filter(|f| rules[f.rule].spec.severity == Severity::High)
-        .collect();
-    let id = |f: &Flag| &ctx.data.enterprise_ids[f.row];
-    high.sort_by(|a, b| id(a).cmp(id(b)).then(a.rule.cmp(&b.rule)));
     let not_assessed =
         |c: &waves::Compared| c.count(HbStatus::Zero) + c.count(HbStatus::Missing) + c.count(HbStatus::NotRun);
     WaveSummary {
         enterprises_matched: waves.matched.len() as u64,
         headcount_outliers: waves.headcount.count(HbStatus::Outlier),
-        vacancy_outliers: waves.vacancies.count(HbStatus::Outlier),
+        vacancy_outliers: waves.vacancies.as_ref().map(|v| v.count(HbStatus::Outlier)),
         headcount_not_assessed: not_assessed(&waves.headcount),
-        vacancies_not_assessed: not_assessed(&waves.vacancies),
+        vacancies_not_assessed: waves.vacancies.as_ref().map(not_assessed),
+        headcount_screen_not_run: waves.headcount.outcome.as_ref().err().map(ToString::to_string),
         new_flags,
         new_flags_by_severity,
-        new_high_flags: high
-            .iter()
-            .map(|f| (id(f).clone(), rules[f.rule].spec.id.clone()))
-            .collect(),
     }
 }
 
@@ -207,7 +197,7 @@ pub fn risk_report(ctx: &Context<'_>, previous: Option<&Dataset>) -> (Book, Risk
     if wave.is_some() {
         notes.push(notes::waves_section(ctx));
     }
-    notes.extend(ctx.method_notes());
+    notes.extend(ctx.method_notes(None));
 
     let (flags, flags_by_severity) = count_flags(ctx, current.flags.iter());
     let summary = RiskSummary {
@@ -224,6 +214,7 @@ pub fn risk_report(ctx: &Context<'_>, previous: Option<&Dataset>) -> (Book, Risk
         cover,
         sheets,
         notes,
+        figures: Vec::new(),
     };
     (book, summary)
 }

@@ -18,6 +18,10 @@ pub enum HbStatus {
     Outlier,
     /// Its effect is inside the band.
     WithinRange,
+    /// The same value in both waves: never an outlier.
+    Unchanged,
+    /// A change smaller than the floor (persons, posts or share): never flagged.
+    BelowFloor,
     /// Not assessed: the value is 0 in one of the waves (the ratio cannot judge it).
     Zero,
     /// Not assessed: the value is missing in one of the waves.
@@ -31,6 +35,8 @@ impl HbStatus {
         match self {
             HbStatus::Outlier => tr(lang, "异常", "outlier"),
             HbStatus::WithinRange => tr(lang, "正常", "within range"),
+            HbStatus::Unchanged => tr(lang, "未变化", "unchanged"),
+            HbStatus::BelowFloor => tr(lang, "变化小于下限", "change below the floor"),
             HbStatus::Zero => tr(lang, "未判断：某期为0", "not assessed: 0 in a wave"),
             HbStatus::Missing => tr(lang, "未判断：某期未填", "not assessed: not answered in a wave"),
             HbStatus::NotRun => tr(lang, "未判断", "not assessed"),
@@ -52,7 +58,7 @@ pub struct Compared {
 }
 
 impl Compared {
-    fn of(before: Vec<Option<f64>>, now: Vec<Option<f64>>) -> Compared {
+    fn of(before: Vec<Option<f64>>, now: Vec<Option<f64>>, params: &HbParameters) -> Compared {
         // Missing values go in as NaN, which the rule does not assess, so its units stay
         // aligned with the matched enterprises.
         let pairs: Vec<(f64, f64)> = before
@@ -60,7 +66,7 @@ impl Compared {
             .zip(&now)
             .map(|(b, n)| (b.unwrap_or(f64::NAN), n.unwrap_or(f64::NAN)))
             .collect();
-        let outcome = hidiroglou_berthelot(&pairs, &HbParameters::default());
+        let outcome = hidiroglou_berthelot(&pairs, params);
         let status = before
             .iter()
             .zip(&now)
@@ -68,8 +74,10 @@ impl Compared {
             .map(|(i, (b, n))| match (b, n) {
                 (None, _) | (_, None) => HbStatus::Missing,
                 (Some(b), Some(n)) if *b <= 0.0 || *n <= 0.0 => HbStatus::Zero,
+                (Some(b), Some(n)) if b == n => HbStatus::Unchanged,
                 _ => match outcome.as_ref().ok().and_then(|o| o.units[i].as_ref()) {
                     Some(u) if u.outlier => HbStatus::Outlier,
+                    Some(u) if u.below_floor => HbStatus::BelowFloor,
                     Some(_) => HbStatus::WithinRange,
                     None => HbStatus::NotRun,
                 },
@@ -98,8 +106,43 @@ pub struct WaveComparison {
     pub previous_row: Vec<Option<usize>>,
     /// Employees.
     pub headcount: Compared,
-    /// Vacancies (openings summed over each enterprise's vacancy lines).
-    pub vacancies: Compared,
+    /// Vacancies (openings summed over each enterprise's vacancy lines), when the
+    /// definition maps a vacancy table.
+    pub vacancies: Option<Compared>,
+}
+
+/// The screen's parameters for one measure: the definition's `[analysis.outliers]`,
+/// DOMAIN.md's defaults where it says nothing, and the measure's floors.
+fn hb_parameters(ctx: &Context<'_>, measure: Measure) -> HbParameters {
+    let spec = ctx.spec.outliers.as_ref();
+    let pick = |get: fn(&survey_def::OutlierSpec) -> Option<f64>, default: f64| spec.and_then(get).unwrap_or(default);
+    let (floor_absolute, floor_share) = match measure {
+        Measure::Headcount => (
+            pick(|s| s.headcount_floor_persons, crate::DEFAULT_HEADCOUNT_FLOOR_PERSONS),
+            pick(|s| s.headcount_floor_share, crate::DEFAULT_HEADCOUNT_FLOOR_SHARE),
+        ),
+        Measure::Vacancies => (
+            pick(|s| s.vacancies_floor_posts, crate::DEFAULT_VACANCIES_FLOOR_POSTS),
+            0.0,
+        ),
+    };
+    HbParameters {
+        u: pick(|s| s.u, crate::DEFAULT_HB_U),
+        a: pick(|s| s.a, crate::DEFAULT_HB_A),
+        c: pick(|s| s.c, crate::DEFAULT_HB_C),
+        min_changed: spec
+            .and_then(|s| s.min_changed)
+            .map_or(crate::DEFAULT_HB_MIN_CHANGED, |n| n as usize),
+        floor_absolute,
+        floor_share,
+    }
+}
+
+/// The measures compared across waves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Measure {
+    Headcount,
+    Vacancies,
 }
 
 /// Openings summed per return; `None` for every return when the table was not read.
@@ -130,19 +173,26 @@ pub fn compare(ctx: &Context<'_>, previous: &Dataset) -> WaveComparison {
         .enumerate()
         .filter_map(|(now, before)| before.map(|b| (now, b)))
         .collect();
-    let side_by_side = |before: Vec<Option<f64>>, now: Vec<Option<f64>>| {
+    let side_by_side = |before: Vec<Option<f64>>, now: Vec<Option<f64>>, measure: Measure| {
         Compared::of(
             matched.iter().map(|&(_, b)| before[b]).collect(),
             matched.iter().map(|&(n, _)| now[n]).collect(),
+            &hb_parameters(ctx, measure),
         )
     };
     let employees = &ctx.spec.employees;
-    let headcount = side_by_side(previous.numbers(employees), ctx.data.numbers(employees));
-    let spec = &ctx.spec.vacancies;
-    let vacancies = side_by_side(
-        vacancies_per_return(previous, spec),
-        vacancies_per_return(ctx.data, spec),
+    let headcount = side_by_side(
+        previous.numbers(employees),
+        ctx.data.numbers(employees),
+        Measure::Headcount,
     );
+    let vacancies = ctx.spec.vacancies.as_ref().map(|spec| {
+        side_by_side(
+            vacancies_per_return(previous, spec),
+            vacancies_per_return(ctx.data, spec),
+            Measure::Vacancies,
+        )
+    });
     WaveComparison {
         matched,
         previous_row,
@@ -181,20 +231,22 @@ pub(super) fn change_cells(c: &Compared, i: usize, lang: Lang) -> [Cell; 5] {
 fn hb_footnote(ctx: &Context<'_>, what: &str, c: &Compared) -> String {
     let excluded_zero = c.count(HbStatus::Zero);
     let excluded_missing = c.count(HbStatus::Missing);
+    let unchanged = c.count(HbStatus::Unchanged);
+    let below_floor = c.count(HbStatus::BelowFloor);
     match &c.outcome {
         Ok(o) => {
-            let assessed = c.count(HbStatus::Outlier) + c.count(HbStatus::WithinRange);
+            let assessed = c.count(HbStatus::Outlier) + c.count(HbStatus::WithinRange) + below_floor;
             let [q1, med, q3] = o.quartiles.map(number_text);
             ctx.tr(
                 &format!(
-                    "{what}：中位比率 r_med = {}；效应E四分位数 {q1} / {med} / {q3}；E不在 [{}, {}] 内为异常。判断{assessed}家，异常{}家；未判断：某期为0的{excluded_zero}家，某期未填的{excluded_missing}家。",
+                    "{what}：变化企业的中位比率 r_med = {}；效应E四分位数 {q1} / {med} / {q3}（不含未变化企业）；E不在 [{}, {}] 内且变化不小于下限为异常。判断{assessed}家，异常{}家，变化小于下限{below_floor}家；未变化{unchanged}家；未判断：某期为0的{excluded_zero}家，某期未填的{excluded_missing}家。",
                     number_text(o.median_ratio),
                     number_text(o.lower),
                     number_text(o.upper),
                     c.count(HbStatus::Outlier),
                 ),
                 &format!(
-                    "{what}: median ratio r_med = {}; quartiles of the effect E {q1} / {med} / {q3}; an E outside [{}, {}] is an outlier. {assessed} enterprises assessed, {} outliers; not assessed: {excluded_zero} with 0 in a wave, {excluded_missing} not answered in a wave.",
+                    "{what}: median ratio of the changed enterprises r_med = {}; quartiles of the effect E {q1} / {med} / {q3} (unchanged enterprises left out); an E outside [{}, {}] with a change not below the floor is an outlier. {assessed} changed enterprises assessed, {} outliers, {below_floor} with a change below the floor; {unchanged} unchanged; not assessed: {excluded_zero} with 0 in a wave, {excluded_missing} not answered in a wave.",
                     number_text(o.median_ratio),
                     number_text(o.lower),
                     number_text(o.upper),
@@ -202,6 +254,14 @@ fn hb_footnote(ctx: &Context<'_>, what: &str, c: &Compared) -> String {
                 ),
             )
         }
+        Err(HbError::TooFewChanged { changed, needed }) => ctx.tr(
+            &format!(
+                "{what}：两期之间只有{changed}家企业有变化，少于{needed}家，不做异常判断；未变化{unchanged}家，某期为0的{excluded_zero}家，某期未填的{excluded_missing}家。"
+            ),
+            &format!(
+                "{what}: only {changed} enterprises changed between the waves, fewer than the {needed} the screen needs, so no outlier is judged; {unchanged} unchanged, {excluded_zero} with 0 in a wave, {excluded_missing} not answered in a wave."
+            ),
+        ),
         Err(e) => ctx.tr(
             &format!(
                 "{what}：无法判断异常（{e}）；某期为0的{excluded_zero}家，某期未填的{excluded_missing}家。"
@@ -215,7 +275,11 @@ fn hb_footnote(ctx: &Context<'_>, what: &str, c: &Compared) -> String {
 
 /// True when the Hidiroglou-Berthelot rule flags matched enterprise `i` on either measure.
 pub(super) fn is_outlier(waves: &WaveComparison, i: usize) -> bool {
-    waves.headcount.status[i] == HbStatus::Outlier || waves.vacancies.status[i] == HbStatus::Outlier
+    waves.headcount.status[i] == HbStatus::Outlier
+        || waves
+            .vacancies
+            .as_ref()
+            .is_some_and(|v| v.status[i] == HbStatus::Outlier)
 }
 
 /// The per-enterprise change sheet: the matched enterprises the Hidiroglou-Berthelot rule
@@ -229,12 +293,15 @@ pub fn change_sheet(ctx: &Context<'_>, facts: &EnterpriseFacts, waves: &WaveComp
     };
     let headcount = ctx.tr("职工人数", "Headcount");
     let vacancies = ctx.tr("职位空缺", "Vacancies");
+    let measures: Vec<(&String, &Compared)> = std::iter::once((&headcount, &waves.headcount))
+        .chain(waves.vacancies.as_ref().map(|v| (&vacancies, v)))
+        .collect();
     let mut columns = vec![
         c(ctx.tr("统一社会信用代码", "Enterprise id"), Format::Text),
         c(ctx.tr("企业名称", "Enterprise name"), Format::Text),
         c(ctx.tr("行业门类", "Sector"), Format::Text),
     ];
-    for what in [&headcount, &vacancies] {
+    for (what, _) in &measures {
         columns.extend([
             c(format!("{what} {}", ctx.tr("上期", "previous wave")), Format::Persons),
             c(format!("{what} {}", ctx.tr("本期", "now")), Format::Persons),
@@ -254,8 +321,9 @@ pub fn change_sheet(ctx: &Context<'_>, facts: &EnterpriseFacts, waves: &WaveComp
                 text_or_blank(&facts.names[row]),
                 text_or_blank(&facts.sectors[row]),
             ];
-            cells.extend(change_cells(&waves.headcount, i, ctx.lang));
-            cells.extend(change_cells(&waves.vacancies, i, ctx.lang));
+            for (_, compared) in &measures {
+                cells.extend(change_cells(compared, i, ctx.lang));
+            }
             cells
         })
         .collect();
@@ -268,10 +336,12 @@ pub fn change_sheet(ctx: &Context<'_>, facts: &EnterpriseFacts, waves: &WaveComp
         ),
         ctx.tr(
             &format!(
-                "按统一社会信用代码匹配两期问卷，共{matched}家企业。本表列出其中职工人数或职位空缺为HB异常（Hidiroglou-Berthelot方法）的{listed}家，请核实是填报错误还是实际变化；其余{others}家的变化在HB界限之内，或因某期为0、未填而未判断（见表下注）。"
+                "按统一社会信用代码匹配两期问卷，共{matched}家企业。本表列出其中{}为HB异常（Hidiroglou-Berthelot方法）的{listed}家，请核实是填报错误还是实际变化；其余{others}家未变化、变化在HB界限之内或小于下限，或因某期为0、未填而未判断（见表下注）。",
+                measures.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join("或")
             ),
             &format!(
-                "{matched} enterprises matched by enterprise id. This sheet lists the {listed} the Hidiroglou-Berthelot rule flags as outliers in headcount or vacancies: check whether the change is a slip or real. The changes of the other {others} fall inside the HB bounds, or could not be judged because of a 0 or no answer in a wave (see the notes below the table)."
+                "{matched} enterprises matched by enterprise id. This sheet lists the {listed} the Hidiroglou-Berthelot rule flags as outliers in {}: check whether the change is a slip or real. The other {others} are unchanged, change within the HB bounds or by less than the floor, or could not be judged because of a 0 or no answer in a wave (see the notes below the table).",
+                measures.iter().map(|(m, _)| m.to_lowercase()).collect::<Vec<_>>().join(" or ")
             ),
         ),
     ];
@@ -281,18 +351,25 @@ pub fn change_sheet(ctx: &Context<'_>, facts: &EnterpriseFacts, waves: &WaveComp
     Sheet {
         name: ctx.tr("与上期比较", "Wave-over-wave change"),
         title: ctx.tr(
-            "两期都有问卷的企业：职工人数与职位空缺的异常变化",
-            "Enterprises in both waves: outlying changes in headcount and vacancies",
+            &format!(
+                "两期都有问卷的企业：{}的异常变化",
+                measures.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join("与")
+            ),
+            &format!(
+                "Enterprises in both waves: outlying changes in {}",
+                measures
+                    .iter()
+                    .map(|(m, _)| m.to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
         ),
         intro,
         table: Table {
             name: "RiskWaveChange".into(),
+            footnotes: measures.iter().map(|(what, c)| hb_footnote(ctx, what, c)).collect(),
             columns,
             rows,
-            footnotes: vec![
-                hb_footnote(ctx, &headcount, &waves.headcount),
-                hb_footnote(ctx, &vacancies, &waves.vacancies),
-            ],
         },
         chart: None,
     }

@@ -7,7 +7,10 @@
 
 use super::{Checker, key, type_name};
 use crate::expr;
-use crate::model::{AnalysisSpec, DefinitionFile, DisclosureSpec, QuestionSpec, QuestionType, VacancyColumns};
+use crate::model::{
+    AnalysisSpec, DefinitionFile, DisclosureSpec, ImputationSpec, OutlierSpec, QuestionSpec, QuestionType,
+    VacancyColumns,
+};
 use crate::problem::ProblemKind;
 use crate::source::{Seg, TomlPath};
 use std::collections::HashMap;
@@ -149,9 +152,17 @@ pub(super) fn check_analysis(ck: &mut Checker<'_>, file: &DefinitionFile) {
     if let Some(support) = &analysis.support {
         check_support(ck, file, &questions, support);
     }
-    check_vacancies(ck, &analysis.vacancies, &questions);
+    if let Some(vacancies) = &analysis.vacancies {
+        check_vacancies(ck, vacancies, &questions);
+    }
     if let Some(disclosure) = &analysis.disclosure {
         check_disclosure(ck, disclosure);
+    }
+    if let Some(imputation) = &analysis.imputation {
+        check_imputation(ck, imputation, &questions);
+    }
+    if let Some(outliers) = &analysis.outliers {
+        check_outliers(ck, outliers);
     }
 }
 
@@ -295,6 +306,89 @@ fn check_vacancies(ck: &mut Checker<'_>, v: &VacancyColumns, questions: &Questio
 /// enterprise, or a dominance rule over no contributor, would suppress nothing.
 const MIN_DISCLOSURE_COUNT: u32 = 1;
 
+/// A share parameter in (0, 1] (written so that NaN fails too).
+fn check_share(ck: &mut Checker<'_>, at: &[Seg], key: &str, value: Option<f64>, example: &str) {
+    if let Some(v) = value
+        && !(v > 0.0 && v <= 1.0)
+    {
+        ck.report(
+            ProblemKind::BadRange,
+            at,
+            format!("`{key}` is {v}, but must be a share greater than 0 and at most 1"),
+            Some(example.into()),
+        );
+    }
+}
+
+/// `imputation`: the auxiliary is a number question, and a class needs a donor at least.
+fn check_imputation(ck: &mut Checker<'_>, spec: &ImputationSpec, questions: &Questions<'_>) {
+    let at = |k: &str| at_analysis(&["imputation", k]);
+    if let Some(auxiliary) = &spec.auxiliary {
+        questions.expect(ck, &at("auxiliary"), "imputation.auxiliary", auxiliary, Want::Number);
+    }
+    if spec.min_donors == Some(0) {
+        ck.report(
+            ProblemKind::BadRange,
+            &at("min_donors"),
+            "`min_donors` is 0, but must be at least 1".into(),
+            Some("an imputation class without a donor has nothing to impute from; the default is 3".into()),
+        );
+    }
+}
+
+/// `outliers`: the Hidiroglou-Berthelot parameters in their ranges, floors not negative.
+fn check_outliers(ck: &mut Checker<'_>, spec: &OutlierSpec) {
+    let at = |k: &str| at_analysis(&["outliers", k]);
+    let ranges = [
+        (
+            "u",
+            spec.u,
+            "from 0 to 1",
+            (|v: f64| (0.0..=1.0).contains(&v)) as fn(f64) -> bool,
+        ),
+        ("a", spec.a, "at least 0", |v: f64| v >= 0.0 && v.is_finite()),
+        ("c", spec.c, "greater than 0", |v: f64| v > 0.0 && v.is_finite()),
+        (
+            "headcount_floor_persons",
+            spec.headcount_floor_persons,
+            "at least 0",
+            |v: f64| v >= 0.0 && v.is_finite(),
+        ),
+        (
+            "vacancies_floor_posts",
+            spec.vacancies_floor_posts,
+            "at least 0",
+            |v: f64| v >= 0.0 && v.is_finite(),
+        ),
+        (
+            "headcount_floor_share",
+            spec.headcount_floor_share,
+            "from 0 to 1",
+            |v: f64| (0.0..=1.0).contains(&v),
+        ),
+    ];
+    for (k, value, range, ok) in ranges {
+        if let Some(v) = value
+            && !ok(v)
+        {
+            ck.report(
+                ProblemKind::BadRange,
+                &at(k),
+                format!("`{k}` is {v}, but must be {range}"),
+                Some("see DOMAIN.md, Hidiroglou-Berthelot: U = 0.5, A = 0.05, C = 4 by default".into()),
+            );
+        }
+    }
+    if spec.min_changed == Some(0) {
+        ck.report(
+            ProblemKind::BadRange,
+            &at("min_changed"),
+            "`min_changed` is 0, but must be at least 1".into(),
+            Some("quartiles of no change mean nothing; the default is 10".into()),
+        );
+    }
+}
+
 /// `disclosure`: counts of at least one, and a dominance share in (0, 1].
 fn check_disclosure(ck: &mut Checker<'_>, d: &DisclosureSpec) {
     let at = |k: &str| at_analysis(&["disclosure", k]);
@@ -310,15 +404,18 @@ fn check_disclosure(ck: &mut Checker<'_>, d: &DisclosureSpec) {
             );
         }
     }
-    // Written so that NaN fails too.
-    if let Some(k) = d.dominance_k
-        && !(k > 0.0 && k <= 1.0)
-    {
-        ck.report(
-            ProblemKind::BadRange,
-            &at("dominance_k"),
-            format!("`dominance_k` is {k}, but must be a share greater than 0 and at most 1"),
-            Some("e.g. 0.85: a cell is suppressed when its n largest contributors hold over 85%".into()),
-        );
-    }
+    check_share(
+        ck,
+        &at("dominance_k"),
+        "dominance_k",
+        d.dominance_k,
+        "e.g. 0.85: a cell is suppressed when its n largest contributors hold over 85%",
+    );
+    check_share(
+        ck,
+        &at("protection"),
+        "protection",
+        d.protection,
+        "e.g. 0.1: what is published must leave a suppressed cell uncertain by at least 10% of its value",
+    );
 }
