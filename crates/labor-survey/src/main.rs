@@ -286,8 +286,8 @@ fn main() -> ExitCode {
             eprintln!(
                 "wrote {} ({} v{})",
                 output.display(),
-                def.spec.survey.id,
-                def.spec.survey.version
+                def.survey().id,
+                def.survey().version
             );
             Ok(())
         }),
@@ -422,8 +422,8 @@ fn check(paths: &[PathBuf], format: ReportFormat) -> ExitCode {
                     eprintln!(
                         "{}: ok ({} v{}, {} questions, {} risk rules, {} policies, fingerprint {})",
                         path.display(),
-                        def.spec.survey.id,
-                        def.spec.survey.version,
+                        def.survey().id,
+                        def.survey().version,
                         def.questions().len(),
                         def.risk_rules().len(),
                         def.policies().len(),
@@ -531,11 +531,8 @@ fn with_definition(path: &Path, job: impl FnOnce(&survey_def::Definition) -> Res
 /// Writes a blank form (template or schema: nothing of any enterprise, so readable by all)
 /// to `path` atomically, creating its folder.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let error = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
-    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(error)?;
-    }
-    survey_parse::output::write_file_atomically(path, bytes, survey_parse::output::Access::Published).map_err(error)
+    survey_files::write::write_with_dir(path, bytes, survey_files::write::Access::Published)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use survey_def::QuestionType;
+use survey_def::QuestionKind;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -132,7 +132,7 @@ fn template_carries_every_question_validation_and_the_hidden_metadata() {
         .map(|r| (r[0].clone(), r[1].clone()))
         .collect();
     assert_eq!(meta["survey_id"], "yangpu-spring-2024");
-    assert_eq!(meta["version"], def.spec.survey.version);
+    assert_eq!(meta["version"], def.survey().version);
     assert_eq!(meta["fingerprint"], def.fingerprint);
     assert_eq!(meta["fingerprint"].len(), 64);
     assert_eq!(meta["answer_sheet"], "Answers");
@@ -151,11 +151,11 @@ fn template_carries_every_question_validation_and_the_hidden_metadata() {
     for q in def
         .questions()
         .iter()
-        .filter(|q| q.is_asked() && q.kind() != QuestionType::Table)
+        .filter(|q| q.is_asked() && q.kind.table().is_none())
     {
         expected.insert(q.id().to_owned());
-        if q.kind() == QuestionType::MultipleChoice {
-            for o in &def.choices_of(&q.spec).unwrap().options {
+        if let QuestionKind::MultipleChoice(choices) = &q.kind {
+            for o in &choices.options {
                 expected.insert(format!("{}:{}", q.id(), o.code));
             }
         }
@@ -173,7 +173,7 @@ fn template_carries_every_question_validation_and_the_hidden_metadata() {
     let table = cells(&wb.worksheet_range(table_sheet).unwrap());
     let id_row: Vec<&str> = table[2].iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
     let want: Vec<&str> = vacancies
-        .columns
+        .columns()
         .iter()
         .filter(|c| c.is_asked())
         .map(|c| c.id())
@@ -186,7 +186,7 @@ fn template_carries_every_question_validation_and_the_hidden_metadata() {
     let integer_questions = def
         .questions()
         .iter()
-        .filter(|q| q.is_asked() && q.kind() == QuestionType::Integer)
+        .filter(|q| q.is_asked() && matches!(q.kind, QuestionKind::Integer(_)))
         .count();
     assert_eq!(
         count(r#"type="whole""#),
@@ -197,12 +197,12 @@ fn template_carries_every_question_validation_and_the_hidden_metadata() {
         .questions()
         .iter()
         .filter(|q| q.is_asked())
-        .map(|q| match q.kind() {
-            QuestionType::SingleChoice
-            | QuestionType::Subdistrict
-            | QuestionType::IndustryCode
-            | QuestionType::Boolean => 1,
-            QuestionType::MultipleChoice => def.choices_of(&q.spec).unwrap().options.len(),
+        .map(|q| match &q.kind {
+            QuestionKind::SingleChoice(_)
+            | QuestionKind::Subdistrict(_)
+            | QuestionKind::IndustryCode
+            | QuestionKind::Boolean => 1,
+            QuestionKind::MultipleChoice(choices) => choices.options.len(),
             _ => 0,
         })
         .sum::<usize>();
@@ -217,7 +217,7 @@ fn template_carries_every_question_validation_and_the_hidden_metadata() {
     );
     assert!(xml.contains("<sheetProtection"), "labels are locked");
     let employees = def.question("employees_now").unwrap();
-    let max = employees.spec.max.unwrap();
+    let max = employees.kind.number().and_then(|n| n.max).unwrap();
     assert!(
         xml.contains(&format!("<formula2>{max}</formula2>")),
         "range of employees_now is in the validation"
@@ -282,19 +282,19 @@ fn schema_accepts_a_well_formed_return() {
     for q in def
         .questions()
         .iter()
-        .filter(|q| q.is_asked() && q.spec.required && q.relevant.is_none())
+        .filter(|q| q.is_asked() && q.required && q.relevant.is_none())
     {
         let answers = ret["answers"].as_object_mut().unwrap();
         if answers.contains_key(q.id()) {
             continue;
         }
-        let value = match q.kind() {
-            QuestionType::Boolean => serde_json::json!(false),
-            QuestionType::Integer | QuestionType::Decimal => serde_json::json!(q.spec.min.unwrap_or(0.0) as i64),
-            QuestionType::SingleChoice | QuestionType::Subdistrict => {
-                serde_json::json!(def.choices_of(&q.spec).unwrap().options[0].code)
+        let value = match &q.kind {
+            QuestionKind::Boolean => serde_json::json!(false),
+            QuestionKind::Integer(n) | QuestionKind::Decimal(n) => serde_json::json!(n.min.unwrap_or(0.0) as i64),
+            QuestionKind::SingleChoice(choices) | QuestionKind::Subdistrict(choices) => {
+                serde_json::json!(choices.options[0].code)
             }
-            QuestionType::Date => serde_json::json!("2024-02-20"),
+            QuestionKind::Date => serde_json::json!("2024-02-20"),
             _ => serde_json::json!("x"),
         };
         answers.insert(q.id().to_owned(), value);

@@ -8,7 +8,7 @@ use common::*;
 use polars::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
-use survey_def::QuestionType;
+use survey_def::QuestionKind;
 use survey_forms::{CellValue, FilledAnswers};
 
 fn ingest(inputs: &[&Path], out: &Path, extra: &[&str]) -> std::process::Output {
@@ -37,8 +37,8 @@ fn filled_from_json(def: &survey_def::Definition, ret: &serde_json::Value) -> Fi
     };
     for (id, v) in ret["answers"].as_object().unwrap() {
         let q = def.question(id).unwrap();
-        match q.kind() {
-            QuestionType::Table => {
+        match q.kind {
+            QuestionKind::Table(_) => {
                 let rows = v
                     .as_array()
                     .unwrap()
@@ -53,14 +53,14 @@ fn filled_from_json(def: &survey_def::Definition, ret: &serde_json::Value) -> Fi
                     .collect();
                 filled.tables.insert(id.clone(), rows);
             }
-            QuestionType::MultipleChoice => {
+            QuestionKind::MultipleChoice(_) => {
                 for code in v.as_array().unwrap() {
                     filled
                         .answers
                         .insert(format!("{id}:{}", code.as_str().unwrap()), CellValue::Bool(true));
                 }
             }
-            QuestionType::Date => {
+            QuestionKind::Date => {
                 let d: Vec<u16> = v.as_str().unwrap().split('-').map(|p| p.parse().unwrap()).collect();
                 filled
                     .answers
@@ -230,7 +230,7 @@ fn each_rejection_names_file_place_question_and_rule() {
     assert_eq!(r["rule"], "wrong-type");
     assert_eq!(r["value"], "about 50");
     assert!(r["message_zh"].as_str().unwrap().contains("不是数字"));
-    assert_eq!(r["label_en"], def.question("employees_now").unwrap().spec.label.en);
+    assert_eq!(r["label_en"], def.question("employees_now").unwrap().label.en);
 
     let checks = rejection_for(&rejects, "checks.json");
     assert_eq!(checks.len(), 1, "{checks:#?}");

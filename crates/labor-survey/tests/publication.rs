@@ -264,7 +264,7 @@ fn single_choice_distributions() -> BTreeSet<String> {
         .iter()
         .filter(|q| {
             def.question(q)
-                .is_some_and(|q| q.kind() == survey_def::QuestionType::SingleChoice)
+                .is_some_and(|q| matches!(q.kind, survey_def::QuestionKind::SingleChoice(_)))
         })
         .cloned()
         .collect()

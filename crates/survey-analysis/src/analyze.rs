@@ -65,6 +65,10 @@ pub enum AnalyzeError {
     /// A workbook could not be written.
     #[error(transparent)]
     Report(#[from] ReportError),
+    /// A workbook's task ended without its workbook (a task that fails panics instead, so
+    /// this only guards the bookkeeping).
+    #[error("the workbooks were not all built")]
+    NotBuilt,
     /// The summary or the output folder could not be written.
     #[error("cannot write {}: {source}", path.display())]
     Write {
@@ -164,7 +168,7 @@ pub struct Analysis {
 pub fn columns_needed(def: &Definition) -> (BTreeSet<String>, BTreeSet<(String, String)>) {
     let mut questions = BTreeSet::new();
     let mut columns = BTreeSet::new();
-    if let Some(d) = &def.spec.design {
+    if let Some(d) = def.design() {
         questions.insert(d.industry_question.clone());
         questions.insert(d.size_question.clone());
         questions.extend(d.subdistrict_question.clone());
@@ -212,13 +216,13 @@ pub fn columns_needed(def: &Definition) -> (BTreeSet<String>, BTreeSet<(String, 
     }
     for rule in def.risk_rules() {
         names_read(&rule.when, &mut questions, &mut columns);
-        questions.extend(rule.spec.evidence.iter().cloned());
+        questions.extend(rule.evidence.iter().cloned());
     }
     for policy in def.policies() {
-        questions.insert(policy.spec.aware.clone());
-        questions.insert(policy.spec.applied.clone());
-        questions.insert(policy.spec.received.clone());
-        questions.extend(policy.spec.channel.clone());
+        questions.insert(policy.aware.clone());
+        questions.insert(policy.applied.clone());
+        questions.insert(policy.received.clone());
+        questions.extend(policy.channel.clone());
         if let Some(need) = &policy.need {
             names_read(need, &mut questions, &mut columns);
         }
@@ -235,10 +239,7 @@ pub fn columns_needed(def: &Definition) -> (BTreeSet<String>, BTreeSet<(String, 
         }
     }
     // Only questions that are columns of the responses file (not tables).
-    questions.retain(|q| {
-        def.question(q)
-            .is_some_and(|q| q.kind() != survey_def::QuestionType::Table)
-    });
+    questions.retain(|q| def.question(q).is_some_and(|q| q.kind.table().is_none()));
     (questions, columns)
 }
 
@@ -283,11 +284,19 @@ pub fn analyze(def: &Definition, dataset: &Path, options: &AnalyzeOptions) -> Re
     let sample = Sample::build(def, &data.enterprise_ids, frame.as_ref())?;
     let ctx = Context::new(def, spec, options.lang, &data, &sample, frame.as_ref());
 
-    // The three workbooks read the same context and nothing of each other.
-    let ((demand_book, demand), ((risk_book, risk), (reach_book, reach))) = rayon::join(
-        || demand_report(&ctx),
-        || rayon::join(|| risk_report(&ctx, previous.as_ref()), || reach_report(&ctx)),
-    );
+    // The workbooks read the same context and nothing of each other: each is built on a
+    // task of its own, and listed in the order below whatever order they finish in. A new
+    // workbook is one more task and one more field of the summary.
+    let (mut demand, mut risk, mut reach) = (None, None, None);
+    rayon::scope(|s| {
+        s.spawn(|_| demand = Some(demand_report(&ctx)));
+        s.spawn(|_| risk = Some(risk_report(&ctx, previous.as_ref())));
+        s.spawn(|_| reach = Some(reach_report(&ctx)));
+    });
+    let (Some((demand_book, demand)), Some((risk_book, risk)), Some((reach_book, reach))) = (demand, risk, reach)
+    else {
+        return Err(AnalyzeError::NotBuilt);
+    };
     let mut quality = demand.quality;
     quality.merge(reach.quality);
     let books = vec![demand_book, risk_book, reach_book];
@@ -299,8 +308,8 @@ pub fn analyze(def: &Definition, dataset: &Path, options: &AnalyzeOptions) -> Re
     outputs.push(format!("{}/{SUMMARY_FILE}", crate::report::PUBLISHED_DIR));
     let summary = Summary {
         definition: DefinitionSummary {
-            survey: def.spec.survey.id.clone(),
-            version: def.spec.survey.version.clone(),
+            survey: def.survey().id.clone(),
+            version: def.survey().version.clone(),
             fingerprint: def.fingerprint.clone(),
         },
         program_version: options.program_version.clone(),

@@ -8,8 +8,8 @@ use crate::frame::Frame;
 use crate::impute::{Answers, DEFAULT_MIN_DONORS, ImputationClass, ImputationCounts, Imputer};
 use crate::publication::AuditSummary;
 use crate::report::book::{
-    Audience, Cell, Column, ColumnStyle, Cover, Format, NoteSection, SYMBOL_CAUTION, SYMBOL_NOT_AVAILABLE,
-    SYMBOL_SUPPRESSED, Sheet, Table,
+    Audience, Book, BookPlan, Cell, Column, ColumnStyle, Cover, Format, NoteSection, SYMBOL_CAUTION,
+    SYMBOL_NOT_AVAILABLE, SYMBOL_SUPPRESSED, Sheet, Table,
 };
 use crate::sample::Sample;
 use crate::{CV_CAUTION, DisclosureRules};
@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, PoisonError};
 use survey_def::codes::{INDUSTRY_DIVISIONS, INDUSTRY_SECTIONS, industry_division, industry_section};
 use survey_def::expr::is_relevant;
-use survey_def::{AnalysisSpec, Definition, Lang, QuestionType};
+use survey_def::{AnalysisSpec, Definition, Lang};
 
 /// The breakdowns of enterprise-level tables.
 #[derive(Debug, Clone)]
@@ -129,7 +129,7 @@ impl<'a> Context<'a> {
             .def
             .questions()
             .iter()
-            .filter(|q| matches!(q.kind(), QuestionType::Integer | QuestionType::Decimal))
+            .filter(|q| q.kind.is_numeric())
             .map(|q| q.id())
             .filter(|q| mapped.contains(q))
             .collect();
@@ -219,7 +219,7 @@ impl<'a> Context<'a> {
     pub fn question_label(&self, id: &str) -> String {
         self.def
             .question(id)
-            .map_or_else(|| id.to_owned(), |q| q.spec.label.get(self.lang).to_owned())
+            .map_or_else(|| id.to_owned(), |q| q.label.get(self.lang).to_owned())
     }
 
     /// "Weighted estimates" or "Unweighted, respondents only".
@@ -235,8 +235,26 @@ impl<'a> Context<'a> {
     }
 
     /// A cover for a workbook of this survey.
+    /// The workbook `plan` describes, with what every report shares: a cover listing its
+    /// sheets, its own notes, then the method notes (with its disclosure audit, if any).
+    pub fn book(&self, plan: BookPlan<'_>) -> Book {
+        let contents = plan.sheets.iter().map(|s| (s.name.clone(), s.title.clone())).collect();
+        let cover = self.cover(plan.title, plan.audience, contents);
+        let mut notes = plan.notes;
+        notes.extend(self.method_notes(plan.audit));
+        Book {
+            file_name: plan.file_name.into(),
+            lang: self.lang,
+            cover,
+            sheets: plan.sheets,
+            notes,
+            figures: plan.figures,
+        }
+    }
+
+    /// The cover of a workbook titled `title` for `audience`, listing `contents`.
     pub fn cover(&self, title: String, audience: Audience, contents: Vec<(String, String)>) -> Cover {
-        let survey = &self.def.spec.survey;
+        let survey = &self.def.survey();
         let mut facts = vec![
             (self.tr("调查", "Survey"), survey.title.get(self.lang).to_owned()),
             (
@@ -711,9 +729,8 @@ impl<'a> Context<'a> {
 
 /// Size-class labels by code.
 pub fn size_class_labels(def: &Definition, lang: Lang) -> HashMap<String, String> {
-    def.spec
-        .design
-        .iter()
+    def.design()
+        .into_iter()
         .flat_map(|d| &d.size_classes)
         .map(|c| (c.code.clone(), c.label.get(lang).to_owned()))
         .collect()
@@ -747,7 +764,7 @@ fn breakdowns(
     sample: &Sample,
     frame: Option<&Frame>,
 ) -> (Breakdowns, Vec<ImputationClass>) {
-    let design = def.spec.design.as_ref();
+    let design = def.design();
     let industry: Vec<Option<String>> = design.map_or_else(
         || vec![None; sample.units()],
         |d| sample.pick(&data.texts(&d.industry_question)),
@@ -838,7 +855,7 @@ fn breakdowns(
     .with_remainder(not_stated.clone(), units);
     let subdistrict = design.and_then(|d| d.subdistrict_question.as_deref()).and_then(|q| {
         let question = def.question(q)?;
-        let list = def.choices_of(&question.spec)?;
+        let list = question.kind.choices()?;
         let codes = sample.pick(&data.texts(q));
         Some(
             Breakdown::from_codes(

@@ -9,11 +9,8 @@ use polars::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use survey_def::expr::{Answers, Expr, ExprKind, Value};
-use survey_def::{Definition, QuestionType};
-use survey_parse::dataset::{FINGERPRINT, RESPONSES_FILE, SUBMITTED_AT, table_file};
-
-/// Name of the ingest summary written beside the Parquet files.
-pub const INGEST_SUMMARY_FILE: &str = "ingest.json";
+use survey_def::{Definition, QuestionKind};
+use survey_files::dataset::{FINGERPRINT, INGEST_JSON, IngestCounts, RESPONSES_FILE, ROW, SUBMITTED_AT, table_file};
 
 /// Why a dataset cannot be analysed.
 #[derive(Debug, thiserror::Error)]
@@ -57,19 +54,6 @@ pub enum DatasetError {
         /// What went wrong.
         message: String,
     },
-}
-
-/// Counts from the ingest run that built the dataset.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-pub struct IngestCounts {
-    /// Returns received.
-    pub received: u64,
-    /// Returns accepted (rows of the dataset).
-    pub accepted: u64,
-    /// Returns rejected.
-    pub rejected: u64,
-    /// Returns superseded by a later return of the same enterprise.
-    pub superseded: u64,
 }
 
 /// Accepted returns, one row per enterprise, in enterprise-id order.
@@ -123,7 +107,7 @@ impl Dataset {
             path: path.clone(),
             source,
         };
-        let id = def.spec.survey.enterprise_question.clone();
+        let id = def.survey().enterprise_question.clone();
         let mut wanted: BTreeSet<String> = columns.clone();
         wanted.insert(id.clone());
         let mut select: Vec<polars::prelude::Expr> = wanted.iter().map(|c| col(c.as_str())).collect();
@@ -221,7 +205,7 @@ impl Dataset {
         let Some(q) = def.question(question) else {
             return Value::Missing;
         };
-        decode(&self.responses, question, q.kind(), row)
+        decode(&self.responses, question, holds_codes(&q.kind), row)
     }
 }
 
@@ -242,13 +226,13 @@ fn read_table(
         path: path.clone(),
         source,
     };
-    let mut select = vec![col(id), col(survey_parse::dataset::ROW)];
+    let mut select = vec![col(id), col(ROW)];
     select.extend(columns.iter().map(|c| col(*c)));
     let lines = if path.is_file() {
         LazyFrame::scan_parquet(plpath(&path).map_err(parquet)?, ScanArgsParquet::default())
             .map_err(parquet)?
             .select(select)
-            .sort([id, survey_parse::dataset::ROW], SortMultipleOptions::default())
+            .sort([id, ROW], SortMultipleOptions::default())
             .collect()
             .map_err(parquet)?
     } else {
@@ -276,11 +260,15 @@ fn read_table(
     Ok(TableLines { lines, owner, by_owner })
 }
 
+/// Largest `ingest.json` read: it lists every input file and every superseded return, a
+/// few hundred bytes each, so this holds a season of hundreds of thousands of returns.
+const MAX_SUMMARY_BYTES: u64 = 512 * 1024 * 1024;
+
 fn read_counts(dir: &Path) -> Result<Option<IngestCounts>, DatasetError> {
-    let path = dir.join(INGEST_SUMMARY_FILE);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+    let path = dir.join(INGEST_JSON);
+    let bytes = match survey_files::read::read_bounded(&path, MAX_SUMMARY_BYTES) {
+        Ok(bytes) => bytes,
+        Err(survey_files::read::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
             return Err(DatasetError::Summary {
                 path,
@@ -288,7 +276,7 @@ fn read_counts(dir: &Path) -> Result<Option<IngestCounts>, DatasetError> {
             });
         }
     };
-    serde_json::from_str(&text)
+    serde_json::from_slice(&bytes)
         .map(Some)
         .map_err(|e| DatasetError::Summary {
             path,
@@ -314,21 +302,27 @@ pub fn texts_of(frame: &DataFrame, column: &str) -> Vec<Option<String>> {
     }
 }
 
-fn decode(frame: &DataFrame, column: &str, kind: QuestionType, row: usize) -> Value {
+/// Whether a text column of this kind holds several codes joined by `;` (how the dataset
+/// stores a multiple choice).
+fn holds_codes(kind: &QuestionKind) -> bool {
+    matches!(kind, QuestionKind::MultipleChoice(_))
+}
+
+fn decode(frame: &DataFrame, column: &str, codes: bool, row: usize) -> Value {
     let Ok(c) = frame.column(column) else {
         return Value::Missing;
     };
     let Ok(any) = c.get(row) else {
         return Value::Missing;
     };
-    match (kind, any) {
+    match (codes, any) {
         (_, AnyValue::Null) => Value::Missing,
         (_, AnyValue::Boolean(b)) => Value::Bool(b),
         (_, AnyValue::Int64(n)) => Value::Number(n as f64),
         (_, AnyValue::Int32(n)) => Value::Number(f64::from(n)),
         (_, AnyValue::Float64(n)) => Value::Number(n),
         (_, AnyValue::Date(d)) => Value::Date(d),
-        (QuestionType::MultipleChoice, AnyValue::String(s)) => {
+        (true, AnyValue::String(s)) => {
             Value::Codes(s.split(';').filter(|c| !c.is_empty()).map(str::to_owned).collect())
         }
         (_, AnyValue::String(s)) => Value::Text(s.to_owned()),
@@ -382,17 +376,18 @@ impl AnswerColumn {
         decoded.unwrap_or(AnswerColumn::Missing)
     }
 
-    fn value(&self, kind: QuestionType, row: usize) -> Value {
+    fn value(&self, codes: bool, row: usize) -> Value {
         let decoded = match self {
             AnswerColumn::Missing => None,
             AnswerColumn::Bools(v) => v.get(row).copied().flatten().map(Value::Bool),
             AnswerColumn::Numbers(v) => v.get(row).copied().flatten().map(Value::Number),
             AnswerColumn::Dates(v) => v.get(row).copied().flatten().map(Value::Date),
-            AnswerColumn::Texts(v) => v.get(row).map(|s| match kind {
-                QuestionType::MultipleChoice => {
+            AnswerColumn::Texts(v) => v.get(row).map(|s| {
+                if codes {
                     Value::Codes(s.split(';').filter(|c| !c.is_empty()).map(str::to_owned).collect())
+                } else {
+                    Value::Text(s.to_owned())
                 }
-                _ => Value::Text(s.to_owned()),
             }),
         };
         decoded.unwrap_or(Value::Missing)
@@ -404,8 +399,9 @@ impl AnswerColumn {
 pub struct AnswerColumns<'a> {
     def: &'a Definition,
     data: &'a Dataset,
-    questions: Vec<(&'a str, QuestionType, AnswerColumn)>,
-    columns: Vec<(&'a (String, String), QuestionType, AnswerColumn)>,
+    /// Each name with whether it holds codes, and its decoded answers.
+    questions: Vec<(&'a str, bool, AnswerColumn)>,
+    columns: Vec<(&'a (String, String), bool, AnswerColumn)>,
 }
 
 impl<'a> AnswerColumns<'a> {
@@ -419,23 +415,27 @@ impl<'a> AnswerColumns<'a> {
         let questions = questions
             .iter()
             .map(|q| match def.question(q) {
-                Some(question) => (q.as_str(), question.kind(), AnswerColumn::of(&data.responses, q)),
-                None => (q.as_str(), QuestionType::Text, AnswerColumn::Missing),
+                Some(question) => (
+                    q.as_str(),
+                    holds_codes(&question.kind),
+                    AnswerColumn::of(&data.responses, q),
+                ),
+                None => (q.as_str(), false, AnswerColumn::Missing),
             })
             .collect();
         let columns = columns
             .iter()
             .map(|name| {
                 let (table, column) = name;
-                let kind = def
+                let codes = def
                     .question(table)
                     .and_then(|t| t.column(column))
-                    .map_or(QuestionType::Text, |c| c.kind());
+                    .is_some_and(|c| holds_codes(&c.kind));
                 let decoded = match data.tables.get(table) {
                     Some(lines) => AnswerColumn::of(&lines.lines, column),
                     None => AnswerColumn::Missing,
                 };
-                (name, kind, decoded)
+                (name, codes, decoded)
             })
             .collect();
         AnswerColumns {
@@ -451,17 +451,17 @@ impl<'a> AnswerColumns<'a> {
         let values = self
             .questions
             .iter()
-            .map(|(q, kind, column)| (*q, column.value(*kind, row)))
+            .map(|(q, codes, column)| (*q, column.value(*codes, row)))
             .collect();
         let columns = self
             .columns
             .iter()
-            .map(|(name, kind, column)| {
+            .map(|(name, codes, column)| {
                 let cells = match self.data.tables.get(&name.0) {
                     Some(lines) => lines
                         .by_owner
                         .get(row)
-                        .map(|owned| owned.iter().map(|&l| column.value(*kind, l)).collect())
+                        .map(|owned| owned.iter().map(|&l| column.value(*codes, l)).collect())
                         .unwrap_or_default(),
                     None => Vec::new(),
                 };

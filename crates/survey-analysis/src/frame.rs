@@ -183,9 +183,7 @@ impl Frame {
         }
         let subdistrict_col = col("subdistrict");
         let known_classes: HashSet<&str> = def
-            .spec
-            .design
-            .as_ref()
+            .design()
             .map(|d| d.size_classes.iter().map(|c| c.code.as_str()).collect())
             .unwrap_or_default();
         let mut seen = HashSet::new();

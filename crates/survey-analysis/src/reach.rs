@@ -19,11 +19,11 @@ use crate::figures::{
 };
 use crate::impute::Answers;
 use crate::publication::{AuditSummary, Publication, Relation};
-use crate::report::book::{Audience, Book, Cell, Chart, ChartKind, Format, NoteSection, Sheet, Table};
+use crate::report::book::{Audience, Book, BookPlan, Cell, Chart, ChartKind, Format, NoteSection, Sheet, Table};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use survey_def::expr::{Value, eval};
-use survey_def::{Policy, QuestionType};
+use survey_def::{Policy, QuestionKind};
 
 /// File name of the workbook.
 pub const REACH_FILE: &str = "policy-reach.xlsx";
@@ -61,9 +61,9 @@ struct PolicyIndicators {
 
 /// The chain aware => applied => received with skipped answers read as `false`.
 fn indicators(ctx: &Context<'_>, policy: &Policy) -> PolicyIndicators {
-    let aware = ctx.flags(&policy.spec.aware);
-    let applied_answer = ctx.flags(&policy.spec.applied);
-    let received_answer = ctx.flags(&policy.spec.received);
+    let aware = ctx.flags(&policy.aware);
+    let applied_answer = ctx.flags(&policy.applied);
+    let received_answer = ctx.flags(&policy.received);
     let applied: Vec<Option<bool>> = aware
         .iter()
         .zip(&applied_answer)
@@ -111,17 +111,17 @@ fn indicators(ctx: &Context<'_>, policy: &Policy) -> PolicyIndicators {
 /// The quantity of the audit behind a rate of a policy: the weighted count of
 /// enterprises saying yes.
 fn policy_quantity(policy: &Policy, what: &str) -> String {
-    format!("{}:{what}", policy.spec.id)
+    format!("{}:{what}", policy.id)
 }
 
 /// The rates of one policy over a breakdown, in print order.
 fn policy_measures(ctx: &Context<'_>, policy: &Policy, ind: &PolicyIndicators, b: &Breakdown) -> Vec<MeasureLine> {
     let est = ctx.estimator();
-    let name = policy.spec.name.get(ctx.lang);
+    let name = policy.name.get(ctx.lang);
     let mut out = Vec::new();
     let mut push = |id: &str, what: String, format: Format, meaning: Meaning, line: FigureLine| {
         out.push(MeasureLine {
-            id: format!("{}:{id}", policy.spec.id),
+            id: format!("{}:{id}", policy.id),
             label: format!("{name}{}{what}", ctx.tr("：", ": ")),
             format,
             meaning,
@@ -232,14 +232,14 @@ fn overview(ctx: &Context<'_>, figures: &FigureTable) -> (Table, Vec<std::ops::R
     for (id, label) in &measure_names {
         let start = rows.len();
         for policy in ctx.def.policies() {
-            let wanted = format!("{}:{id}", policy.spec.id);
+            let wanted = format!("{}:{id}", policy.id);
             let Some(m) = figures.measures.iter().find(|m| m.id == wanted) else {
                 continue;
             };
             let mut row = vec![
                 Cell::text(label),
-                Cell::text(&policy.spec.id),
-                Cell::text(policy.spec.name.get(ctx.lang)),
+                Cell::text(&policy.id),
+                Cell::text(policy.name.get(ctx.lang)),
             ];
             row.extend(figure_cells(&m.line.all, m.format));
             rows.push(row);
@@ -274,18 +274,18 @@ fn channel_figures(ctx: &Context<'_>, relations: &mut Vec<Relation>) -> Option<F
     let none = Breakdown::everyone(String::new());
     let mut measures = Vec::new();
     for policy in ctx.def.policies() {
-        let Some(channel) = policy.spec.channel.as_deref() else {
+        let Some(channel) = policy.channel.as_deref() else {
             continue;
         };
         let Some(question) = ctx.def.question(channel) else {
             continue;
         };
-        let Some(list) = ctx.def.choices_of(&question.spec) else {
+        let Some(list) = question.kind.choices() else {
             continue;
         };
         let answers = ctx.texts(channel);
-        let aware = ctx.flags(&policy.spec.aware);
-        let quantity = |code: &str| format!("{}:channel={code}", policy.spec.id);
+        let aware = ctx.flags(&policy.aware);
+        let quantity = |code: &str| format!("{}:channel={code}", policy.id);
         for option in &list.options {
             // Among aware enterprises that named a channel.
             let chose: Vec<Option<bool>> = answers
@@ -297,13 +297,13 @@ fn channel_figures(ctx: &Context<'_>, relations: &mut Vec<Relation>) -> Option<F
                 })
                 .collect();
             measures.push(overall_share(
-                format!("{}:channel:{}", policy.spec.id, option.code),
+                format!("{}:channel:{}", policy.id, option.code),
                 option.label.get(ctx.lang).to_owned(),
                 quantity(&option.code),
                 est.proportions(&chose, &none),
             ));
         }
-        if question.kind() != QuestionType::MultipleChoice {
+        if !matches!(question.kind, QuestionKind::MultipleChoice(_)) {
             relations.push(Relation::AddUpToBase(
                 list.options.iter().map(|o| quantity(&o.code)).collect(),
             ));
@@ -327,8 +327,8 @@ fn channels_table(ctx: &Context<'_>, figures: &FigureTable) -> Table {
                 .def
                 .policies()
                 .iter()
-                .find(|p| p.spec.id == policy)
-                .map_or_else(|| policy.to_owned(), |p| p.spec.name.get(ctx.lang).to_owned());
+                .find(|p| p.id == policy)
+                .map_or_else(|| policy.to_owned(), |p| p.name.get(ctx.lang).to_owned());
             let mut row = vec![Cell::text(name), Cell::text(code), Cell::text(&m.label)];
             row.extend(figure_cells(&m.line.all, Format::Percent));
             row
@@ -349,7 +349,7 @@ fn channels_table(ctx: &Context<'_>, figures: &FigureTable) -> Table {
 fn support_figures(ctx: &Context<'_>) -> Option<FigureTable> {
     let question = ctx.spec.support.as_deref()?;
     let q = ctx.def.question(question)?;
-    let list = ctx.def.choices_of(&q.spec)?;
+    let list = q.kind.choices()?;
     let est = ctx.estimator();
     let none = Breakdown::everyone(String::new());
     let answers = ctx.texts(question);
@@ -360,7 +360,7 @@ fn support_figures(ctx: &Context<'_>) -> Option<FigureTable> {
             .collect()
     };
     let mut measures = Vec::new();
-    for service in &ctx.def.spec.services {
+    for service in ctx.def.services() {
         let codes: Vec<&str> = list
             .options
             .iter()
@@ -544,30 +544,31 @@ pub fn reach_report(ctx: &Context<'_>) -> (Book, ReachSummary) {
             });
         }
     }
-    let contents = sheets.iter().map(|s| (s.name.clone(), s.title.clone())).collect();
-    let cover = ctx.cover(
-        ctx.tr(
+    let book = ctx.book(BookPlan {
+        file_name: REACH_FILE,
+        title: ctx.tr(
             "就业政策触达企业情况分析",
             "Reach of employment policies among enterprises",
         ),
-        Audience::Published,
-        contents,
-    );
-    let mut notes = ctx.method_notes(Some(&audit));
-    notes.insert(0, reach_definitions(ctx));
+        audience: Audience::Published,
+        sheets,
+        notes: vec![reach_definitions(ctx)],
+        audit: Some(&audit),
+        figures: publication.figure_rows(&ctx.tr("全部", "All")),
+    });
     let summary = ReachSummary {
         policies: ctx
             .def
             .policies()
             .iter()
             .map(|p| PolicyHeadline {
-                policy: p.spec.id.clone(),
-                name: p.spec.name.get(ctx.lang).to_owned(),
+                policy: p.id.clone(),
+                name: p.name.get(ctx.lang).to_owned(),
                 rates: tables[0]
                     .measures
                     .iter()
                     .filter_map(|m| {
-                        let id = m.id.strip_prefix(&format!("{}:", p.spec.id))?;
+                        let id = m.id.strip_prefix(&format!("{}:", p.id))?;
                         Some(headline(id, &m.label, &m.line.all))
                     })
                     .collect(),
@@ -575,14 +576,6 @@ pub fn reach_report(ctx: &Context<'_>) -> (Book, ReachSummary) {
             .collect(),
         quality,
         audit,
-    };
-    let book = Book {
-        file_name: REACH_FILE.into(),
-        lang: ctx.lang,
-        cover,
-        sheets,
-        notes,
-        figures: publication.figure_rows(&ctx.tr("全部", "All")),
     };
     (book, summary)
 }
@@ -599,10 +592,10 @@ fn reach_definitions(ctx: &Context<'_>) -> NoteSection {
         ),
     ];
     for policy in ctx.def.policies() {
-        if let Some(need) = &policy.spec.need {
+        if let Some(need) = &policy.need_text {
             paragraphs.push(format!(
                 "{}: {} `{need}`",
-                policy.spec.name.get(ctx.lang),
+                policy.name.get(ctx.lang),
                 ctx.tr("需求条件", "need condition")
             ));
         }

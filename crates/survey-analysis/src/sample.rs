@@ -190,9 +190,7 @@ impl Sample {
 /// stratum that drew one respondent), else the same size class in another section.
 fn collapse_partner(def: &Definition, label: &StratumLabel, present: &[StratumLabel]) -> Option<StratumLabel> {
     let classes: Vec<&str> = def
-        .spec
-        .design
-        .as_ref()
+        .design()
         .map(|d| d.size_classes.iter().map(|c| c.code.as_str()).collect())
         .unwrap_or_default();
     let position = |class: &str| classes.iter().position(|c| *c == class);

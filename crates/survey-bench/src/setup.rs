@@ -6,7 +6,7 @@ use crate::BenchError;
 use serde::Serialize;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use survey_def::{Definition, Lang, QuestionType};
+use survey_def::{Definition, Lang, QuestionKind};
 use survey_forms::layout;
 
 /// Where the inputs are, under the work folder.
@@ -112,8 +112,9 @@ pub(crate) struct AnswerSheetChecks {
 struct QuestionCheck {
     /// Question id, or `question:option` for an option row of a multiple choice.
     id: String,
+    /// The type as written in the definition.
     #[serde(rename = "type")]
-    kind: QuestionType,
+    kind: &'static str,
     /// Required and never skipped (questions with skip logic may be blank).
     required: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -131,18 +132,18 @@ impl AnswerSheetChecks {
     pub(crate) fn of(def: &Definition) -> Self {
         let mut questions = Vec::new();
         for q in def.questions().iter().filter(|q| q.is_asked()) {
-            let spec = &q.spec;
-            let codes: Vec<String> = def
-                .choices_of(spec)
+            let codes: Vec<String> = q
+                .kind
+                .choices()
                 .map(|l| l.options.iter().map(|o| o.code.clone()).collect())
                 .unwrap_or_default();
-            match q.kind() {
-                QuestionType::Table => continue,
-                QuestionType::MultipleChoice => {
+            match &q.kind {
+                QuestionKind::Table(_) => continue,
+                QuestionKind::MultipleChoice(_) => {
                     for code in &codes {
                         questions.push(QuestionCheck {
                             id: format!("{}{}{code}", q.id(), layout::OPTION_SEPARATOR),
-                            kind: QuestionType::Boolean,
+                            kind: QuestionKind::Boolean.name(),
                             required: false,
                             min: None,
                             max: None,
@@ -155,19 +156,22 @@ impl AnswerSheetChecks {
             }
             questions.push(QuestionCheck {
                 id: q.id().to_owned(),
-                kind: q.kind(),
-                required: spec.required && spec.relevant.is_none(),
-                min: spec.min,
-                max: spec.max,
-                max_length: spec.max_length,
+                kind: q.kind.name(),
+                required: q.required && q.relevant.is_none(),
+                min: q.kind.number().and_then(|n| n.min),
+                max: q.kind.number().and_then(|n| n.max),
+                max_length: match q.kind {
+                    QuestionKind::Text { max_length } => max_length,
+                    _ => None,
+                },
                 choices: codes,
             });
         }
         let [yes_zh, no_zh] = layout::yes_no(Lang::Zh);
         let [yes_en, no_en] = layout::yes_no(Lang::En);
         AnswerSheetChecks {
-            survey: def.spec.survey.id.clone(),
-            version: def.spec.survey.version.clone(),
+            survey: def.survey().id.clone(),
+            version: def.survey().version.clone(),
             answer_sheets: vec![layout::answer_sheet_name(Lang::Zh), layout::answer_sheet_name(Lang::En)],
             id_column: layout::ANSWER_ID_COL,
             answer_column: layout::ANSWER_VALUE_COL,

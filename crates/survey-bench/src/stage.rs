@@ -299,7 +299,7 @@ fn parquet_scan(dataset: &Path) -> Result<Measured, BenchError> {
         .map_err(scan)?;
         if path
             .file_name()
-            .is_some_and(|n| n == survey_parse::dataset::RESPONSES_FILE)
+            .is_some_and(|n| n == survey_files::dataset::RESPONSES_FILE)
         {
             returns = frame.height() as u64;
         }

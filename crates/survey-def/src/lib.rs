@@ -13,7 +13,7 @@
 //! ```no_run
 //! use std::path::Path;
 //! match survey_def::load(Path::new("survey-defs/spring-2024.toml")) {
-//!     Ok(def) => println!("{} v{} ({})", def.spec.survey.id, def.spec.survey.version, def.short_fingerprint()),
+//!     Ok(def) => println!("{} v{} ({})", def.survey().id, def.survey().version, def.short_fingerprint()),
 //!     Err(survey_def::DefinitionError::Invalid { problems, .. }) => {
 //!         for p in problems {
 //!             eprintln!("{p}");
@@ -29,15 +29,17 @@ mod check;
 pub mod codes;
 mod definition;
 pub mod expr;
+mod hints;
 mod load;
 pub mod model;
 mod problem;
 pub mod source;
+pub mod toml_file;
+mod written;
 
-pub use definition::{Definition, Policy, Question, RiskRule};
-pub use load::{MAX_DEFINITION_BYTES, load, load_str, parse_unchecked};
+pub use definition::{Choices, Definition, NumberSpec, Policy, Question, QuestionKind, RiskRule, Section, TableSpec};
+pub use load::{MAX_DEFINITION_BYTES, load, load_str};
 pub use model::{
-    AnalysisSpec, DisclosureSpec, ImputationSpec, Label, Lang, OutlierSpec, QuestionType, Severity, Unit,
-    VacancyColumns,
+    AnalysisSpec, DisclosureSpec, ImputationSpec, Label, Lang, OutlierSpec, Severity, Unit, VacancyColumns,
 };
 pub use problem::{DefinitionError, Problem, ProblemKind};

@@ -3,12 +3,11 @@
 
 use crate::check::check_definition;
 use crate::definition::Definition;
-use crate::model::DefinitionFile;
 use crate::problem::{DefinitionError, Problem, ProblemKind};
-use crate::source::{Seg, SourceMap, TextFileError, TomlPath, display_path, from_ignored, read_text_file};
-use serde::Deserialize;
+use crate::source::{TextFileError, read_text_file};
+use crate::toml_file::{KnownKeys, read_toml};
+use crate::written::DefinitionFile;
 use std::path::Path;
-use toml::de::DeTable;
 
 /// Largest definition file accepted. The shipped survey is about 60 KB.
 pub const MAX_DEFINITION_BYTES: u64 = 4 * 1024 * 1024;
@@ -55,65 +54,24 @@ pub fn load_str(text: &str, path: &Path) -> Result<Definition, DefinitionError> 
         path: path.to_owned(),
         problems,
     };
-    let (root, syntax_errors) = DeTable::parse_recoverable(text);
-    if !syntax_errors.is_empty() {
-        let map = SourceMap::text_only(text);
-        let problems = syntax_errors
-            .iter()
-            .map(|err| Problem {
-                kind: ProblemKind::TomlSyntax,
-                file: path.to_owned(),
-                at: map.line_col(err.span().map_or(0, |s| s.start)),
-                message: first_line(err.message()),
-                hint: Some("see https://toml.io for the syntax".into()),
-            })
-            .collect();
-        return Err(invalid(problems));
-    }
-    let map = SourceMap::new(text, root.get_ref());
-
-    let mut unknown: Vec<TomlPath> = Vec::new();
-    let deserializer = toml::de::Deserializer::from(root);
-    let parsed = serde_ignored::deserialize(deserializer, |ignored| {
-        unknown.push(from_ignored(&ignored));
-    });
-    let mut problems: Vec<Problem> = unknown
-        .iter()
-        .map(|p| {
-            let (parent, key) = p.split_at(p.len().saturating_sub(1));
-            let key = match key.first() {
-                Some(Seg::Key(k)) => k.clone(),
-                _ => display_path(p),
-            };
-            Problem {
-                kind: ProblemKind::UnknownKey,
-                file: path.to_owned(),
-                at: map.line_col(map.offset_of(p)),
-                message: format!(
-                    "unknown key `{key}`{}",
-                    if parent.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" in `{}`", display_path(parent))
-                    }
-                ),
-                hint: Some(unknown_key_hint(&key)),
-            }
+    let known = KnownKeys {
+        keys: KNOWN_KEYS,
+        reference: "remove it, or check the definition language in README.md",
+    };
+    let read = read_toml::<DefinitionFile>(text, &known);
+    let mut problems: Vec<Problem> = read
+        .problems
+        .into_iter()
+        .map(|p| Problem {
+            kind: p.kind,
+            file: path.to_owned(),
+            at: p.at,
+            message: p.message,
+            hint: Some(p.hint),
         })
         .collect();
-    let file: DefinitionFile = match parsed {
-        Ok(file) => file,
-        Err(err) => {
-            problems.push(Problem {
-                kind: ProblemKind::WrongShape,
-                file: path.to_owned(),
-                at: map.line_col(err.span().map_or(0, |s| s.start)),
-                message: first_line(err.message()),
-                hint: Some("see the definition language in README.md".into()),
-            });
-            problems.sort_by_key(|p| p.at);
-            return Err(invalid(problems));
-        }
+    let Some((file, map)) = read.value else {
+        return Err(invalid(problems));
     };
     match check_definition(file, text, path, &map) {
         Ok(definition) if problems.is_empty() => Ok(definition),
@@ -124,10 +82,6 @@ pub fn load_str(text: &str, path: &Path) -> Result<Definition, DefinitionError> 
             Err(invalid(problems))
         }
     }
-}
-
-fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or(message).trim().to_owned()
 }
 
 /// Every key the language knows, for "did you mean" hints.
@@ -210,15 +164,3 @@ const KNOWN_KEYS: &[&str] = &[
     "zh",
     "en",
 ];
-
-fn unknown_key_hint(key: &str) -> String {
-    match crate::expr::closest(key, KNOWN_KEYS.iter().copied()) {
-        Some(near) => format!("did you mean `{near}`?"),
-        None => "remove it, or check the definition language in README.md".into(),
-    }
-}
-
-/// Deserialises a definition without checking it (for tools that only read metadata).
-pub fn parse_unchecked(text: &str) -> Result<DefinitionFile, toml::de::Error> {
-    DefinitionFile::deserialize(toml::de::Deserializer::parse(text)?)
-}

@@ -1,12 +1,14 @@
-//! The definition as written in TOML: plain data, deserialised with serde.
+//! Plain values of a definition, the same written and checked: labels, units, choice
+//! lists, size classes, services, the survey's identity and the `[analysis]` roles.
 //!
-//! Every struct here mirrors one table of the definition file. Unknown keys are not
-//! rejected by serde (`deny_unknown_fields` would stop at the first one); the loader
-//! collects them all with `serde_ignored` and reports each with its line and column.
-//! Nothing here is checked beyond its TOML type: [`crate::check`] does that.
+//! They are deserialised from the TOML as they are and read by every crate. Tables whose
+//! checked form differs from what is written (questions, risk rules, policies) have their
+//! written form in the private `written` module and their checked form in
+//! [`crate::Definition`]. Unknown keys are not rejected by serde (`deny_unknown_fields`
+//! would stop at the first one); the loader collects them all with `serde_ignored` and
+//! reports each with its line and column.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// A text shown to a respondent or reader, in Chinese and English.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,35 +49,6 @@ impl std::str::FromStr for Lang {
             other => Err(format!("unknown language `{other}` (expected zh or en)")),
         }
     }
-}
-
-/// A whole definition file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DefinitionFile {
-    /// Identity and period of the survey.
-    pub survey: SurveyMeta,
-    /// Named numeric parameters that expressions read as `$name` (risk thresholds...).
-    #[serde(default)]
-    pub parameters: BTreeMap<String, f64>,
-    /// Reusable choice lists, by id.
-    #[serde(default)]
-    pub choices: BTreeMap<String, ChoiceList>,
-    /// How enterprises are put into strata for estimation.
-    pub design: Option<DesignSpec>,
-    /// The eight special services (or any other grouping) that policies and support
-    /// requests are mapped to.
-    #[serde(default)]
-    pub services: Vec<Service>,
-    /// The questionnaire, section by section.
-    pub sections: Vec<Section>,
-    /// Risk rules evaluated on every accepted return.
-    #[serde(default)]
-    pub risk_rules: Vec<RiskRuleSpec>,
-    /// Policies whose reach is measured.
-    #[serde(default)]
-    pub policies: Vec<PolicySpec>,
-    /// Which questions hold the figures the reports estimate.
-    pub analysis: Option<AnalysisSpec>,
 }
 
 /// Identity, title and period of a survey.
@@ -158,47 +131,6 @@ pub struct Service {
     pub label: Label,
 }
 
-/// A section of the questionnaire.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Section {
-    /// Stable id.
-    pub id: String,
-    /// Heading.
-    pub title: Label,
-    /// The section's questions, in order.
-    pub questions: Vec<QuestionSpec>,
-}
-
-/// Answer types a question can have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum QuestionType {
-    /// A whole number.
-    Integer,
-    /// A number with a fractional part.
-    Decimal,
-    /// Free text.
-    Text,
-    /// Yes or no.
-    Boolean,
-    /// A calendar date.
-    Date,
-    /// One code from a choice list.
-    SingleChoice,
-    /// Any number of codes from a choice list.
-    MultipleChoice,
-    /// Unified social credit code (GB 32100-2015), check digit verified.
-    EnterpriseId,
-    /// GB/T 4754-2017 division (two digits) or section (one letter).
-    IndustryCode,
-    /// GB/T 6565 occupation code, e.g. `2-02-10-03`.
-    OccupationCode,
-    /// One of the district's sub-districts (the list `survey.subdistricts` names).
-    Subdistrict,
-    /// A repeating table: one row per item, with its own columns.
-    Table,
-}
-
 /// Units of a numeric answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -241,46 +173,6 @@ impl Unit {
     }
 }
 
-/// One question (or one column of a repeating table).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct QuestionSpec {
-    /// Stable id, unique in the definition; expressions and datasets use it.
-    pub id: String,
-    /// Answer type.
-    #[serde(rename = "type")]
-    pub kind: QuestionType,
-    /// The question as asked.
-    pub label: Label,
-    /// Help text shown beside the answer cell.
-    pub help: Option<Label>,
-    /// Unit of a numeric answer.
-    pub unit: Option<Unit>,
-    /// Whether an answer is needed (when the question is relevant).
-    #[serde(default)]
-    pub required: bool,
-    /// Smallest allowed value (integer and decimal questions; bound dates with a
-    /// `constraint` such as `d >= date('2024-02-01')`).
-    pub min: Option<f64>,
-    /// Largest allowed value.
-    pub max: Option<f64>,
-    /// Longest allowed text, in characters.
-    pub max_length: Option<u32>,
-    /// Choice list id, for single and multiple choice.
-    pub choices: Option<String>,
-    /// Skip logic: the question is asked only when this is true.
-    pub relevant: Option<String>,
-    /// Cross-field check that an answer must pass.
-    pub constraint: Option<String>,
-    /// What the respondent is told when `constraint` fails.
-    pub constraint_message: Option<Label>,
-    /// A derived value: the question is not asked, it is computed.
-    pub calculate: Option<String>,
-    /// Columns of a repeating table.
-    pub columns: Option<Vec<QuestionSpec>>,
-    /// Most rows a repeating table may have.
-    pub max_rows: Option<u32>,
-}
-
 /// Severity of a risk rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -305,48 +197,6 @@ impl Severity {
             (Severity::Low, Lang::En) => "low",
         }
     }
-}
-
-/// A risk rule as declared.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RiskRuleSpec {
-    /// Stable id.
-    pub id: String,
-    /// Short name.
-    pub label: Label,
-    /// Severity when the rule trips.
-    pub severity: Severity,
-    /// Condition in the expression language; the rule trips when it is true.
-    pub when: String,
-    /// Why this matters, shown beside each flagged enterprise.
-    pub reason: Label,
-    /// Questions whose values are shown as evidence beside a flag.
-    #[serde(default)]
-    pub evidence: Vec<String>,
-    /// The legal or policy basis of the threshold.
-    pub basis: Option<Label>,
-}
-
-/// A policy whose reach is measured.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PolicySpec {
-    /// Stable id.
-    pub id: String,
-    /// Name of the policy.
-    pub name: Label,
-    /// Service (by id) the policy belongs to.
-    pub service: Option<String>,
-    /// Boolean question: the enterprise knows the policy.
-    pub aware: String,
-    /// Boolean question: the enterprise applied.
-    pub applied: String,
-    /// Boolean question: the enterprise received the support.
-    pub received: String,
-    /// Choice question: where the enterprise learned of it.
-    pub channel: Option<String>,
-    /// Condition marking an enterprise that needs what the policy offers; the gap is
-    /// such enterprises that have not applied.
-    pub need: Option<String>,
 }
 
 /// The measures the reports estimate, declared by naming the questions that hold them, so

@@ -200,13 +200,18 @@ pub enum TextFileError {
     NotUtf8(LineCol),
 }
 
-/// Reads a text file of at most `limit` bytes as UTF-8, checking its size before reading.
+/// Reads a text file of at most `limit` bytes as UTF-8, checking its size before reading
+/// (and refusing what is not a regular file, such as a FIFO, which would never end).
 pub fn read_text_file(path: &Path, limit: u64) -> Result<String, TextFileError> {
-    let size = std::fs::metadata(path).map_err(TextFileError::Read)?.len();
-    if size > limit {
-        return Err(TextFileError::TooLarge(size));
-    }
-    let bytes = std::fs::read(path).map_err(TextFileError::Read)?;
+    use survey_files::read::{ReadError, read_bounded};
+    let bytes = read_bounded(path, limit).map_err(|e| match e {
+        ReadError::Io(e) => TextFileError::Read(e),
+        ReadError::TooLarge(size) => TextFileError::TooLarge(size),
+        ReadError::NotAFile => TextFileError::Read(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a folder, a pipe or a device)",
+        )),
+    })?;
     String::from_utf8(bytes).map_err(|err| {
         let offset = err.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(err.as_bytes());

@@ -17,8 +17,7 @@
 
 use serde_json::{Map, Value, json};
 use survey_def::codes::INDUSTRY_DIVISIONS;
-use survey_def::model::QuestionSpec;
-use survey_def::{Definition, Lang, Question, QuestionType};
+use survey_def::{Choices, Definition, Lang, Question, QuestionKind};
 
 /// Pattern of a unified social credit code: 18 symbols of the 31-symbol set, either case,
 /// surrounding spaces allowed (the check digit is verified at ingest).
@@ -30,17 +29,17 @@ const DATE_PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 
 /// Builds the JSON Schema of a JSON return of `def`, with titles in `lang`.
 pub fn json_schema(def: &Definition, lang: Lang) -> Value {
-    let survey = &def.spec.survey;
+    let survey = def.survey();
     let mut answers = Map::new();
     let mut required = Vec::new();
     for q in def.questions() {
         if !q.is_asked() {
             continue;
         }
-        answers.insert(q.id().to_owned(), question_schema(def, q, lang));
+        answers.insert(q.id().to_owned(), question_schema(q, lang));
         // A question with skip logic may rightly be absent: only unconditional ones are
         // required here.
-        if q.spec.required && q.relevant.is_none() {
+        if q.required && q.relevant.is_none() {
             required.push(Value::from(q.id()));
         }
     }
@@ -67,81 +66,74 @@ pub fn json_schema(def: &Definition, lang: Lang) -> Value {
     })
 }
 
-fn question_schema(def: &Definition, q: &Question, lang: Lang) -> Value {
-    let mut schema = match q.kind() {
-        QuestionType::Table => {
-            let mut props = Map::new();
-            let mut required = Vec::new();
-            for col in q.columns.iter().filter(|c| c.is_asked()) {
-                props.insert(col.id().to_owned(), value_schema(def, &col.spec, lang));
-                if col.spec.required && col.relevant.is_none() {
-                    required.push(Value::from(col.id()));
-                }
-            }
-            let mut table = json!({
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": required,
-                    "properties": props,
-                }
-            });
-            if let Some(max) = q.spec.max_rows {
-                table["maxItems"] = json!(max);
-            }
-            table
-        }
-        _ => value_schema(def, &q.spec, lang),
+fn question_schema(q: &Question, lang: Lang) -> Value {
+    let QuestionKind::Table(table) = &q.kind else {
+        return value_schema(q, lang);
     };
-    if let Value::Object(map) = &mut schema
-        && q.kind() == QuestionType::Table
-    {
-        map.insert("title".into(), json!(q.spec.label.get(lang)));
+    let mut props = Map::new();
+    let mut required = Vec::new();
+    for col in table.columns.iter().filter(|c| c.is_asked()) {
+        props.insert(col.id().to_owned(), value_schema(col, lang));
+        if col.required && col.relevant.is_none() {
+            required.push(Value::from(col.id()));
+        }
     }
+    let mut schema = json!({
+        "type": "array",
+        "items": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": required,
+            "properties": props,
+        }
+    });
+    if let Some(max) = table.max_rows {
+        schema["maxItems"] = json!(max);
+    }
+    schema["title"] = json!(q.label.get(lang));
     schema
+}
+
+fn codes(choices: &Choices) -> Vec<Value> {
+    choices.options.iter().map(|o| json!(o.code)).collect()
 }
 
 /// The schema of one answer: its type and what can be said statically about it, plus
 /// `null` for an unanswered question.
-fn value_schema(def: &Definition, q: &QuestionSpec, lang: Lang) -> Value {
-    let mut s = match q.kind {
-        QuestionType::Integer => json!({ "type": ["integer", "null"] }),
-        QuestionType::Decimal => json!({ "type": ["number", "null"] }),
-        QuestionType::Text => json!({ "type": ["string", "null"] }),
-        QuestionType::Boolean => json!({ "type": ["boolean", "null"] }),
-        QuestionType::Date => json!({ "type": ["string", "null"], "format": "date", "pattern": DATE_PATTERN }),
-        QuestionType::EnterpriseId => json!({ "type": ["string", "null"], "pattern": USCC_PATTERN }),
-        QuestionType::OccupationCode => json!({ "type": ["string", "null"], "pattern": OCCUPATION_PATTERN }),
-        QuestionType::IndustryCode => {
+fn value_schema(q: &Question, lang: Lang) -> Value {
+    let mut s = match &q.kind {
+        QuestionKind::Integer(_) => json!({ "type": ["integer", "null"] }),
+        QuestionKind::Decimal(_) => json!({ "type": ["number", "null"] }),
+        QuestionKind::Text { .. } => json!({ "type": ["string", "null"] }),
+        QuestionKind::Boolean => json!({ "type": ["boolean", "null"] }),
+        QuestionKind::Date => json!({ "type": ["string", "null"], "format": "date", "pattern": DATE_PATTERN }),
+        QuestionKind::EnterpriseId => json!({ "type": ["string", "null"], "pattern": USCC_PATTERN }),
+        QuestionKind::OccupationCode => json!({ "type": ["string", "null"], "pattern": OCCUPATION_PATTERN }),
+        QuestionKind::IndustryCode => {
             let mut codes: Vec<Value> = INDUSTRY_DIVISIONS.iter().map(|d| json!(d.code)).collect();
             codes.push(Value::Null);
             json!({ "enum": codes })
         }
-        QuestionType::SingleChoice | QuestionType::Subdistrict => {
-            let mut codes: Vec<Value> = def
-                .choices_of(q)
-                .map(|l| l.options.iter().map(|o| json!(o.code)).collect())
-                .unwrap_or_default();
+        QuestionKind::SingleChoice(choices) | QuestionKind::Subdistrict(choices) => {
+            let mut codes = codes(choices);
             codes.push(Value::Null);
             json!({ "enum": codes })
         }
-        QuestionType::MultipleChoice => {
-            let codes: Vec<Value> = def
-                .choices_of(q)
-                .map(|l| l.options.iter().map(|o| json!(o.code)).collect())
-                .unwrap_or_default();
-            json!({ "type": ["array", "null"], "uniqueItems": true, "items": { "enum": codes } })
+        QuestionKind::MultipleChoice(choices) => {
+            json!({ "type": ["array", "null"], "uniqueItems": true, "items": { "enum": codes(choices) } })
         }
-        QuestionType::Table => json!({}),
+        // A table column is never itself a table (the checker refuses nesting).
+        QuestionKind::Table(_) => json!({}),
     };
-    if let Some(min) = q.min {
-        s["minimum"] = json!(min);
+    if let Some(number) = q.kind.number() {
+        if let Some(min) = number.min {
+            s["minimum"] = json!(min);
+        }
+        if let Some(max) = number.max {
+            s["maximum"] = json!(max);
+        }
     }
-    if let Some(max) = q.max {
-        s["maximum"] = json!(max);
-    }
-    if let Some(len) = q.max_length {
+    if let QuestionKind::Text { max_length: Some(len) } = q.kind {
         s["maxLength"] = json!(len);
     }
     s["title"] = json!(q.label.get(lang));

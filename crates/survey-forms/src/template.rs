@@ -7,8 +7,8 @@ use rust_xlsxwriter::{
 };
 use std::collections::BTreeMap;
 use survey_def::codes::INDUSTRY_DIVISIONS;
-use survey_def::model::QuestionSpec;
-use survey_def::{Definition, Lang, Question, QuestionType};
+use survey_def::{Definition, Lang, Question, QuestionKind};
+use survey_files::excel::sheet_name;
 
 /// Why a template could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -23,9 +23,8 @@ const INPUT_TITLE_LIMIT: usize = 32;
 /// Excel's limit on a data-validation input message, in UTF-16 units.
 const INPUT_MESSAGE_LIMIT: usize = 255;
 /// Excel's limit on a sheet name.
-const SHEET_NAME_LIMIT: usize = 31;
 /// Longest text Excel keeps in a cell.
-const EXCEL_TEXT_LIMIT: u32 = 32_767;
+const EXCEL_TEXT_LIMIT: u32 = survey_files::excel::CELL_TEXT_LIMIT as u32;
 /// Dates accepted by the date validation: anything a return could plausibly carry.
 const EARLIEST_DATE: (u16, u8, u8) = (1950, 1, 1);
 const LATEST_DATE: (u16, u8, u8) = (2100, 12, 31);
@@ -90,35 +89,6 @@ fn fit(text: &str, limit: usize) -> String {
     }
     out.push('…');
     out
-}
-
-/// A sheet name Excel accepts: no `[]:*?/\`, at most 31 characters, unique.
-fn sheet_name(wanted: &str, taken: &mut Vec<String>) -> String {
-    let clean: String = wanted
-        .chars()
-        .map(|c| if "[]:*?/\\'".contains(c) { ' ' } else { c })
-        .collect();
-    // Trimmed after the cut too: a name ending in a space does not survive every reader.
-    let base: String = clean
-        .trim()
-        .chars()
-        .take(SHEET_NAME_LIMIT)
-        .collect::<String>()
-        .trim_end()
-        .to_owned();
-    let mut name = if base.is_empty() { "Sheet".to_owned() } else { base };
-    let mut n = 2;
-    while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
-        let suffix = format!(" {n}");
-        name = name
-            .chars()
-            .take(SHEET_NAME_LIMIT - suffix.chars().count())
-            .collect::<String>()
-            + &suffix;
-        n += 1;
-    }
-    taken.push(name.clone());
-    name
 }
 
 /// Dropdown lists written to the hidden lists sheet, by key.
@@ -192,7 +162,7 @@ pub fn write_template(def: &Definition, lang: Lang) -> Result<Vec<u8>, TemplateE
 /// enterprise sends back. Used for examples, generated sample returns and tests.
 pub fn write_filled(def: &Definition, lang: Lang, filled: &FilledAnswers) -> Result<Vec<u8>, TemplateError> {
     let f = Formats::new();
-    let survey = &def.spec.survey;
+    let survey = def.survey();
     let mut workbook = Workbook::new();
     let (y, m, d) = date_parts(&survey.period_start).unwrap_or((2000, 1, 1));
     workbook.set_properties(
@@ -204,12 +174,16 @@ pub fn write_filled(def: &Definition, lang: Lang, filled: &FilledAnswers) -> Res
             // Fixed, so the same definition always gives the same bytes.
             .set_creation_datetime(&ExcelDateTime::from_ymd(y, m, d)?),
     );
-    let mut taken = vec![layout::META_SHEET.to_owned(), layout::LISTS_SHEET.to_owned()];
+    let mut taken = vec![
+        layout::META_SHEET.to_owned(),
+        layout::LISTS_SHEET.to_owned(),
+        survey_files::excel::RESERVED_SHEET_NAME.to_owned(),
+    ];
     let cover_name = sheet_name(layout::cover_sheet_name(lang), &mut taken);
     let answer_name = sheet_name(layout::answer_sheet_name(lang), &mut taken);
     let table_names: Vec<(String, String)> = def
         .tables()
-        .map(|t| (t.id().to_owned(), sheet_name(t.spec.label.get(lang), &mut taken)))
+        .map(|t| (t.id().to_owned(), sheet_name(t.label.get(lang), &mut taken)))
         .collect();
 
     let mut lists = Lists::new()?;
@@ -218,7 +192,6 @@ pub fn write_filled(def: &Definition, lang: Lang, filled: &FilledAnswers) -> Res
     let mut tables = Vec::new();
     for (table, (_, name)) in def.tables().zip(&table_names) {
         tables.push(table_sheet(
-            def,
             table,
             lang,
             &f,
@@ -267,7 +240,7 @@ fn cover_sheet(
     answer_name: &str,
     tables: &[(String, String)],
 ) -> Result<Worksheet, XlsxError> {
-    let survey = &def.spec.survey;
+    let survey = def.survey();
     let mut sheet = Worksheet::new();
     sheet.set_name(name)?;
     sheet.set_column_width(0, 22)?;
@@ -337,49 +310,45 @@ fn cover_sheet(
 }
 
 /// The validation of an answer cell, with the help text as its input message.
-fn validation(def: &Definition, q: &QuestionSpec, lang: Lang, lists: &mut Lists) -> Result<DataValidation, XlsxError> {
+fn validation(q: &Question, lang: Lang, lists: &mut Lists) -> Result<DataValidation, XlsxError> {
     let v = DataValidation::new();
-    let v = match q.kind {
-        QuestionType::Integer => {
-            let min = q.min.map_or(i32::MIN, |m| m.max(i32::MIN as f64) as i32);
-            let max = q.max.map_or(i32::MAX, |m| m.min(i32::MAX as f64) as i32);
+    let v = match &q.kind {
+        QuestionKind::Integer(n) => {
+            let min = n.min.map_or(i32::MIN, |m| m.max(i32::MIN as f64) as i32);
+            let max = n.max.map_or(i32::MAX, |m| m.min(i32::MAX as f64) as i32);
             v.allow_whole_number(DataValidationRule::Between(min, max))
         }
-        QuestionType::Decimal => v.allow_decimal_number(DataValidationRule::Between(
-            q.min.unwrap_or(-1e15),
-            q.max.unwrap_or(1e15),
+        QuestionKind::Decimal(n) => v.allow_decimal_number(DataValidationRule::Between(
+            n.min.unwrap_or(-1e15),
+            n.max.unwrap_or(1e15),
         )),
-        QuestionType::Text => {
-            v.allow_text_length(DataValidationRule::Between(0, q.max_length.unwrap_or(EXCEL_TEXT_LIMIT)))
+        QuestionKind::Text { max_length } => {
+            v.allow_text_length(DataValidationRule::Between(0, max_length.unwrap_or(EXCEL_TEXT_LIMIT)))
         }
-        QuestionType::EnterpriseId => v.allow_text_length(DataValidationRule::EqualTo(18)),
-        QuestionType::OccupationCode => v.allow_text_length(DataValidationRule::Between(1, 10)),
-        QuestionType::Date => {
+        QuestionKind::EnterpriseId => v.allow_text_length(DataValidationRule::EqualTo(18)),
+        QuestionKind::OccupationCode => v.allow_text_length(DataValidationRule::Between(1, 10)),
+        QuestionKind::Date => {
             let (a, b) = (EARLIEST_DATE, LATEST_DATE);
             v.allow_date(DataValidationRule::Between(
                 ExcelDateTime::from_ymd(a.0, a.1, a.2)?,
                 ExcelDateTime::from_ymd(b.0, b.1, b.2)?,
             ))
         }
-        QuestionType::Boolean | QuestionType::MultipleChoice => {
+        QuestionKind::Boolean | QuestionKind::MultipleChoice(_) => {
             v.allow_list_formula(lists.range(&format!("{BOOLEAN_LIST}/{lang:?}"), || {
                 layout::yes_no(lang).map(str::to_owned).to_vec()
             })?)
         }
-        QuestionType::SingleChoice | QuestionType::Subdistrict => {
-            let Some(list) = def.choices_of(q) else { return Ok(v) };
-            let key = match q.kind {
-                QuestionType::Subdistrict => def.spec.survey.subdistricts.clone().unwrap_or_default(),
-                _ => q.choices.clone().unwrap_or_default(),
-            };
-            v.allow_list_formula(lists.range(&format!("{key}/{lang:?}"), || {
-                list.options
+        QuestionKind::SingleChoice(choices) | QuestionKind::Subdistrict(choices) => {
+            v.allow_list_formula(lists.range(&format!("{}/{lang:?}", choices.list), || {
+                choices
+                    .options
                     .iter()
                     .map(|o| layout::choice_entry(o.label.get(lang), &o.code))
                     .collect()
             })?)
         }
-        QuestionType::IndustryCode => {
+        QuestionKind::IndustryCode => {
             v.allow_list_formula(lists.range(&format!("{INDUSTRY_LIST}/{lang:?}"), || {
                 INDUSTRY_DIVISIONS
                     .iter()
@@ -387,7 +356,7 @@ fn validation(def: &Definition, q: &QuestionSpec, lang: Lang, lists: &mut Lists)
                     .collect()
             })?)
         }
-        QuestionType::Table => return Ok(v),
+        QuestionKind::Table(_) => return Ok(v),
     };
     let v = v.set_input_title(fit(q.label.get(lang), INPUT_TITLE_LIMIT))?;
     let message = q.help.as_ref().map(|h| h.get(lang).to_owned()).unwrap_or_default();
@@ -399,7 +368,7 @@ fn validation(def: &Definition, q: &QuestionSpec, lang: Lang, lists: &mut Lists)
     v.set_error_title(fit(q.label.get(lang), INPUT_TITLE_LIMIT))
 }
 
-fn label_text(q: &QuestionSpec, lang: Lang) -> String {
+fn label_text(q: &Question, lang: Lang) -> String {
     let mark = if q.required { "* " } else { "" };
     format!("{mark}{}", q.label.get(lang))
 }
@@ -415,7 +384,7 @@ fn answer_sheet(
     let mut sheet = Worksheet::new();
     sheet.set_name(name)?;
     let zh = lang == Lang::Zh;
-    sheet.write_string_with_format(0, 0, def.spec.survey.title.get(lang), &f.title)?;
+    sheet.write_string_with_format(0, 0, def.survey().title.get(lang), &f.title)?;
     let headers = if zh {
         ["题目编号", "题目", "说明", "单位", "回答"]
     } else {
@@ -435,11 +404,11 @@ fn answer_sheet(
     }
     sheet.set_freeze_panes(layout::ANSWER_FIRST_ROW, 0)?;
     let mut row = layout::ANSWER_FIRST_ROW;
-    for section in &def.spec.sections {
+    for section in def.sections() {
         let asked: Vec<&Question> = def
             .questions()
             .iter()
-            .filter(|q| q.section == section.id && q.is_asked() && q.kind() != QuestionType::Table)
+            .filter(|q| q.section == section.id && q.is_asked() && q.kind.table().is_none())
             .collect();
         if asked.is_empty() {
             continue;
@@ -447,16 +416,16 @@ fn answer_sheet(
         sheet.write_string_with_format(row, layout::ANSWER_LABEL_COL, section.title.get(lang), &f.section)?;
         row += 1;
         for q in asked {
-            let spec = &q.spec;
+            let spec = q;
             sheet.write_string_with_format(row, layout::ANSWER_ID_COL, &spec.id, &f.id)?;
             sheet.write_string_with_format(row, layout::ANSWER_LABEL_COL, label_text(spec, lang), &f.label)?;
             if let Some(help) = &spec.help {
                 sheet.write_string_with_format(row, layout::ANSWER_HELP_COL, help.get(lang), &f.help)?;
             }
-            if let Some(unit) = spec.unit {
+            if let Some(unit) = spec.unit() {
                 sheet.write_string(row, layout::ANSWER_UNIT_COL, unit.label(lang))?;
             }
-            if spec.kind == QuestionType::MultipleChoice {
+            if let QuestionKind::MultipleChoice(choices) = &spec.kind {
                 // One yes/no row per option: a dropdown cannot hold several choices.
                 let tick = if zh {
                     "（请在以下各项中选择是/否）"
@@ -465,8 +434,8 @@ fn answer_sheet(
                 };
                 sheet.write_string_with_format(row, layout::ANSWER_VALUE_COL, tick, &f.help)?;
                 row += 1;
-                let validation = validation(def, spec, lang, lists)?;
-                for option in def.choices_of(spec).map(|l| l.options.as_slice()).unwrap_or_default() {
+                let validation = validation(spec, lang, lists)?;
+                for option in &choices.options {
                     let id = format!("{}{}{}", spec.id, layout::OPTION_SEPARATOR, option.code);
                     sheet.write_string_with_format(row, layout::ANSWER_ID_COL, &id, &f.id)?;
                     sheet.write_string_with_format(
@@ -495,7 +464,7 @@ fn answer_sheet(
                 }
                 continue;
             }
-            let is_date = spec.kind == QuestionType::Date;
+            let is_date = matches!(spec.kind, QuestionKind::Date);
             write_cell(
                 &mut sheet,
                 row,
@@ -505,7 +474,7 @@ fn answer_sheet(
                 f,
                 is_date,
             )?;
-            let validation = validation(def, spec, lang, lists)?;
+            let validation = validation(spec, lang, lists)?;
             sheet.add_data_validation(
                 row,
                 layout::ANSWER_VALUE_COL,
@@ -524,7 +493,6 @@ fn answer_sheet(
 const DEFAULT_TABLE_ROWS: u32 = 30;
 
 fn table_sheet(
-    def: &Definition,
     table: &Question,
     lang: Lang,
     f: &Formats,
@@ -534,24 +502,28 @@ fn table_sheet(
 ) -> Result<Worksheet, XlsxError> {
     let mut sheet = Worksheet::new();
     sheet.set_name(name)?;
-    let title = match &table.spec.help {
-        Some(help) => format!("{} — {}", table.spec.label.get(lang), help.get(lang)),
-        None => table.spec.label.get(lang).to_owned(),
+    let title = match &table.help {
+        Some(help) => format!("{} — {}", table.label.get(lang), help.get(lang)),
+        None => table.label.get(lang).to_owned(),
     };
     sheet.write_string_with_format(0, 0, title, &f.title)?;
-    let columns: Vec<&Question> = table.columns.iter().filter(|c| c.is_asked()).collect();
-    let rows = table.spec.max_rows.unwrap_or(DEFAULT_TABLE_ROWS);
+    let columns: Vec<&Question> = table.columns().iter().filter(|c| c.is_asked()).collect();
+    let rows = table
+        .kind
+        .table()
+        .and_then(|t| t.max_rows)
+        .unwrap_or(DEFAULT_TABLE_ROWS);
     for (i, col) in columns.iter().enumerate() {
         let c = i as u16;
-        let spec = &col.spec;
-        let label = match spec.unit {
+        let spec = *col;
+        let label = match spec.unit() {
             Some(unit) => format!("{} ({})", label_text(spec, lang), unit.label(lang)),
             None => label_text(spec, lang),
         };
         sheet.write_string_with_format(layout::TABLE_LABEL_ROW, c, label, &f.header)?;
         sheet.write_string_with_format(layout::TABLE_ID_ROW, c, &spec.id, &f.id)?;
         sheet.set_column_width(c, 20)?;
-        let is_date = spec.kind == QuestionType::Date;
+        let is_date = matches!(spec.kind, QuestionKind::Date);
         let filled_rows = filled.map_or(0, |rows| rows.len() as u32);
         let last = layout::TABLE_FIRST_ROW + rows.max(filled_rows) - 1;
         for r in layout::TABLE_FIRST_ROW..=last {
@@ -560,7 +532,7 @@ fn table_sheet(
                 .and_then(|row| row.get(&spec.id));
             write_cell(&mut sheet, r, c, value, lang, f, is_date)?;
         }
-        let validation = validation(def, spec, lang, lists)?;
+        let validation = validation(spec, lang, lists)?;
         sheet.add_data_validation(layout::TABLE_FIRST_ROW, c, last, c, &validation)?;
     }
     sheet.set_row_height(layout::TABLE_LABEL_ROW, 45)?;
@@ -602,7 +574,7 @@ fn meta_sheet(
 ) -> Result<Worksheet, XlsxError> {
     let mut sheet = Worksheet::new();
     sheet.set_name(layout::META_SHEET)?;
-    let survey = &def.spec.survey;
+    let survey = def.survey();
     let lang_code = if lang == Lang::Zh { "zh" } else { "en" };
     let mut rows: Vec<(String, String)> = vec![
         (meta::SURVEY_ID.into(), survey.id.clone()),
@@ -638,14 +610,5 @@ mod tests {
         assert_eq!(cut.encode_utf16().count(), INPUT_MESSAGE_LIMIT);
         assert!(cut.ends_with('…'));
         assert_eq!(fit("short", 32), "short");
-    }
-
-    #[test]
-    fn sheet_names_are_cleaned_shortened_and_unique() {
-        let mut taken = vec![];
-        assert_eq!(sheet_name("a/b", &mut taken), "a b");
-        assert_eq!(sheet_name("A B", &mut taken), "A B 2");
-        let long = sheet_name(&"x".repeat(40), &mut taken);
-        assert_eq!(long.chars().count(), SHEET_NAME_LIMIT);
     }
 }

@@ -7,57 +7,33 @@ use crate::validate::CheckedReturn;
 use polars::prelude::*;
 use std::borrow::Cow;
 use survey_def::expr::Value;
-use survey_def::{Definition, Question, QuestionType};
+use survey_def::{Definition, Question, QuestionKind};
 
 mod spill;
 pub use spill::{Origin, Spill};
 
-/// Provenance column: file the return came from.
-pub const SOURCE_FILE: &str = "_source_file";
-/// Provenance column: sheet (wide workbooks) the return came from.
-pub const SOURCE_SHEET: &str = "_source_sheet";
-/// Provenance column: row (wide workbooks) or line (JSON Lines) of the return.
-pub const SOURCE_LINE: &str = "_source_line";
-/// Provenance column: JSON path of the return in a JSON array file.
-pub const SOURCE_PATH: &str = "_source_path";
-/// Provenance column: submission time, seconds since the epoch (UTC).
-pub const SUBMITTED_AT: &str = "_submitted_at_unix";
-/// Provenance column: answers as received where reading changed them (JSON object).
-pub const ORIGINALS: &str = "_originals";
-/// Column: survey id.
-pub const SURVEY_ID: &str = "_survey_id";
-/// Column: definition version.
-pub const SURVEY_VERSION: &str = "_survey_version";
-/// Column: definition fingerprint.
-pub const FINGERPRINT: &str = "_definition_fingerprint";
-/// Table column: 1-based row number within its return.
-pub const ROW: &str = "_row";
-
-/// Name of the file holding accepted returns.
-pub const RESPONSES_FILE: &str = "responses.parquet";
-
-/// File name of a repeating table's rows.
-pub fn table_file(table_id: &str) -> String {
-    format!("{table_id}.parquet")
-}
+pub(crate) use survey_files::dataset::{
+    FINGERPRINT, ORIGINALS, RESPONSES_FILE, ROW, SOURCE_FILE, SOURCE_LINE, SOURCE_PATH, SOURCE_SHEET, SUBMITTED_AT,
+    SURVEY_ID, SURVEY_VERSION, table_file,
+};
 
 /// One typed column of answers.
 fn answer_column<'a>(name: &str, q: &Question, values: impl Iterator<Item = &'a Value>) -> PolarsResult<Column> {
     let name = PlSmallStr::from(name);
-    let column = match q.kind() {
-        QuestionType::Integer => {
+    let column = match &q.kind {
+        QuestionKind::Integer(_) => {
             let v: Vec<Option<i64>> = values.map(|v| v.as_number().map(|n| n as i64)).collect();
             Column::new(name, v)
         }
-        QuestionType::Decimal => {
+        QuestionKind::Decimal(_) => {
             let v: Vec<Option<f64>> = values.map(|v| v.as_number()).collect();
             Column::new(name, v)
         }
-        QuestionType::Boolean => {
+        QuestionKind::Boolean => {
             let v: Vec<Option<bool>> = values.map(|v| v.as_bool()).collect();
             Column::new(name, v)
         }
-        QuestionType::Date => {
+        QuestionKind::Date => {
             let v: Vec<Option<i32>> = values
                 .map(|v| match v {
                     Value::Date(d) => Some(*d),
@@ -67,7 +43,13 @@ fn answer_column<'a>(name: &str, q: &Question, values: impl Iterator<Item = &'a 
             Column::new(name, v).cast(&DataType::Date)?
         }
         // Codes, text; a multiple choice as its codes in list order joined by `;`.
-        _ => {
+        QuestionKind::Text { .. }
+        | QuestionKind::SingleChoice(_)
+        | QuestionKind::MultipleChoice(_)
+        | QuestionKind::EnterpriseId
+        | QuestionKind::IndustryCode
+        | QuestionKind::OccupationCode
+        | QuestionKind::Subdistrict(_) => {
             // Text as it is, without a copy; other values in their plain form.
             let v: Vec<Option<Cow<'_, str>>> = values
                 .map(|v| match v {
@@ -78,6 +60,12 @@ fn answer_column<'a>(name: &str, q: &Question, values: impl Iterator<Item = &'a 
                 .collect();
             let v: Vec<Option<&str>> = v.iter().map(|t| t.as_deref()).collect();
             Column::new(name, v)
+        }
+        // A table is written as a file of its own, never as one column.
+        QuestionKind::Table(_) => {
+            return Err(PolarsError::InvalidOperation(
+                format!("`{name}` is a table, not a column").into(),
+            ));
         }
     };
     Ok(column)
@@ -91,12 +79,12 @@ fn text_column(name: &str, values: Vec<Option<&str>>) -> Column {
 pub fn responses_frame(def: &Definition, returns: &[CheckedReturn]) -> PolarsResult<DataFrame> {
     let mut columns = Vec::new();
     for (i, q) in def.questions().iter().enumerate() {
-        if q.kind() == QuestionType::Table {
+        if q.kind.table().is_some() {
             continue;
         }
         columns.push(answer_column(q.id(), q, returns.iter().map(|r| &r.values[i]))?);
     }
-    let survey = &def.spec.survey;
+    let survey = def.survey();
     let n = returns.len();
     columns.push(text_column(
         SOURCE_FILE,
@@ -120,8 +108,13 @@ pub fn responses_frame(def: &Definition, returns: &[CheckedReturn]) -> PolarsRes
     ));
     let originals: Vec<Option<String>> = returns
         .iter()
-        .map(|r| (!r.originals.is_empty()).then(|| serde_json::to_string(&r.originals).unwrap_or_default()))
-        .collect();
+        .map(|r| {
+            (!r.originals.is_empty())
+                .then(|| serde_json::to_string(&r.originals))
+                .transpose()
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| PolarsError::ComputeError(format!("answers as received: {e}").into()))?;
     columns.push(text_column(ORIGINALS, originals.iter().map(Option::as_deref).collect()));
     columns.push(text_column(SURVEY_ID, vec![Some(survey.id.as_str()); n]));
     columns.push(text_column(SURVEY_VERSION, vec![Some(survey.version.as_str()); n]));
@@ -141,10 +134,10 @@ pub fn table_frame(def: &Definition, t: usize, table: &Question, returns: &[Chec
         .collect();
     let n = key.len();
     let mut columns = vec![
-        text_column(&def.spec.survey.enterprise_question, key),
+        text_column(&def.survey().enterprise_question, key),
         Column::new(ROW.into(), rows),
     ];
-    for (c, col) in table.columns.iter().enumerate() {
+    for (c, col) in table.columns().iter().enumerate() {
         let values = returns.iter().flat_map(|r| r.tables[t].iter().map(move |row| &row[c]));
         columns.push(answer_column(col.id(), col, values)?);
     }

@@ -6,13 +6,16 @@ use crate::limits::Limits;
 use crate::raw::Received;
 use crate::read::read_file;
 use crate::rejection::{Location, Rejection, Severity};
-use crate::report::{self, DefinitionInfo, FileStatus, IngestSummary, Superseded};
+use crate::report;
 use crate::validate::{CheckedReturn, Validator};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use survey_def::Definition;
+use survey_files::dataset::{
+    FileOutcome, FileStatus, INGEST_JSON, IngestSummary, REJECTS_JSONL, REJECTS_XLSX, Superseded,
+};
 
 /// Why an ingest run could not complete (as opposed to a return being rejected).
 #[derive(Debug, thiserror::Error)]
@@ -514,7 +517,7 @@ fn settle(def: &Definition, results: Vec<FileResult>, accepted: dataset::Spill) 
     for (f, result) in results.iter().enumerate() {
         let mut status = FileStatus {
             file: result.name.clone(),
-            status: "",
+            status: FileOutcome::Empty,
             received: 0,
             accepted: 0,
             rejected: 0,
@@ -546,13 +549,7 @@ fn settle(def: &Definition, results: Vec<FileResult>, accepted: dataset::Spill) 
             }
         }
         keep.push(kept);
-        status.status = match (status.accepted, status.rejected, status.superseded) {
-            (_, 0, 0) if status.accepted > 0 => "accepted",
-            (0, r, 0) if r > 0 => "rejected",
-            (0, 0, s) if s > 0 => "superseded",
-            (0, 0, 0) => "empty",
-            _ => "partial",
-        };
+        status.status = FileOutcome::of(status.accepted, status.rejected, status.superseded);
         n_received += status.received;
         n_accepted += status.accepted;
         n_rejected += status.rejected;
@@ -565,9 +562,9 @@ fn settle(def: &Definition, results: Vec<FileResult>, accepted: dataset::Spill) 
     drop(results);
     superseded_returns
         .sort_by(|a, b| (&a.enterprise_id, &a.file, &a.record).cmp(&(&b.enterprise_id, &b.file, &b.record)));
-    let mut by_rule: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut by_rule: BTreeMap<String, u64> = BTreeMap::new();
     for r in &rejections {
-        *by_rule.entry(r.rule.as_str()).or_default() += 1;
+        *by_rule.entry(r.rule.as_str().to_owned()).or_default() += 1;
     }
     let warnings = rejections.iter().filter(|r| r.severity == Severity::Warning).count() as u64;
     Ok(Ingested {
@@ -577,7 +574,7 @@ fn settle(def: &Definition, results: Vec<FileResult>, accepted: dataset::Spill) 
             rejected: n_rejected,
             superseded: n_superseded,
             warnings,
-            definition: DefinitionInfo::of(def),
+            definition: report::definition_info(def),
             rejections_by_rule: by_rule,
             files,
             superseded_returns,
@@ -588,16 +585,6 @@ fn settle(def: &Definition, results: Vec<FileResult>, accepted: dataset::Spill) 
     })
 }
 
-/// Names of the files written to the output folder.
-pub mod files {
-    /// The accounting.
-    pub const INGEST_JSON: &str = "ingest.json";
-    /// Problems, one JSON object a line.
-    pub const REJECTS_JSONL: &str = "rejects.jsonl";
-    /// Problems as a workbook.
-    pub const REJECTS_XLSX: &str = "rejects.xlsx";
-}
-
 /// Writes the dataset and the reports into `out_dir`.
 pub fn write_outputs(def: &Definition, ingested: &Ingested, out_dir: &Path) -> Result<(), IngestError> {
     crate::output::create_restricted_dir(out_dir).map_err(|e| IngestError::Write {
@@ -605,16 +592,20 @@ pub fn write_outputs(def: &Definition, ingested: &Ingested, out_dir: &Path) -> R
         message: e.to_string(),
     })?;
     ingested.accepted.write(def, &ingested.keep, out_dir)?;
-    let path = out_dir.join(files::REJECTS_JSONL);
-    crate::output::write_atomically(&path, &report::rejects_jsonl(&ingested.rejections))?;
-    let path = out_dir.join(files::REJECTS_XLSX);
+    let path = out_dir.join(REJECTS_JSONL);
+    let lines = report::rejects_jsonl(&ingested.rejections).map_err(|e| IngestError::Write {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    crate::output::write_atomically(&path, &lines)?;
+    let path = out_dir.join(REJECTS_XLSX);
     let workbook =
         report::rejects_workbook(def, &ingested.summary, &ingested.rejections).map_err(|e| IngestError::Write {
             path: path.clone(),
             message: e.to_string(),
         })?;
     crate::output::write_atomically(&path, &workbook)?;
-    let path = out_dir.join(files::INGEST_JSON);
+    let path = out_dir.join(INGEST_JSON);
     let mut json = serde_json::to_vec_pretty(&ingested.summary).map_err(|e| IngestError::Write {
         path: path.clone(),
         message: e.to_string(),
@@ -670,7 +661,7 @@ mod tests {
         assert_same_dataset(&def, [dirs[0].path(), dirs[1].path()], 20);
         let responses = read(&dirs[0].path().join(dataset::RESPONSES_FILE));
         let ids: Vec<&str> = responses
-            .column(&def.spec.survey.enterprise_question)
+            .column(&def.survey().enterprise_question)
             .unwrap()
             .str()
             .unwrap()

@@ -39,6 +39,6 @@ pub mod sniff;
 pub mod validate;
 pub mod xlsx;
 
-pub use ingest::{IngestError, Ingested, Input, Options, collect_inputs, files, ingest, write_outputs};
+pub use ingest::{IngestError, Ingested, Input, Options, collect_inputs, ingest, write_outputs};
 pub use limits::Limits;
 pub use rejection::{Location, Rejection, Rule, Severity};

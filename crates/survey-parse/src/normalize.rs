@@ -11,8 +11,8 @@ use crate::rejection::Rule;
 use std::borrow::Cow;
 use survey_def::codes::{self, normalize_uscc};
 use survey_def::expr::Value;
-use survey_def::model::{ChoiceList, QuestionSpec};
-use survey_def::{Lang, QuestionType};
+use survey_def::model::ChoiceOption;
+use survey_def::{Lang, NumberSpec, QuestionKind};
 use unicode_normalization::UnicodeNormalization;
 
 /// Why an answer could not be read.
@@ -68,9 +68,8 @@ pub struct Normalized {
     pub original: Option<String>,
 }
 
-/// Reads `raw` as an answer to `q`. `choices` is the list behind a choice or sub-district
-/// question. Blank input gives `Value::Missing`.
-pub fn normalize(raw: &RawValue, q: &QuestionSpec, choices: Option<&ChoiceList>) -> Result<Normalized, Unreadable> {
+/// Reads `raw` as an answer of `kind`. Blank input gives `Value::Missing`.
+pub fn normalize(raw: &RawValue, kind: &QuestionKind) -> Result<Normalized, Unreadable> {
     if raw.is_blank() {
         return Ok(Normalized {
             value: Value::Missing,
@@ -91,14 +90,15 @@ pub fn normalize(raw: &RawValue, q: &QuestionSpec, choices: Option<&ChoiceList>)
             "expected a single value, got an object",
         );
     }
-    let value = match q.kind {
-        QuestionType::Integer | QuestionType::Decimal => number(raw, q)?,
-        QuestionType::Text => text(raw)?,
-        QuestionType::Boolean => Value::Bool(boolean(raw)?),
-        QuestionType::Date => Value::Date(date(raw)?),
-        QuestionType::SingleChoice | QuestionType::Subdistrict => Value::Text(choice(raw, choices)?),
-        QuestionType::MultipleChoice => Value::Codes(multiple(raw, choices)?),
-        QuestionType::EnterpriseId => {
+    let value = match kind {
+        QuestionKind::Integer(n) => number(raw, n, true)?,
+        QuestionKind::Decimal(n) => number(raw, n, false)?,
+        QuestionKind::Text { .. } => text(raw)?,
+        QuestionKind::Boolean => Value::Bool(boolean(raw)?),
+        QuestionKind::Date => Value::Date(date(raw)?),
+        QuestionKind::SingleChoice(c) | QuestionKind::Subdistrict(c) => Value::Text(choice(raw, &c.options)?),
+        QuestionKind::MultipleChoice(c) => Value::Codes(multiple(raw, &c.options)?),
+        QuestionKind::EnterpriseId => {
             let t = scalar_text(raw)?;
             match normalize_uscc(&clean(&t)) {
                 Ok(code) => Value::Text(code),
@@ -111,8 +111,8 @@ pub fn normalize(raw: &RawValue, q: &QuestionSpec, choices: Option<&ChoiceList>)
                 }
             }
         }
-        QuestionType::IndustryCode => Value::Text(industry(raw)?),
-        QuestionType::OccupationCode => {
+        QuestionKind::IndustryCode => Value::Text(industry(raw)?),
+        QuestionKind::OccupationCode => {
             let t = clean_text(&scalar_text(raw)?);
             if codes::occupation_major_group(&t).is_none() {
                 return fail(
@@ -123,7 +123,7 @@ pub fn normalize(raw: &RawValue, q: &QuestionSpec, choices: Option<&ChoiceList>)
             }
             Value::Text(t)
         }
-        QuestionType::Table => {
+        QuestionKind::Table(_) => {
             return fail(
                 Rule::WrongType,
                 "表格题应为多行",
@@ -202,10 +202,10 @@ fn text(raw: &RawValue) -> Result<Value, Unreadable> {
     Ok(Value::Text(t.trim().to_owned()))
 }
 
-fn number(raw: &RawValue, q: &QuestionSpec) -> Result<Value, Unreadable> {
+fn number(raw: &RawValue, spec: &NumberSpec, whole: bool) -> Result<Value, Unreadable> {
     let n = match raw {
         RawValue::Number(n) => *n,
-        RawValue::Text(t) => parse_number_text(t, q)?,
+        RawValue::Text(t) => parse_number_text(t, spec)?,
         RawValue::Bool(_) => {
             return fail(
                 Rule::WrongType,
@@ -236,7 +236,7 @@ fn number(raw: &RawValue, q: &QuestionSpec) -> Result<Value, Unreadable> {
             "the number is out of the representable range",
         );
     }
-    if q.kind == QuestionType::Integer {
+    if whole {
         // Beyond 2^53 a float no longer holds every whole number exactly.
         if n.abs() > MAX_EXACT_INTEGER {
             return fail(Rule::OutOfRange, "数字过大", "the number is too large");
@@ -256,10 +256,10 @@ fn number(raw: &RawValue, q: &QuestionSpec) -> Result<Value, Unreadable> {
 
 /// Reads a number typed as text: `１２０`, ` 1,200 `, `120人` (the question's own unit),
 /// `15%` for a percent question. Rejects `1.2万`, `about 10`, `10-20`, `NaN`.
-fn parse_number_text(text: &str, q: &QuestionSpec) -> Result<f64, Unreadable> {
+fn parse_number_text(text: &str, spec: &NumberSpec) -> Result<f64, Unreadable> {
     let t = clean_text(text);
     let mut body = t.as_str();
-    if let Some(unit) = q.unit {
+    if let Some(unit) = spec.unit {
         for label in [unit.label(Lang::Zh), unit.label(Lang::En)] {
             if let Some(stripped) = body.strip_suffix(label) {
                 body = stripped.trim_end();
@@ -398,23 +398,19 @@ pub fn parse_date_text(text: &str) -> Option<i32> {
     None
 }
 
-fn choice(raw: &RawValue, list: Option<&ChoiceList>) -> Result<String, Unreadable> {
+fn choice(raw: &RawValue, options: &[ChoiceOption]) -> Result<String, Unreadable> {
     let text = scalar_text(raw)?;
     let text = clean(&text);
     let text: &str = &text;
-    let Some(list) = list else {
-        return fail(Rule::UnknownCode, "没有选项列表", "the question has no choice list");
-    };
-    if let Some(o) = list.options.iter().find(|o| o.code == text) {
+    if let Some(o) = options.iter().find(|o| o.code == text) {
         return Ok(o.code.clone());
     }
     if let Some(code) = survey_forms::layout::code_of_entry(text)
-        && let Some(o) = list.options.iter().find(|o| o.code == code)
+        && let Some(o) = options.iter().find(|o| o.code == code)
     {
         return Ok(o.code.clone());
     }
-    let by_label: Vec<_> = list
-        .options
+    let by_label: Vec<_> = options
         .iter()
         .filter(|o| {
             clean_text(&o.label.zh) == text
@@ -425,7 +421,7 @@ fn choice(raw: &RawValue, list: Option<&ChoiceList>) -> Result<String, Unreadabl
     if let [one] = by_label.as_slice() {
         return Ok(one.code.clone());
     }
-    let known: Vec<&str> = list.options.iter().map(|o| o.code.as_str()).collect();
+    let known: Vec<&str> = options.iter().map(|o| o.code.as_str()).collect();
     let known = crate::rejection::excerpt(&known.join(", "));
     fail(
         Rule::UnknownCode,
@@ -440,7 +436,7 @@ fn choice(raw: &RawValue, list: Option<&ChoiceList>) -> Result<String, Unreadabl
 /// Separators respondents use between several codes typed in one cell.
 const CODE_SEPARATORS: &[char] = &[';', ',', '、', '\n', '|'];
 
-fn multiple(raw: &RawValue, list: Option<&ChoiceList>) -> Result<Vec<String>, Unreadable> {
+fn multiple(raw: &RawValue, options: &[ChoiceOption]) -> Result<Vec<String>, Unreadable> {
     let typed: Vec<RawValue>;
     let items: &[RawValue] = match raw {
         RawValue::List(items) => items,
@@ -457,15 +453,13 @@ fn multiple(raw: &RawValue, list: Option<&ChoiceList>) -> Result<Vec<String>, Un
     };
     let mut codes = Vec::new();
     for item in items {
-        let code = choice(item, list)?;
+        let code = choice(item, options)?;
         if !codes.contains(&code) {
             codes.push(code);
         }
     }
     // Stored in list order, so equal answers compare equal.
-    if let Some(list) = list {
-        codes.sort_by_key(|c| list.options.iter().position(|o| o.code == *c));
-    }
+    codes.sort_by_key(|c| options.iter().position(|o| o.code == *c));
     Ok(codes)
 }
 
@@ -496,31 +490,7 @@ fn industry(raw: &RawValue) -> Result<String, Unreadable> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use survey_def::model::{ChoiceOption, Label};
-
-    fn q(kind: QuestionType) -> QuestionSpec {
-        QuestionSpec {
-            id: "q".into(),
-            kind,
-            label: Label {
-                zh: "问".into(),
-                en: "q".into(),
-            },
-            help: None,
-            unit: None,
-            required: false,
-            min: None,
-            max: None,
-            max_length: None,
-            choices: None,
-            relevant: None,
-            constraint: None,
-            constraint_message: None,
-            calculate: None,
-            columns: None,
-            max_rows: None,
-        }
-    }
+    use survey_def::model::Label;
 
     fn text_of(s: &str) -> RawValue {
         RawValue::Text(s.into())
@@ -528,9 +498,11 @@ mod tests {
 
     #[test]
     fn numbers_as_respondents_type_them() {
-        let mut persons = q(QuestionType::Integer);
-        persons.unit = Some(survey_def::Unit::Persons);
-        let read = |s: &str| normalize(&text_of(s), &persons, None).map(|n| n.value);
+        let persons = QuestionKind::Integer(NumberSpec {
+            unit: Some(survey_def::Unit::Persons),
+            ..NumberSpec::default()
+        });
+        let read = |s: &str| normalize(&text_of(s), &persons).map(|n| n.value);
         assert_eq!(read("１２０"), Ok(Value::Number(120.0)));
         assert_eq!(read(" 1,200 "), Ok(Value::Number(1200.0)));
         assert_eq!(read("120人"), Ok(Value::Number(120.0)));
@@ -539,23 +511,17 @@ mod tests {
         for bad in ["1.2万", "about 10", "10-20", "NaN", "inf", "1,23", "1e400"] {
             assert!(read(bad).is_err(), "{bad} was read");
         }
+        assert_eq!(normalize(&RawValue::Number(3.0), &persons).unwrap().original, None);
         assert_eq!(
-            normalize(&RawValue::Number(3.0), &persons, None).unwrap().original,
-            None
-        );
-        assert_eq!(
-            normalize(&text_of("１２０"), &persons, None)
-                .unwrap()
-                .original
-                .as_deref(),
+            normalize(&text_of("１２０"), &persons).unwrap().original.as_deref(),
             Some("１２０")
         );
     }
 
     #[test]
     fn dates_in_chinese_and_iso_forms_and_excel_serials() {
-        let d = q(QuestionType::Date);
-        let read = |r: RawValue| normalize(&r, &d, None).map(|n| n.value);
+        let d = QuestionKind::Date;
+        let read = |r: RawValue| normalize(&r, &d).map(|n| n.value);
         let feb20 = Value::Date(19_773);
         for t in [
             "2024-02-20",
@@ -587,15 +553,15 @@ mod tests {
 
     #[test]
     fn yes_no_words() {
-        let b = q(QuestionType::Boolean);
-        let read = |s: &str| normalize(&text_of(s), &b, None).map(|n| n.value);
+        let b = QuestionKind::Boolean;
+        let read = |s: &str| normalize(&text_of(s), &b).map(|n| n.value);
         assert_eq!(read("是"), Ok(Value::Bool(true)));
         assert_eq!(read(" YES "), Ok(Value::Bool(true)));
         assert_eq!(read("否"), Ok(Value::Bool(false)));
         assert!(read("maybe").is_err());
     }
 
-    fn list() -> ChoiceList {
+    fn list() -> Vec<ChoiceOption> {
         let opt = |code: &str, zh: &str, en: &str| ChoiceOption {
             code: code.into(),
             label: Label {
@@ -604,27 +570,28 @@ mod tests {
             },
             service: None,
         };
-        ChoiceList {
-            options: vec![
-                opt("normal", "正常", "Normal"),
-                opt("stopped", "停产", "Stopped"),
-                opt("partly", "部分停产", "Partly stopped"),
-            ],
-        }
+        vec![
+            opt("normal", "正常", "Normal"),
+            opt("stopped", "停产", "Stopped"),
+            opt("partly", "部分停产", "Partly stopped"),
+        ]
     }
 
     #[test]
     fn choices_by_code_entry_or_unique_label() {
-        let s = q(QuestionType::SingleChoice);
-        let l = list();
-        let read = |s2: &str| normalize(&text_of(s2), &s, Some(&l)).map(|n| n.value);
+        let choices = || survey_def::Choices {
+            list: "status".into(),
+            options: list(),
+        };
+        let s = QuestionKind::SingleChoice(choices());
+        let read = |s2: &str| normalize(&text_of(s2), &s).map(|n| n.value);
         assert_eq!(read("stopped"), Ok(Value::Text("stopped".into())));
         assert_eq!(read("停产 [stopped]"), Ok(Value::Text("stopped".into())));
         assert_eq!(read("停产"), Ok(Value::Text("stopped".into())));
         assert_eq!(read("partly stopped"), Ok(Value::Text("partly".into())));
         assert_eq!(read("closed").unwrap_err().rule, Rule::UnknownCode);
-        let m = q(QuestionType::MultipleChoice);
-        let multi = |r: RawValue| normalize(&r, &m, Some(&l)).map(|n| n.value);
+        let m = QuestionKind::MultipleChoice(choices());
+        let multi = |r: RawValue| normalize(&r, &m).map(|n| n.value);
         assert_eq!(
             multi(text_of("partly；normal")),
             Ok(Value::Codes(vec!["normal".into(), "partly".into()]))
@@ -637,35 +604,35 @@ mod tests {
 
     #[test]
     fn domain_codes() {
-        let id = q(QuestionType::EnterpriseId);
+        let id = QuestionKind::EnterpriseId;
         assert_eq!(
-            normalize(&text_of(" 91350100m000100y43 "), &id, None).unwrap().value,
+            normalize(&text_of(" 91350100m000100y43 "), &id).unwrap().value,
             Value::Text("91350100M000100Y43".into())
         );
         assert_eq!(
-            normalize(&text_of("91350100M000100Y44"), &id, None).unwrap_err().rule,
+            normalize(&text_of("91350100M000100Y44"), &id).unwrap_err().rule,
             Rule::InvalidCreditCode
         );
-        let ind = q(QuestionType::IndustryCode);
+        let ind = QuestionKind::IndustryCode;
         assert_eq!(
-            normalize(&text_of("农副食品加工业 [13]"), &ind, None).unwrap().value,
+            normalize(&text_of("农副食品加工业 [13]"), &ind).unwrap().value,
             Value::Text("13".into())
         );
         assert_eq!(
-            normalize(&RawValue::Number(34.0), &ind, None).unwrap().value,
+            normalize(&RawValue::Number(34.0), &ind).unwrap().value,
             Value::Text("34".into())
         );
         assert_eq!(
-            normalize(&text_of("99"), &ind, None).unwrap_err().rule,
+            normalize(&text_of("99"), &ind).unwrap_err().rule,
             Rule::InvalidIndustryCode
         );
-        let occ = q(QuestionType::OccupationCode);
+        let occ = QuestionKind::OccupationCode;
         assert_eq!(
-            normalize(&text_of("2-02-10-03"), &occ, None).unwrap().value,
+            normalize(&text_of("2-02-10-03"), &occ).unwrap().value,
             Value::Text("2-02-10-03".into())
         );
         assert_eq!(
-            normalize(&text_of("9-02"), &occ, None).unwrap_err().rule,
+            normalize(&text_of("9-02"), &occ).unwrap_err().rule,
             Rule::InvalidOccupationCode
         );
     }

@@ -6,42 +6,9 @@
 //! and the output folder is made owner-only (0700).
 
 use crate::IngestError;
-use std::io::Write;
 use std::path::Path;
 
-/// Who may read an output file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Published: templates, tables and figures that passed disclosure control; readable
-    /// by all (0644).
-    Published,
-    /// Restricted: names enterprises; owner-only on Unix (files 0600, folders 0700).
-    Restricted,
-}
-
-/// Writes `bytes` to `path` atomically: they go to a temporary file in the same folder,
-/// renamed to `path` once complete, so a reader (or a killed run) never finds half a file
-/// under the final name. The folder must exist. The temporary file is created owner-only;
-/// a published file is then opened to all readers, a restricted one stays owner-only.
-pub fn write_file_atomically(path: &Path, bytes: &[u8], access: Access) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".labor-survey-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    #[cfg(unix)]
-    if access == Access::Published {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
+use survey_files::write::{Access, write_file_atomically};
 
 /// Writes a restricted output of ingest to `path` atomically, creating its folder
 /// (owner-only) if needed.
@@ -73,11 +40,5 @@ pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<(), IngestEr
 /// Creates `dir` (and its parents) and, on Unix, makes `dir` itself owner-only (0700):
 /// a folder of restricted files must not be listable by others either.
 pub fn create_restricted_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
+    survey_files::write::create_dir(dir, Access::Restricted)
 }

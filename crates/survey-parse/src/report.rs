@@ -3,130 +3,42 @@
 
 use crate::rejection::{Rejection, Severity};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Table, TableColumn, Workbook, XlsxError};
-use serde::Serialize;
-use std::collections::BTreeMap;
 use survey_def::Definition;
+use survey_files::dataset::{DefinitionInfo, IngestSummary};
+use survey_files::excel::CELL_TEXT_LIMIT;
 
-/// What happened to one input file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FileStatus {
-    /// The file.
-    pub file: String,
-    /// `accepted` (every return kept), `rejected` (none kept), `partial`, or
-    /// `superseded` (every return replaced by a later one).
-    pub status: &'static str,
-    /// Returns received from the file.
-    pub received: u64,
-    /// Of which accepted.
-    pub accepted: u64,
-    /// Of which rejected.
-    pub rejected: u64,
-    /// Of which superseded by a later return of the same enterprise.
-    pub superseded: u64,
-}
-
-/// A return replaced by a later one for the same enterprise.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Superseded {
-    /// The enterprise.
-    pub enterprise_id: String,
-    /// Where the replaced return was.
-    pub file: String,
-    /// Its sheet row, JSON line or path, if the file holds many.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub record: Option<String>,
-    /// The file of the return that replaced it.
-    pub replaced_by: String,
-    /// Its record within that file.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub replaced_by_record: Option<String>,
-}
-
-/// The accounting written to `ingest.json`. `received == accepted + rejected + superseded`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IngestSummary {
-    /// Returns received (a file that could not be read counts as one).
-    pub received: u64,
-    /// Returns in the dataset.
-    pub accepted: u64,
-    /// Returns rejected.
-    pub rejected: u64,
-    /// Returns replaced by a later return of the same enterprise.
-    pub superseded: u64,
-    /// Warnings on accepted returns (values set aside).
-    pub warnings: u64,
-    /// The definition read against.
-    pub definition: DefinitionInfo,
-    /// Problems by rule code.
-    pub rejections_by_rule: BTreeMap<&'static str, u64>,
-    /// Every input file.
-    pub files: Vec<FileStatus>,
-    /// Every superseded return and what replaced it.
-    pub superseded_returns: Vec<Superseded>,
-}
-
-impl IngestSummary {
-    /// The counts in one line, as progress logs give them.
-    pub fn counts_line(&self) -> String {
-        format!(
-            "received {}, accepted {}, rejected {}, superseded {} ({} warnings)",
-            self.received, self.accepted, self.rejected, self.superseded, self.warnings
-        )
-    }
-}
-
-/// Identity of the definition in reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DefinitionInfo {
-    /// Survey id.
-    pub survey: String,
-    /// Version.
-    pub version: String,
-    /// SHA-256 fingerprint.
-    pub fingerprint: String,
-}
-
-impl DefinitionInfo {
-    /// The identity of `def`.
-    pub fn of(def: &Definition) -> Self {
-        DefinitionInfo {
-            survey: def.spec.survey.id.clone(),
-            version: def.spec.survey.version.clone(),
-            fingerprint: def.fingerprint.clone(),
-        }
+/// The identity of `def`, as the dataset records it.
+pub fn definition_info(def: &Definition) -> DefinitionInfo {
+    DefinitionInfo {
+        survey: def.survey().id.clone(),
+        version: def.survey().version.clone(),
+        fingerprint: def.fingerprint.clone(),
     }
 }
 
 /// Rows of problems the workbook lists (Excel's row limit, less the header and a note).
 const MAX_WORKBOOK_ROWS: usize = 1_048_574;
 
-/// Longest text Excel keeps in a cell.
-const EXCEL_CELL_CHARS: usize = 32_767;
-
-/// Cuts text to what an Excel cell holds (a 40,000-character JSON key would otherwise
-/// stop the whole workbook).
+/// Cuts text to what an Excel cell holds, marking the cut (a 40,000-character JSON key
+/// would otherwise stop the whole workbook).
 fn fit_cell(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.chars().count() <= EXCEL_CELL_CHARS {
-        return std::borrow::Cow::Borrowed(text);
+    let fits = survey_files::excel::truncate_utf16(text, CELL_TEXT_LIMIT);
+    if fits.len() == text.len() {
+        return fits;
     }
-    std::borrow::Cow::Owned(
-        text.chars()
-            .take(EXCEL_CELL_CHARS - 1)
-            .chain(std::iter::once('…'))
-            .collect(),
-    )
+    // One unit for the mark: `…` is a single UTF-16 unit.
+    let kept = survey_files::excel::truncate_utf16(text, CELL_TEXT_LIMIT - 1);
+    std::borrow::Cow::Owned(format!("{kept}…"))
 }
 
 /// One JSON object per line, in the order given.
-pub fn rejects_jsonl(rejections: &[Rejection]) -> Vec<u8> {
+pub fn rejects_jsonl(rejections: &[Rejection]) -> Result<Vec<u8>, serde_json::Error> {
     let mut out = Vec::new();
     for r in rejections {
-        if let Ok(line) = serde_json::to_vec(r) {
-            out.extend_from_slice(&line);
-            out.push(b'\n');
-        }
+        serde_json::to_writer(&mut out, r)?;
+        out.push(b'\n');
     }
-    out
+    Ok(out)
 }
 
 /// The rejects workbook: a filterable table of every problem, a sheet of superseded
@@ -139,7 +51,7 @@ pub fn rejects_workbook(
     let mut wb = Workbook::new();
     wb.set_properties(
         &DocProperties::new()
-            .set_title(format!("{} — rejects", def.spec.survey.id))
+            .set_title(format!("{} — rejects", def.survey().id))
             // Fixed, so identical inputs give identical bytes.
             .set_creation_datetime(&ExcelDateTime::from_ymd(2000, 1, 1)?),
     );
@@ -275,7 +187,7 @@ pub fn rejects_workbook(
     counts.write_string_with_format(r, 0, "按规则 By rule", &bold)?;
     for (rule, n) in &summary.rejections_by_rule {
         r += 1;
-        counts.write_string(r, 0, *rule)?;
+        counts.write_string(r, 0, rule)?;
         counts.write_number(r, 1, *n as f64)?;
     }
     wb.save_to_buffer()

@@ -10,8 +10,7 @@ use crate::rejection::{Location, Rejection, Rule, Severity, excerpt};
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::BTreeMap;
 use survey_def::expr::{self, Answers, Value};
-use survey_def::model::QuestionSpec;
-use survey_def::{Definition, Question, QuestionType};
+use survey_def::{Definition, Question, QuestionKind};
 
 /// A return that passed every check.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +63,7 @@ impl<'d> Validator<'d> {
         let table_questions: Vec<usize> = questions
             .iter()
             .enumerate()
-            .filter(|(_, q)| q.kind() == QuestionType::Table)
+            .filter(|(_, q)| q.kind.table().is_some())
             .map(|(i, _)| i)
             .collect();
         let tables = table_questions
@@ -72,7 +71,7 @@ impl<'d> Validator<'d> {
             .enumerate()
             .map(|(t, &i)| {
                 let cols = questions[i]
-                    .columns
+                    .columns()
                     .iter()
                     .enumerate()
                     .map(|(c, col)| (col.id(), c))
@@ -83,10 +82,9 @@ impl<'d> Validator<'d> {
         let calculate_order = calculate_order(def, &top);
         Validator {
             def,
-            enterprise_slot: top.get(def.spec.survey.enterprise_question.as_str()).copied(),
+            enterprise_slot: top.get(def.survey().enterprise_question.as_str()).copied(),
             submitted_slot: def
-                .spec
-                .survey
+                .survey()
                 .submitted_at_question
                 .as_deref()
                 .and_then(|q| top.get(q).copied()),
@@ -150,7 +148,7 @@ impl<'d> Validator<'d> {
     }
 
     fn identity(&self, raw: &RawReturn) -> Option<Rejection> {
-        let survey = &self.def.spec.survey;
+        let survey = self.def.survey();
         if let Some(id) = &raw.survey_id
             && id.trim() != survey.id
         {
@@ -223,6 +221,27 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     normalize::parse_date_text(t).map(|d| i64::from(d) * 86_400)
 }
 
+/// Why `n` is out of range, Chinese and English, saying an open end in words rather than
+/// printing a dangling dash: "-5 超出允许范围 0–100", "-5 is below the minimum 0".
+fn out_of_range(n: &str, min: Option<f64>, max: Option<f64>) -> (String, String) {
+    let f = crate::raw::format_number;
+    match (min, max) {
+        (Some(a), Some(b)) => (
+            format!("{n} 超出允许范围 {}–{}", f(a), f(b)),
+            format!("{n} is outside the allowed range {}–{}", f(a), f(b)),
+        ),
+        (Some(a), None) => (
+            format!("{n} 小于最小值 {}", f(a)),
+            format!("{n} is below the minimum {}", f(a)),
+        ),
+        (None, Some(b)) => (
+            format!("{n} 大于最大值 {}", f(b)),
+            format!("{n} is above the maximum {}", f(b)),
+        ),
+        (None, None) => (format!("{n} 超出允许范围"), format!("{n} is outside the allowed range")),
+    }
+}
+
 /// Top-level calculated questions ordered so each comes after those it reads.
 fn calculate_order(def: &Definition, top: &HashMap<&str, usize>) -> Vec<usize> {
     fn visit(i: usize, def: &Definition, top: &HashMap<&str, usize>, done: &mut Vec<bool>, out: &mut Vec<usize>) {
@@ -281,7 +300,7 @@ impl Answers for Scope<'_, '_> {
     fn answer(&self, name: &str) -> Option<&Value> {
         if let Some((t, row)) = self.row {
             let table_q = &self.v.def.questions()[self.v.table_questions[t]];
-            if let Some(c) = table_q.columns.iter().position(|c| c.id() == name) {
+            if let Some(c) = table_q.columns().iter().position(|c| c.id() == name) {
                 return row.get(c);
             }
         }
@@ -311,7 +330,7 @@ impl<'d> Run<'_, 'd> {
     fn reject(
         &mut self,
         location: &Location,
-        q: &QuestionSpec,
+        q: &Question,
         value: Option<&RawValue>,
         rule: Rule,
         severity: Severity,
@@ -357,7 +376,13 @@ impl<'d> Run<'_, 'd> {
     }
 
     /// Reads one answer; on failure records the rejection and gives `Missing`.
-    fn read(&mut self, cell: &RawCell, q: &QuestionSpec, key: impl FnOnce() -> String) -> Value {
+    fn read(&mut self, cell: &RawCell, q: &Question, key: impl FnOnce() -> String) -> Value {
+        self.read_as(cell, q, &q.kind, key)
+    }
+
+    /// Reads one answer to `q` as an answer of `kind` (a multiple choice's option rows are
+    /// read as yes or no).
+    fn read_as(&mut self, cell: &RawCell, q: &Question, kind: &QuestionKind, key: impl FnOnce() -> String) -> Value {
         if let RawValue::Text(t) = &cell.value
             && t.chars().count() > self.v.max_text_chars
         {
@@ -374,7 +399,7 @@ impl<'d> Run<'_, 'd> {
             );
             return Value::Missing;
         }
-        match normalize::normalize(&cell.value, q, self.v.def.choices_of(q)) {
+        match normalize::normalize(&cell.value, kind) {
             Ok(Normalized { value, original }) => {
                 if let Some(original) = original {
                     self.originals.insert(key(), original);
@@ -406,13 +431,10 @@ impl<'d> Run<'_, 'd> {
             if question.is_none()
                 && let Some((qid, code)) = id.split_once(survey_forms::layout::OPTION_SEPARATOR)
                 && let Some(&i) = self.v.top.get(qid)
-                && def.questions()[i].kind() == QuestionType::MultipleChoice
+                && let QuestionKind::MultipleChoice(choices) = &def.questions()[i].kind
             {
-                let q = &def.questions()[i].spec;
-                if def
-                    .choices_of(q)
-                    .is_none_or(|l| !l.options.iter().any(|o| o.code == code))
-                {
+                let q = &def.questions()[i];
+                if !choices.contains(code) {
                     self.reject(
                         &cell.location,
                         q,
@@ -429,9 +451,7 @@ impl<'d> Run<'_, 'd> {
                     cells[i].get_or_insert(cell);
                     continue;
                 }
-                let mut yes_no = q.clone();
-                yes_no.kind = QuestionType::Boolean;
-                match self.read(cell, &yes_no, || id.clone()) {
+                match self.read_as(cell, q, &QuestionKind::Boolean, || id.clone()) {
                     Value::Bool(true) => ticked.entry(i).or_default().push(code.to_owned()),
                     _ => {
                         ticked.entry(i).or_default();
@@ -456,13 +476,13 @@ impl<'d> Run<'_, 'd> {
                 continue;
             };
             let q = &def.questions()[i];
-            if q.kind() == QuestionType::Table {
+            if q.kind.table().is_some() {
                 // A table answered as a single value (`"vacancies": 5`) loses its rows:
                 // say so rather than drop it.
                 if !cell.value.is_blank() {
                     self.reject(
                         &cell.location,
-                        &q.spec,
+                        q,
                         Some(&cell.value),
                         Rule::WrongType,
                         Severity::Error,
@@ -477,7 +497,7 @@ impl<'d> Run<'_, 'd> {
                 if !cell.value.is_blank() {
                     self.reject(
                         &cell.location,
-                        &q.spec,
+                        q,
                         Some(&cell.value),
                         Rule::UnknownQuestion,
                         Severity::Warning,
@@ -492,7 +512,7 @@ impl<'d> Run<'_, 'd> {
             if answered_before && !cell.value.is_blank() {
                 self.reject(
                     &cell.location,
-                    &q.spec,
+                    q,
                     Some(&cell.value),
                     Rule::DuplicateKey,
                     Severity::Error,
@@ -506,10 +526,10 @@ impl<'d> Run<'_, 'd> {
                 continue;
             }
             cells[i] = Some(cell);
-            values[i] = self.read(cell, &q.spec, || id.clone());
+            values[i] = self.read(cell, q, || id.clone());
         }
         for (i, codes) in ticked {
-            let list = def.choices_of(&def.questions()[i].spec);
+            let list = def.questions()[i].kind.choices();
             let mut all = match std::mem::replace(&mut values[i], Value::Missing) {
                 Value::Codes(c) => c,
                 _ => Vec::new(),
@@ -556,13 +576,13 @@ impl<'d> Run<'_, 'd> {
                 .iter()
                 .filter(|r| r.cells.iter().any(|(_, c)| !c.value.is_blank()))
                 .collect();
-            if let Some(max) = q.spec.max_rows
+            if let Some(max) = q.kind.table().and_then(|t| t.max_rows)
                 && rows.len() > max as usize
             {
                 let loc = rows[max as usize].location.clone();
                 self.reject(
                     &loc,
-                    &q.spec,
+                    q,
                     None,
                     Rule::TooManyRows,
                     Severity::Error,
@@ -572,10 +592,10 @@ impl<'d> Run<'_, 'd> {
                 continue;
             }
             for (r, row) in rows.iter().enumerate() {
-                let mut values = vec![Value::Missing; q.columns.len()];
+                let mut values = vec![Value::Missing; q.columns().len()];
                 let mut place = RowPlace {
                     row: &row.location,
-                    cells: vec![None; q.columns.len()],
+                    cells: vec![None; q.columns().len()],
                 };
                 for (col_id, cell) in &row.cells {
                     let Some(&c) = cols.get(col_id.as_str()) else {
@@ -592,7 +612,7 @@ impl<'d> Run<'_, 'd> {
                         }
                         continue;
                     };
-                    values[c] = self.read(cell, &q.columns[c].spec, || format!("{table_id}[{r}].{col_id}"));
+                    values[c] = self.read(cell, &q.columns()[c], || format!("{table_id}[{r}].{col_id}"));
                     place.cells[c] = Some((&cell.location, &cell.value));
                 }
                 out[*t].push(values);
@@ -643,7 +663,7 @@ impl<'d> Run<'_, 'd> {
                 for (r, place) in places[t].iter().enumerate() {
                     self.reject(
                         place.row,
-                        &q.spec,
+                        q,
                         None,
                         Rule::AnsweredWhenSkipped,
                         Severity::Warning,
@@ -660,7 +680,7 @@ impl<'d> Run<'_, 'd> {
                 let loc = cell.map(|c| c.location.clone()).unwrap_or_default();
                 self.reject(
                     &loc,
-                    &q.spec,
+                    q,
                     cell.map(|c| &c.value),
                     Rule::AnsweredWhenSkipped,
                     Severity::Warning,
@@ -673,7 +693,7 @@ impl<'d> Run<'_, 'd> {
         for (t, &qi) in self.v.table_questions.iter().enumerate() {
             let q = &def.questions()[qi];
             for r in 0..tables[t].len() {
-                for (c, col) in q.columns.iter().enumerate() {
+                for (c, col) in q.columns().iter().enumerate() {
                     let Some(rel) = &col.relevant else { continue };
                     let row = tables[t][r].clone();
                     let scope = Scope {
@@ -683,7 +703,7 @@ impl<'d> Run<'_, 'd> {
                         row: Some((t, &row)),
                     };
                     let row_asked = &asked.cells[t][r];
-                    let skipped = |name: &str| match q.columns.iter().position(|k| k.id() == name) {
+                    let skipped = |name: &str| match q.columns().iter().position(|k| k.id() == name) {
                         Some(k) => !row_asked[k],
                         None => self.v.top.get(name).is_some_and(|&j| !asked.top[j]),
                     };
@@ -691,7 +711,7 @@ impl<'d> Run<'_, 'd> {
                     asked.cells[t][r][c] = keep;
                     if !keep && !row[c].is_missing() {
                         let (loc, raw) = places[t][r].cells[c].unwrap_or((places[t][r].row, &RawValue::Empty));
-                        self.reject(loc, &col.spec, Some(raw), Rule::AnsweredWhenSkipped, Severity::Warning, format!("第 {} 行：按跳转逻辑此列应跳过，回答未被采用", r + 1), format!("row {}: the skip logic says this column should have been skipped; the answer was not used", r + 1));
+                        self.reject(loc, col, Some(raw), Rule::AnsweredWhenSkipped, Severity::Warning, format!("第 {} 行：按跳转逻辑此列应跳过，回答未被采用", r + 1), format!("row {}: the skip logic says this column should have been skipped; the answer was not used", r + 1));
                         tables[t][r][c] = Value::Missing;
                     }
                 }
@@ -706,7 +726,7 @@ impl<'d> Run<'_, 'd> {
         for (t, &qi) in self.v.table_questions.iter().enumerate() {
             let q = &def.questions()[qi];
             for r in 0..tables[t].len() {
-                for (c, col) in q.columns.iter().enumerate() {
+                for (c, col) in q.columns().iter().enumerate() {
                     if let Some(calc) = &col.calculate {
                         let row = tables[t][r].clone();
                         let scope = Scope {
@@ -744,7 +764,7 @@ impl<'d> Run<'_, 'd> {
     ) {
         let def = self.v.def;
         for (i, q) in def.questions().iter().enumerate() {
-            if q.kind() == QuestionType::Table || !q.is_asked() {
+            if q.kind.table().is_some() || !q.is_asked() {
                 continue;
             }
             let scope = Scope {
@@ -761,7 +781,7 @@ impl<'d> Run<'_, 'd> {
         for (t, &qi) in self.v.table_questions.iter().enumerate() {
             let q = &def.questions()[qi];
             for (r, row) in tables[t].iter().enumerate() {
-                for (c, col) in q.columns.iter().enumerate() {
+                for (c, col) in q.columns().iter().enumerate() {
                     if !col.is_asked() {
                         continue;
                     }
@@ -793,7 +813,7 @@ impl<'d> Run<'_, 'd> {
         raw: Option<&RawValue>,
         row: Option<usize>,
     ) {
-        let spec = &q.spec;
+        let spec = q;
         let prefix = |zh: bool| match row {
             Some(r) if zh => format!("第 {} 行：", r + 1),
             Some(r) => format!("row {}: ", r + 1),
@@ -819,30 +839,25 @@ impl<'d> Run<'_, 'd> {
             }
             return;
         }
-        if let Value::Number(n) = value {
-            let below = spec.min.is_some_and(|m| *n < m);
-            let above = spec.max.is_some_and(|m| *n > m);
+        if let (Value::Number(n), Some(bounds)) = (value, spec.kind.number()) {
+            let below = bounds.min.is_some_and(|m| *n < m);
+            let above = bounds.max.is_some_and(|m| *n > m);
             if below || above {
-                let range = format!(
-                    "{}–{}",
-                    spec.min.map_or("".into(), crate::raw::format_number),
-                    spec.max.map_or("".into(), crate::raw::format_number)
-                );
-                let n = crate::raw::format_number(*n);
+                let (zh, en) = out_of_range(&crate::raw::format_number(*n), bounds.min, bounds.max);
                 self.reject(
                     loc,
                     spec,
                     raw,
                     Rule::OutOfRange,
                     Severity::Error,
-                    format!("{}{n} 超出允许范围 {range}", prefix(true)),
-                    format!("{}{n} is outside the allowed range {range}", prefix(false)),
+                    format!("{}{zh}", prefix(true)),
+                    format!("{}{en}", prefix(false)),
                 );
             }
         }
-        if let (Value::Text(t), Some(max)) = (value, spec.max_length) {
+        if let (Value::Text(t), QuestionKind::Text { max_length: Some(max) }) = (value, &spec.kind) {
             let n = t.chars().count();
-            if n > max as usize {
+            if n > *max as usize {
                 self.reject(
                     loc,
                     spec,
@@ -860,8 +875,11 @@ impl<'d> Run<'_, 'd> {
             let (zh, en) = match &spec.constraint_message {
                 Some(m) => (m.zh.clone(), m.en.clone()),
                 None => (
-                    format!("不满足条件 {}", spec.constraint.as_deref().unwrap_or_default()),
-                    format!("fails the check `{}`", spec.constraint.as_deref().unwrap_or_default()),
+                    format!("不满足条件 {}", spec.constraint_text.as_deref().unwrap_or_default()),
+                    format!(
+                        "fails the check `{}`",
+                        spec.constraint_text.as_deref().unwrap_or_default()
+                    ),
                 ),
             };
             self.reject(
@@ -882,11 +900,9 @@ impl<'d> Run<'_, 'd> {
         let def = self.v.def;
         for policy in def.policies() {
             let get = |id: &str| self.v.top.get(id).map(|&i| (i, &values[i]));
-            let (Some((_, aware)), Some((ia, applied)), Some((ir, received))) = (
-                get(&policy.spec.aware),
-                get(&policy.spec.applied),
-                get(&policy.spec.received),
-            ) else {
+            let (Some((_, aware)), Some((ia, applied)), Some((ir, received))) =
+                (get(&policy.aware), get(&policy.applied), get(&policy.received))
+            else {
                 continue;
             };
             let yes = |v: &Value| *v == Value::Bool(true);
@@ -899,11 +915,11 @@ impl<'d> Run<'_, 'd> {
             };
             if let Some((i, zh, en)) = broken {
                 let loc = cells[i].map_or_else(|| raw.source.clone(), |c| c.location.clone());
-                let q = def.questions()[i].spec.clone();
-                let name = &policy.spec.name;
+                let q = &def.questions()[i];
+                let name = &policy.name;
                 self.reject(
                     &loc,
-                    &q,
+                    q,
                     cells[i].map(|c| &c.value),
                     Rule::PolicyChain,
                     Severity::Error,
@@ -912,5 +928,23 @@ impl<'d> Run<'_, 'd> {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::out_of_range;
+
+    #[test]
+    fn an_open_end_of_a_range_is_said_in_words() {
+        assert_eq!(
+            out_of_range("-5", Some(0.0), Some(100.0)).1,
+            "-5 is outside the allowed range 0–100"
+        );
+        assert_eq!(
+            out_of_range("-5", Some(0.0), None),
+            ("-5 小于最小值 0".into(), "-5 is below the minimum 0".into())
+        );
+        assert_eq!(out_of_range("12", None, Some(9.0)).1, "12 is above the maximum 9");
     }
 }

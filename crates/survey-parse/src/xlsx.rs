@@ -12,7 +12,7 @@ use crate::rejection::{Location, Rejection, Rule};
 use calamine::{DataRef, Reader, Xlsx};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
-use survey_def::{Definition, QuestionType};
+use survey_def::{Definition, QuestionKind};
 use survey_forms::layout::{self, meta};
 
 /// Cells of one sheet, by (row, column), read with the streaming reader.
@@ -191,8 +191,8 @@ fn read_template(book: &mut Book<'_>, modified: Option<i64>, def: &Definition) -
         )));
     }
     // A return of another survey is rejected on its metadata before its answers are read.
-    if ret.survey_id.as_deref() != Some(def.spec.survey.id.as_str())
-        || ret.version.as_deref() != Some(def.spec.survey.version.as_str())
+    if ret.survey_id.as_deref() != Some(def.survey().id.as_str())
+        || ret.version.as_deref() != Some(def.survey().version.as_str())
     {
         return Ok(ret);
     }
@@ -234,7 +234,7 @@ fn read_template(book: &mut Book<'_>, modified: Option<i64>, def: &Definition) -
         // The prompt row of a multiple-choice question carries instructions, not an answer.
         let is_prompt = def
             .question(id)
-            .is_some_and(|q| q.kind() == QuestionType::MultipleChoice)
+            .is_some_and(|q| matches!(q.kind, QuestionKind::MultipleChoice(_)))
             && matches!(&answer, RawValue::Text(t) if t.starts_with('(') || t.starts_with('（'));
         if is_prompt {
             continue;
@@ -325,14 +325,14 @@ fn header_column(text: &str, def: &Definition) -> Option<Column> {
         return Some(Column::Question(t.to_owned()));
     }
     for q in def.questions() {
-        if q.spec.label.zh.trim() == t || q.spec.label.en.trim().eq_ignore_ascii_case(t) {
+        if q.label.zh.trim() == t || q.label.en.trim().eq_ignore_ascii_case(t) {
             return Some(Column::Question(q.id().to_owned()));
         }
     }
     if let Some((q, code)) = t.split_once([':', '/'])
         && def
             .question(q)
-            .is_some_and(|q| q.kind() == QuestionType::MultipleChoice)
+            .is_some_and(|q| matches!(q.kind, QuestionKind::MultipleChoice(_)))
     {
         return Some(Column::Option(format!("{q}{}{code}", layout::OPTION_SEPARATOR)));
     }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use survey_analysis::analyze::Summary;
-use survey_parse::report::IngestSummary;
+use survey_files::dataset::IngestSummary;
 
 /// The `[gates]` table of a pipeline file. A gate left out is not checked.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -7,10 +7,8 @@ use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use survey_def::Lang;
-use survey_def::source::{
-    LineCol, Seg, SourceMap, TextFileError, TomlPath, display_path, from_ignored, read_text_file,
-};
-use toml::de::DeTable;
+use survey_def::source::{LineCol, Seg, TextFileError, TomlPath, read_text_file};
+use survey_def::toml_file::{KnownKeys, read_toml};
 
 /// Largest pipeline file accepted; a real one is a few hundred bytes.
 pub const MAX_PIPELINE_BYTES: u64 = 256 * 1024;
@@ -121,35 +119,18 @@ impl Pipeline {
                 problems,
             }
         };
-        let (root, syntax_errors) = DeTable::parse_recoverable(text);
-        if !syntax_errors.is_empty() {
-            let map = SourceMap::text_only(text);
-            let problems = syntax_errors
-                .iter()
-                .map(|err| {
-                    let at = map.line_col(err.span().map_or(0, |s| s.start));
-                    PipelineProblem::new(path, at, first_line(err.message()))
-                })
-                .collect();
-            return Err(invalid(problems));
-        }
-        let map = SourceMap::new(text, root.get_ref());
-        let mut unknown: Vec<TomlPath> = Vec::new();
-        let parsed: Result<PipelineFile, _> =
-            serde_ignored::deserialize(toml::de::Deserializer::from(root), |ignored| {
-                unknown.push(from_ignored(&ignored))
-            });
-        let mut problems: Vec<PipelineProblem> = unknown
-            .iter()
-            .map(|p| PipelineProblem::new(path, map.line_col(map.offset_of(p)), unknown_key_message(p)))
+        let known = KnownKeys {
+            keys: KNOWN_KEYS,
+            reference: "see \"Scheduled runs\" in README.md for the keys",
+        };
+        let read = read_toml::<PipelineFile>(text, &known);
+        let mut problems: Vec<PipelineProblem> = read
+            .problems
+            .into_iter()
+            .map(|p| PipelineProblem::new(path, p.at, format!("{}; {}", p.message, p.hint)))
             .collect();
-        let file = match parsed {
-            Ok(file) => file,
-            Err(err) => {
-                let at = map.line_col(err.span().map_or(0, |s| s.start));
-                problems.push(PipelineProblem::new(path, at, first_line(err.message())));
-                return Err(invalid(problems));
-            }
+        let Some((file, map)) = read.value else {
+            return Err(invalid(problems));
         };
         let mut at = |keys: &[&str], message: String| {
             let p: TomlPath = keys.iter().map(|k| Seg::Key((*k).to_owned())).collect();
@@ -282,28 +263,6 @@ fn check_inputs(inputs: &[String], name: &str, keys: &[&str], at: &mut impl FnMu
             at(keys, format!("`{name}`: `{input}` is not a valid pattern: {}", err.msg));
         }
     }
-}
-
-fn unknown_key_message(path: &[Seg]) -> String {
-    let (parent, key) = path.split_at(path.len().saturating_sub(1));
-    let key = match key.first() {
-        Some(Seg::Key(k)) => k.clone(),
-        _ => display_path(path),
-    };
-    let within = if parent.is_empty() {
-        String::new()
-    } else {
-        format!(" in `{}`", display_path(parent))
-    };
-    let hint = match survey_def::expr::closest(&key, KNOWN_KEYS.iter().copied()) {
-        Some(near) => format!("did you mean `{near}`?"),
-        None => "see \"Scheduled runs\" in README.md for the keys".into(),
-    };
-    format!("unknown key `{key}`{within}; {hint}")
-}
-
-fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or(message).trim().to_owned()
 }
 
 /// One thing wrong with a pipeline file, and where.

@@ -75,9 +75,9 @@ pub struct RunRecord {
 
 impl RunRecord {
     /// The record as written: pretty JSON with a closing newline.
-    pub fn to_json(&self) -> Vec<u8> {
-        let mut json = serde_json::to_vec_pretty(self).unwrap_or_default();
+    pub fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let mut json = serde_json::to_vec_pretty(self)?;
         json.push(b'\n');
-        json
+        Ok(json)
     }
 }

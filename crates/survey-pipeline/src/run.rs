@@ -14,7 +14,7 @@ use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 use survey_analysis::report::{Access, write_atomically};
 use survey_def::{Definition, DefinitionError};
-use survey_parse::report::IngestSummary;
+use survey_files::dataset::IngestSummary;
 use survey_parse::{IngestError, Input};
 
 /// Folder of the output receiving this wave's dataset.
@@ -156,14 +156,14 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions, observer: &dyn Observer) -
             Step::Check,
             format!(
                 "{} v{} (fingerprint {}) from {}",
-                def.spec.survey.id,
-                def.spec.survey.version,
+                def.survey().id,
+                def.survey().version,
                 def.short_fingerprint(),
                 definition_path.display()
             ),
         )
-        .with("survey", def.spec.survey.id.as_str())
-        .with("version", def.spec.survey.version.as_str())
+        .with("survey", def.survey().id.as_str())
+        .with("version", def.survey().version.as_str())
         .with("fingerprint", def.fingerprint.as_str())
         .elapsed(started.elapsed()),
     );
@@ -265,8 +265,8 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions, observer: &dyn Observer) -
         },
         labor_survey_version: options.program_version.clone(),
         definition: DefinitionIdentity {
-            survey: def.spec.survey.id.clone(),
-            version: def.spec.survey.version.clone(),
+            survey: def.survey().id.clone(),
+            version: def.survey().version.clone(),
             fingerprint: def.fingerprint.clone(),
         },
         language: pipeline.language,
@@ -282,7 +282,10 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions, observer: &dyn Observer) -
         gates,
         failed_gates,
     };
-    write_atomically(&record_path, &record.to_json(), Access::Published).map_err(write_error(&record_path))?;
+    let json = record
+        .to_json()
+        .map_err(|e| write_error(&record_path)(std::io::Error::other(e)))?;
+    write_atomically(&record_path, &json, Access::Published).map_err(write_error(&record_path))?;
     Ok(Outcome { record, output })
 }
 

@@ -37,7 +37,7 @@ impl Builder<'_> {
     /// Sets an answer when the definition has the question and the value fits it.
     pub fn set(&mut self, id: &str, value: Value) {
         let Some(q) = self.def.question(id) else { return };
-        if q.is_asked() && check::well_formed(self.def, q, &value).is_ok() {
+        if q.is_asked() && check::well_formed(q, &value).is_ok() {
             self.record.answers.insert(id.to_owned(), value);
             self.decided.insert(id.to_owned());
         }
@@ -153,7 +153,7 @@ pub(crate) fn answers<'a>(ctx: &Context<'a>, e: &Enterprise, submitted_on: i32, 
 }
 
 fn profile(ctx: &Context, e: &Enterprise, submitted_on: i32, b: &mut Builder, rng: &mut Rng) {
-    b.set(&ctx.def.spec.survey.enterprise_question, text(&e.id));
+    b.set(&ctx.def.survey().enterprise_question, text(&e.id));
     b.set("name", text(&e.name));
     b.set("industry", text(e.division));
     b.set("subdistrict", text(&e.subdistrict));
@@ -184,7 +184,7 @@ fn profile(ctx: &Context, e: &Enterprise, submitted_on: i32, b: &mut Builder, rn
         )
     };
     b.maybe(rng, 0.8, "contact_phone", Value::Text(phone));
-    if let Some(q) = &ctx.def.spec.survey.submitted_at_question {
+    if let Some(q) = &ctx.def.survey().submitted_at_question {
         b.set(q, Value::Date(submitted_on));
     }
 }
@@ -237,7 +237,7 @@ fn employment(e: &Enterprise, st: &State, b: &mut Builder, rng: &mut Rng) {
 }
 
 fn vacancies(ctx: &Context, e: &Enterprise, st: &State, b: &mut Builder, rng: &mut Rng) {
-    let Some(table) = ctx.def.question("vacancies").filter(|q| !q.columns.is_empty()) else {
+    let Some(table) = ctx.def.question("vacancies").filter(|q| !q.columns().is_empty()) else {
         return;
     };
     b.decided.insert("vacancies".to_owned());
@@ -250,7 +250,9 @@ fn vacancies(ctx: &Context, e: &Enterprise, st: &State, b: &mut Builder, rng: &m
     if !chance(rng, p_any) {
         return;
     }
-    let cap = (table.spec.max_rows.unwrap_or(50) as usize).min(ctx.max_rows).max(1);
+    let cap = (table.kind.table().and_then(|t| t.max_rows).unwrap_or(50) as usize)
+        .min(ctx.max_rows)
+        .max(1);
     let n_rows = (int(rng, 1, 2 + (rel * 6.0).round() as i64) as usize).min(cap);
     let p = sectors::profile(e.sector);
     let chosen = random::pick_some(rng, p.occupations, n_rows);
@@ -268,7 +270,7 @@ fn vacancies(ctx: &Context, e: &Enterprise, st: &State, b: &mut Builder, rng: &m
         let mut row: BTreeMap<String, Value> = BTreeMap::new();
         let mut put = |rng: &mut Rng, p: f64, col: &str, v: Value| {
             if let Some(c) = table.column(col)
-                && check::well_formed(ctx.def, c, &v).is_ok()
+                && check::well_formed(c, &v).is_ok()
                 && chance(rng, p)
             {
                 row.insert(col.to_owned(), v);

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use survey_def::codes::{industry_division, normalize_uscc, occupation_major_group};
 use survey_def::expr::{self, Answers, Value};
-use survey_def::{Definition, Question, QuestionType};
+use survey_def::{Definition, Question, QuestionKind};
 
 /// One return's answers: top-level questions (asked and calculated) and table rows.
 /// An absent key is an unanswered question.
@@ -89,35 +89,34 @@ pub(crate) fn calculate(def: &Definition, record: &mut Record) {
 }
 
 /// Whether `value` is a well-formed answer to `q` (type, list, range, length, code).
-pub(crate) fn well_formed(def: &Definition, q: &Question, value: &Value) -> Result<(), String> {
-    let spec = &q.spec;
-    let in_list = |code: &str| {
-        def.choices_of(spec)
-            .is_some_and(|l| l.options.iter().any(|o| o.code == code))
-    };
-    let ok = match (spec.kind, value) {
-        (QuestionType::Integer | QuestionType::Decimal, Value::Number(n)) => {
-            if spec.kind == QuestionType::Integer && n.fract() != 0.0 {
+pub(crate) fn well_formed(q: &Question, value: &Value) -> Result<(), String> {
+    let ok = match (&q.kind, value) {
+        (QuestionKind::Integer(bounds) | QuestionKind::Decimal(bounds), Value::Number(n)) => {
+            if matches!(q.kind, QuestionKind::Integer(_)) && n.fract() != 0.0 {
                 return Err(format!("{n} is not whole"));
             }
-            if spec.min.is_some_and(|m| *n < m) || spec.max.is_some_and(|m| *n > m) {
+            if bounds.min.is_some_and(|m| *n < m) || bounds.max.is_some_and(|m| *n > m) {
                 return Err(format!("{n} is out of range"));
             }
             true
         }
-        (QuestionType::Text, Value::Text(t)) => spec.max_length.is_none_or(|m| t.chars().count() <= m as usize),
-        (QuestionType::Boolean, Value::Bool(_)) | (QuestionType::Date, Value::Date(_)) => true,
-        (QuestionType::SingleChoice | QuestionType::Subdistrict, Value::Text(code)) => in_list(code),
-        (QuestionType::MultipleChoice, Value::Codes(codes)) => codes.iter().all(|c| in_list(c)),
-        (QuestionType::EnterpriseId, Value::Text(t)) => normalize_uscc(t).is_ok_and(|c| c == *t),
-        (QuestionType::IndustryCode, Value::Text(t)) => industry_division(t).is_some(),
-        (QuestionType::OccupationCode, Value::Text(t)) => occupation_major_group(t).is_some(),
+        (QuestionKind::Text { max_length }, Value::Text(t)) => {
+            max_length.is_none_or(|m| t.chars().count() <= m as usize)
+        }
+        (QuestionKind::Boolean, Value::Bool(_)) | (QuestionKind::Date, Value::Date(_)) => true,
+        (QuestionKind::SingleChoice(choices) | QuestionKind::Subdistrict(choices), Value::Text(code)) => {
+            choices.contains(code)
+        }
+        (QuestionKind::MultipleChoice(choices), Value::Codes(codes)) => codes.iter().all(|c| choices.contains(c)),
+        (QuestionKind::EnterpriseId, Value::Text(t)) => normalize_uscc(t).is_ok_and(|c| c == *t),
+        (QuestionKind::IndustryCode, Value::Text(t)) => industry_division(t).is_some(),
+        (QuestionKind::OccupationCode, Value::Text(t)) => occupation_major_group(t).is_some(),
         _ => false,
     };
     if ok {
         Ok(())
     } else {
-        Err(format!("{value:?} is not a valid {:?} answer", spec.kind))
+        Err(format!("{value:?} is not a valid {} answer", q.kind.name()))
     }
 }
 
@@ -167,17 +166,21 @@ pub(crate) fn problems(def: &Definition, record: &Record) -> Vec<String> {
         if !relevant {
             skipped.insert(q.id().to_owned());
         }
-        if q.kind() == QuestionType::Table {
+        if q.kind.table().is_some() {
             let rows = record.tables.get(q.id()).map(Vec::as_slice).unwrap_or_default();
             if !relevant && !rows.is_empty() {
                 out.push(format!("{}: rows in a skipped table", q.id()));
             }
-            if q.spec.max_rows.is_some_and(|m| rows.len() > m as usize) {
+            if q.kind
+                .table()
+                .and_then(|t| t.max_rows)
+                .is_some_and(|m| rows.len() > m as usize)
+            {
                 out.push(format!("{}: {} rows, more than allowed", q.id(), rows.len()));
             }
             for (r, row) in rows.iter().enumerate() {
                 let mut skipped_cols = BTreeSet::new();
-                for col in q.columns.iter().filter(|c| c.is_asked()) {
+                for col in q.columns().iter().filter(|c| c.is_asked()) {
                     let name = format!("{}[{}].{}", q.id(), r + 1, col.id());
                     let rel = cell_asked(def, record, q, row, col, &skipped, &skipped_cols);
                     if !rel {
@@ -207,7 +210,7 @@ fn check_one(
 ) {
     match value {
         None => {
-            if relevant && q.spec.required {
+            if relevant && q.required {
                 out.push(format!("{name}: required but unanswered"));
             }
         }
@@ -215,7 +218,7 @@ fn check_one(
             if !relevant {
                 out.push(format!("{name}: answered although skipped"));
             }
-            if let Err(e) = well_formed(def, q, v) {
+            if let Err(e) = well_formed(q, v) {
                 out.push(format!("{name}: {e}"));
             }
             if let Some(c) = &q.constraint {
@@ -226,7 +229,7 @@ fn check_one(
                 if result == Value::Bool(false) {
                     out.push(format!(
                         "{name}: constraint `{}` fails",
-                        q.spec.constraint.as_deref().unwrap_or("")
+                        q.constraint_text.as_deref().unwrap_or("")
                     ));
                 }
             }

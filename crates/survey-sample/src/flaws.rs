@@ -7,7 +7,7 @@ use crate::formats::{Filed, Format, Out, date_text};
 use crate::random::{self, Rng, chance, int};
 use survey_def::codes::USCC_ALPHABET;
 use survey_def::expr::Value;
-use survey_def::{Definition, Question, QuestionType};
+use survey_def::{Definition, Question, QuestionKind};
 
 /// A kind of flaw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -113,7 +113,7 @@ type Cell<'d> = (String, &'d Question, Option<(&'d Question, usize)>);
 fn cells<'d>(def: &'d Definition, f: &Filed) -> Vec<Cell<'d>> {
     let mut out = Vec::new();
     for q in def.questions().iter().filter(|q| q.is_asked()) {
-        if q.kind() == QuestionType::Table {
+        if q.kind.table().is_some() {
             for (r, row) in f
                 .tables
                 .get(q.id())
@@ -122,7 +122,7 @@ fn cells<'d>(def: &'d Definition, f: &Filed) -> Vec<Cell<'d>> {
                 .iter()
                 .enumerate()
             {
-                for c in q.columns.iter().filter(|c| row.contains_key(c.id())) {
+                for c in q.columns().iter().filter(|c| row.contains_key(c.id())) {
                     out.push((format!("{}[{}].{}", q.id(), r + 1, c.id()), c, Some((q, r))));
                 }
             }
@@ -141,9 +141,9 @@ fn get<'f>(f: &'f mut Filed, q: &Question, at: Option<(&Question, usize)>) -> Op
 }
 
 /// A misspelling of `code` that is no code or label of `q`'s list.
-fn typo(def: &Definition, q: &Question, code: &str, rng: &mut Rng) -> String {
+fn typo(q: &Question, code: &str, rng: &mut Rng) -> String {
     let taken = |s: &str| {
-        def.choices_of(&q.spec).is_some_and(|l| {
+        q.kind.choices().is_some_and(|l| {
             l.options
                 .iter()
                 .any(|o| o.code.eq_ignore_ascii_case(s) || o.label.zh == s || o.label.en.eq_ignore_ascii_case(s))
@@ -192,19 +192,19 @@ pub(crate) fn plant(def: &Definition, flaw: Flaw, f: &mut Filed, record: &Record
     match flaw {
         UnknownCode => {
             let list: Vec<usize> = (0..all.len())
-                .filter(|&i| all[i].1.kind() == QuestionType::SingleChoice)
+                .filter(|&i| matches!(all[i].1.kind, QuestionKind::SingleChoice(_)))
                 .collect();
             let (name, q, at) = &all[choose(rng, &list)?];
             let Some(Out::Text(code)) = get(f, q, *at).cloned() else {
                 return None;
             };
-            let bad = typo(def, q, &code, rng);
+            let bad = typo(q, &code, rng);
             *get(f, q, *at)? = Out::Text(bad.clone());
             Some(planted(name.clone(), Some(bad)))
         }
         WrongType => {
             let list: Vec<usize> = (0..all.len())
-                .filter(|&i| all[i].1.kind() == QuestionType::Integer && all[i].1.spec.required)
+                .filter(|&i| matches!(all[i].1.kind, QuestionKind::Integer(_)) && all[i].1.required)
                 .collect();
             let (name, q, at) = &all[choose(rng, &list)?];
             let Some(Out::Num(n)) = get(f, q, *at).cloned() else {
@@ -222,9 +222,9 @@ pub(crate) fn plant(def: &Definition, flaw: Flaw, f: &mut Filed, record: &Record
             Some(planted(name.clone(), Some(bad)))
         }
         MissingRequired => {
-            let enterprise = &def.spec.survey.enterprise_question;
+            let enterprise = &def.survey().enterprise_question;
             let list: Vec<usize> = (0..all.len())
-                .filter(|&i| all[i].1.spec.required && all[i].1.id() != enterprise)
+                .filter(|&i| all[i].1.required && all[i].1.id() != enterprise)
                 .filter(|&i| surely_asked(def, record, all[i].1, all[i].2))
                 .collect();
             let (name, q, at) = &all[choose(rng, &list)?];
@@ -236,15 +236,21 @@ pub(crate) fn plant(def: &Definition, flaw: Flaw, f: &mut Filed, record: &Record
         }
         OutOfRange => {
             let bad_of = |q: &Question, n: f64| {
-                if q.spec.max.is_some_and(|m| n * 10.0 > m) && n > 0.0 {
+                if q.kind.number().and_then(|n| n.max).is_some_and(|m| n * 10.0 > m) && n > 0.0 {
                     Some(n * 10.0)
                 } else {
-                    q.spec.min.map(|m| m - 1.0 - (n.abs() % 5.0).floor())
+                    q.kind
+                        .number()
+                        .and_then(|n| n.min)
+                        .map(|m| m - 1.0 - (n.abs() % 5.0).floor())
                 }
             };
             let list: Vec<usize> = (0..all.len())
-                .filter(|&i| matches!(all[i].1.kind(), QuestionType::Integer | QuestionType::Decimal))
-                .filter(|&i| all[i].1.spec.min.is_some() || all[i].1.spec.max.is_some())
+                .filter(|&i| all[i].1.kind.is_numeric())
+                .filter(|&i| {
+                    all[i].1.kind.number().and_then(|n| n.min).is_some()
+                        || all[i].1.kind.number().and_then(|n| n.max).is_some()
+                })
                 .collect();
             let (name, q, at) = &all[choose(rng, &list)?];
             let Some(Out::Num(n)) = get(f, q, *at).cloned() else {
@@ -255,7 +261,7 @@ pub(crate) fn plant(def: &Definition, flaw: Flaw, f: &mut Filed, record: &Record
             Some(planted(name.clone(), Some(format!("{bad}"))))
         }
         BadCheckCharacter => {
-            let id = def.spec.survey.enterprise_question.clone();
+            let id = def.survey().enterprise_question.clone();
             let Some(Out::Text(code)) = f.answers.get(&id).cloned() else {
                 return None;
             };
@@ -294,12 +300,12 @@ pub(crate) fn plant(def: &Definition, flaw: Flaw, f: &mut Filed, record: &Record
             let aware: Vec<&survey_def::Policy> = def
                 .policies()
                 .iter()
-                .filter(|p| f.answers.get(&p.spec.aware) == Some(&Out::Bool(true)))
+                .filter(|p| f.answers.get(&p.aware) == Some(&Out::Bool(true)))
                 .collect();
             if aware.is_empty() {
                 return None;
             }
-            let p = &aware[int(rng, 0, aware.len() as i64 - 1) as usize].spec;
+            let p = &aware[int(rng, 0, aware.len() as i64 - 1) as usize];
             f.answers.insert(p.applied.clone(), Out::Bool(false));
             f.answers.insert(p.received.clone(), Out::Bool(true));
             Some(planted(p.received.clone(), Some("true".into())))
@@ -349,7 +355,7 @@ pub(crate) fn variants(def: &Definition, f: &mut Filed, format: Format, rng: &mu
     let mut done = Vec::new();
     for kind in picked {
         let numeric: Vec<usize> = (0..all.len())
-            .filter(|&i| all[i].1.kind() == QuestionType::Integer)
+            .filter(|&i| matches!(all[i].1.kind, QuestionKind::Integer(_)))
             .filter(|&i| matches!(get(f, all[i].1, all[i].2), Some(Out::Num(n)) if *n >= 0.0))
             .collect();
         let big: Vec<usize> = numeric
@@ -360,7 +366,7 @@ pub(crate) fn variants(def: &Definition, f: &mut Filed, format: Format, rng: &mu
         let persons: Vec<usize> = numeric
             .iter()
             .copied()
-            .filter(|&i| all[i].1.spec.unit == Some(survey_def::Unit::Persons))
+            .filter(|&i| all[i].1.unit() == Some(survey_def::Unit::Persons))
             .collect();
         let pool = match kind {
             "full_width_digits" => &numeric,
@@ -386,14 +392,14 @@ pub(crate) fn variants(def: &Definition, f: &mut Filed, format: Format, rng: &mu
                 }
             }
             "uscc_lower_case" => {
-                let id = &def.spec.survey.enterprise_question;
+                let id = &def.survey().enterprise_question;
                 if let Some(Out::Text(code)) = f.answers.get_mut(id) {
                     *code = format!(" {} ", code.to_lowercase());
                     done.push(format!("{kind}:{id}"));
                 }
             }
             "date_as_text" => {
-                let Some(id) = def.spec.survey.submitted_at_question.clone() else {
+                let Some(id) = def.survey().submitted_at_question.clone() else {
                     continue;
                 };
                 if let Some(Out::Date(d)) = f.answers.get(&id).cloned() {

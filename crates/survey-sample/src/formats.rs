@@ -7,7 +7,7 @@ use serde_json::{Map, Value as Json, json};
 use std::collections::BTreeMap;
 use survey_def::codes::INDUSTRY_DIVISIONS;
 use survey_def::expr::Value;
-use survey_def::{Definition, Lang, Question, QuestionType};
+use survey_def::{Definition, Lang, Question, QuestionKind};
 use survey_forms::layout::{self, OPTION_SEPARATOR};
 use survey_forms::{CellValue, FilledAnswers, TemplateError};
 
@@ -76,12 +76,12 @@ impl Filed {
         let mut answers = BTreeMap::new();
         let mut tables = BTreeMap::new();
         for q in def.questions().iter().filter(|q| q.is_asked()) {
-            if q.kind() == QuestionType::Table {
+            if q.kind.table().is_some() {
                 let rows = record.tables.get(q.id()).map(Vec::as_slice).unwrap_or_default();
                 let rows: Vec<BTreeMap<String, Out>> = rows
                     .iter()
                     .map(|r| {
-                        q.columns
+                        q.columns()
                             .iter()
                             .filter(|c| c.is_asked())
                             .filter_map(|c| Some((c.id().to_owned(), out(r.get(c.id())?)?)))
@@ -115,8 +115,9 @@ pub(crate) fn ymd(days: i32) -> (u16, u8, u8) {
     (date.year() as u16, date.month() as u8, date.day() as u8)
 }
 
-fn option_label<'d>(def: &'d Definition, q: &Question, code: &str, lang: Lang) -> Option<&'d str> {
-    def.choices_of(&q.spec)?
+fn option_label<'d>(q: &'d Question, code: &str, lang: Lang) -> Option<&'d str> {
+    q.kind
+        .choices()?
         .options
         .iter()
         .find(|o| o.code == code)
@@ -130,7 +131,7 @@ fn division_name(code: &str, lang: Lang) -> Option<&'static str> {
         .map(|d| if lang == Lang::Zh { d.zh } else { d.en })
 }
 
-fn template_cell(def: &Definition, q: &Question, v: &Out, lang: Lang, bare: bool) -> CellValue {
+fn template_cell(q: &Question, v: &Out, lang: Lang, bare: bool) -> CellValue {
     match v {
         Out::Num(n) => CellValue::Number(*n),
         Out::Bool(b) => CellValue::Bool(*b),
@@ -140,10 +141,18 @@ fn template_cell(def: &Definition, q: &Question, v: &Out, lang: Lang, bare: bool
         }
         Out::Codes(c) => CellValue::Text(c.join(";")),
         Out::Text(t) => {
-            let label = match q.kind() {
-                QuestionType::SingleChoice | QuestionType::Subdistrict => option_label(def, q, t, lang),
-                QuestionType::IndustryCode => division_name(t, lang),
-                _ => None,
+            let label = match &q.kind {
+                QuestionKind::SingleChoice(_) | QuestionKind::Subdistrict(_) => option_label(q, t, lang),
+                QuestionKind::IndustryCode => division_name(t, lang),
+                QuestionKind::Integer(_)
+                | QuestionKind::Decimal(_)
+                | QuestionKind::Text { .. }
+                | QuestionKind::Boolean
+                | QuestionKind::Date
+                | QuestionKind::MultipleChoice(_)
+                | QuestionKind::EnterpriseId
+                | QuestionKind::OccupationCode
+                | QuestionKind::Table(_) => None,
             };
             match label {
                 Some(label) if !bare => CellValue::Text(layout::choice_entry(label, t)),
@@ -157,19 +166,14 @@ fn template_cell(def: &Definition, q: &Question, v: &Out, lang: Lang, bare: bool
 pub(crate) fn xlsx(def: &Definition, lang: Lang, f: &Filed) -> Result<Vec<u8>, TemplateError> {
     let mut filled = FilledAnswers::default();
     for q in def.questions().iter().filter(|q| q.is_asked()) {
-        if q.kind() == QuestionType::Table {
+        if q.kind.table().is_some() {
             let rows = f.tables.get(q.id()).map(Vec::as_slice).unwrap_or_default();
             let cells = rows
                 .iter()
                 .map(|r| {
-                    q.columns
+                    q.columns()
                         .iter()
-                        .filter_map(|c| {
-                            Some((
-                                c.id().to_owned(),
-                                template_cell(def, c, r.get(c.id())?, lang, f.bare_codes),
-                            ))
-                        })
+                        .filter_map(|c| Some((c.id().to_owned(), template_cell(c, r.get(c.id())?, lang, f.bare_codes))))
                         .collect()
                 })
                 .collect();
@@ -177,13 +181,9 @@ pub(crate) fn xlsx(def: &Definition, lang: Lang, f: &Filed) -> Result<Vec<u8>, T
             continue;
         }
         let Some(v) = f.answers.get(q.id()) else { continue };
-        match (q.kind(), v) {
-            (QuestionType::MultipleChoice, Out::Codes(ticked)) => {
-                for o in def
-                    .choices_of(&q.spec)
-                    .map(|l| l.options.as_slice())
-                    .unwrap_or_default()
-                {
+        match (&q.kind, v) {
+            (QuestionKind::MultipleChoice(choices), Out::Codes(ticked)) => {
+                for o in &choices.options {
                     let key = format!("{}{OPTION_SEPARATOR}{}", q.id(), o.code);
                     filled.answers.insert(key, CellValue::Bool(ticked.contains(&o.code)));
                 }
@@ -191,7 +191,7 @@ pub(crate) fn xlsx(def: &Definition, lang: Lang, f: &Filed) -> Result<Vec<u8>, T
             _ => {
                 filled
                     .answers
-                    .insert(q.id().to_owned(), template_cell(def, q, v, lang, f.bare_codes));
+                    .insert(q.id().to_owned(), template_cell(q, v, lang, f.bare_codes));
             }
         }
     }
@@ -214,7 +214,7 @@ fn json_of(v: &Out) -> Json {
 pub(crate) fn json(def: &Definition, f: &Filed, nulls: bool) -> Json {
     let mut answers = Map::new();
     for q in def.questions().iter().filter(|q| q.is_asked()) {
-        if q.kind() == QuestionType::Table {
+        if q.kind.table().is_some() {
             let rows = f.tables.get(q.id()).map(Vec::as_slice).unwrap_or_default();
             if rows.is_empty() && !nulls {
                 continue;
@@ -223,7 +223,7 @@ pub(crate) fn json(def: &Definition, f: &Filed, nulls: bool) -> Json {
                 .iter()
                 .map(|r| {
                     let obj: Map<String, Json> = q
-                        .columns
+                        .columns()
                         .iter()
                         .filter_map(|c| Some((c.id().to_owned(), json_of(r.get(c.id())?))))
                         .collect();
@@ -244,8 +244,8 @@ pub(crate) fn json(def: &Definition, f: &Filed, nulls: bool) -> Json {
         }
     }
     json!({
-        "survey": def.spec.survey.id,
-        "version": def.spec.survey.version,
+        "survey": def.survey().id,
+        "version": def.survey().version,
         "submitted_at": f.submitted_at,
         "answers": Json::Object(answers),
     })
@@ -265,27 +265,32 @@ fn wide_columns<'d>(def: &'d Definition, rows_used: &BTreeMap<String, usize>) ->
         .map(|m| (m.to_owned(), WideColumn::Meta(m)))
         .collect();
     for q in def.questions().iter().filter(|q| q.is_asked()) {
-        match q.kind() {
-            QuestionType::Table => {
+        match &q.kind {
+            QuestionKind::Table(_) => {
                 for r in 0..rows_used.get(q.id()).copied().unwrap_or(0) {
-                    for c in q.columns.iter().filter(|c| c.is_asked()) {
+                    for c in q.columns().iter().filter(|c| c.is_asked()) {
                         cols.push((format!("{}[{}].{}", q.id(), r + 1, c.id()), WideColumn::Cell(q, r, c)));
                     }
                 }
             }
-            QuestionType::MultipleChoice => {
-                for o in def
-                    .choices_of(&q.spec)
-                    .map(|l| l.options.as_slice())
-                    .unwrap_or_default()
-                {
+            QuestionKind::MultipleChoice(choices) => {
+                for o in &choices.options {
                     cols.push((
                         format!("{}{OPTION_SEPARATOR}{}", q.id(), o.code),
                         WideColumn::Option(q, o.code.clone()),
                     ));
                 }
             }
-            _ => cols.push((q.id().to_owned(), WideColumn::Question(q))),
+            QuestionKind::Integer(_)
+            | QuestionKind::Decimal(_)
+            | QuestionKind::Text { .. }
+            | QuestionKind::Boolean
+            | QuestionKind::Date
+            | QuestionKind::SingleChoice(_)
+            | QuestionKind::EnterpriseId
+            | QuestionKind::IndustryCode
+            | QuestionKind::OccupationCode
+            | QuestionKind::Subdistrict(_) => cols.push((q.id().to_owned(), WideColumn::Question(q))),
         }
     }
     cols
@@ -293,14 +298,14 @@ fn wide_columns<'d>(def: &'d Definition, rows_used: &BTreeMap<String, usize>) ->
 
 /// What an online tool writes in a cell: labels for choices (when unique), 是/否 for
 /// yes and no, `code name` for industries.
-fn wide_text(def: &Definition, q: &Question, v: &Out) -> Option<String> {
+fn wide_text(q: &Question, v: &Out) -> Option<String> {
     match v {
         Out::Bool(b) => Some(layout::yes_no(Lang::Zh)[usize::from(!b)].to_owned()),
         Out::Codes(c) => Some(c.join(";")),
-        Out::Text(t) => Some(match q.kind() {
-            QuestionType::SingleChoice | QuestionType::Subdistrict => {
-                let list = def.choices_of(&q.spec);
-                let label = option_label(def, q, t, Lang::Zh);
+        Out::Text(t) => Some(match &q.kind {
+            QuestionKind::SingleChoice(_) | QuestionKind::Subdistrict(_) => {
+                let list = q.kind.choices();
+                let label = option_label(q, t, Lang::Zh);
                 let unique =
                     list.is_some_and(|l| l.options.iter().filter(|o| Some(o.label.zh.as_str()) == label).count() == 1);
                 match label {
@@ -308,11 +313,19 @@ fn wide_text(def: &Definition, q: &Question, v: &Out) -> Option<String> {
                     _ => t.clone(),
                 }
             }
-            QuestionType::IndustryCode => match division_name(t, Lang::Zh) {
+            QuestionKind::IndustryCode => match division_name(t, Lang::Zh) {
                 Some(name) => format!("{t} {name}"),
                 None => t.clone(),
             },
-            _ => t.clone(),
+            QuestionKind::Integer(_)
+            | QuestionKind::Decimal(_)
+            | QuestionKind::Text { .. }
+            | QuestionKind::Boolean
+            | QuestionKind::Date
+            | QuestionKind::MultipleChoice(_)
+            | QuestionKind::EnterpriseId
+            | QuestionKind::OccupationCode
+            | QuestionKind::Table(_) => t.clone(),
         }),
         Out::Num(_) | Out::Date(_) => None,
     }
@@ -330,7 +343,7 @@ pub(crate) fn wide(def: &Definition, returns: &[&Filed]) -> Result<Vec<u8>, Xlsx
     }
     let columns = wide_columns(def, &rows_used);
     let mut workbook = Workbook::new();
-    let (y, m, d) = ymd(survey_def::codes::parse_iso_date(&def.spec.survey.period_start).unwrap_or(0));
+    let (y, m, d) = ymd(survey_def::codes::parse_iso_date(&def.survey().period_start).unwrap_or(0));
     workbook.set_properties(&DocProperties::new().set_creation_datetime(&ExcelDateTime::from_ymd(y, m, d)?));
     let sheet = workbook.add_worksheet();
     sheet.set_name("export")?;
@@ -346,8 +359,8 @@ pub(crate) fn wide(def: &Definition, returns: &[&Filed]) -> Result<Vec<u8>, Xlsx
             let (q, value) = match col {
                 WideColumn::Meta(m) => {
                     let text = match *m {
-                        "survey" => def.spec.survey.id.as_str(),
-                        "version" => def.spec.survey.version.as_str(),
+                        "survey" => def.survey().id.as_str(),
+                        "version" => def.survey().version.as_str(),
                         _ => f.submitted_at.as_str(),
                     };
                     sheet.write_string(row, c, text)?;
@@ -381,7 +394,7 @@ pub(crate) fn wide(def: &Definition, returns: &[&Filed]) -> Result<Vec<u8>, Xlsx
                     sheet.write_datetime_with_format(row, c, ExcelDateTime::from_ymd(y, m, d)?, &date)?;
                 }
                 Some(v) => {
-                    if let Some(text) = wide_text(def, q, v) {
+                    if let Some(text) = wide_text(q, v) {
                         sheet.write_string(row, c, text)?;
                     }
                 }

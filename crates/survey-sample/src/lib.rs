@@ -220,7 +220,7 @@ impl Writer {
 }
 
 fn period(def: &Definition) -> Result<(i32, i32), SampleError> {
-    let s = &def.spec.survey;
+    let s = &def.survey();
     let parse = survey_def::codes::parse_iso_date;
     match (parse(&s.period_start), parse(&s.period_end)) {
         (Some(a), Some(b)) if a <= b => Ok((a, b)),
@@ -289,8 +289,8 @@ pub fn generate(def: &Definition, options: &SampleOptions, out_dir: &Path) -> Re
             .map_or(0, |p| p.returns.iter().filter(|r| r.outlier.is_some()).count()),
     };
     let manifest = manifest::Manifest {
-        survey: def.spec.survey.id.clone(),
-        version: def.spec.survey.version.clone(),
+        survey: def.survey().id.clone(),
+        version: def.survey().version.clone(),
         fingerprint: def.fingerprint.clone(),
         seed: options.seed,
         population,

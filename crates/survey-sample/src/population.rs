@@ -27,7 +27,7 @@ pub(crate) struct Enterprise {
 
 /// Size bands: the definition's, or the domain default when it declares none.
 pub(crate) fn size_bands(def: &Definition) -> Vec<(String, u64, Option<u64>)> {
-    match &def.spec.design {
+    match def.design() {
         Some(d) if !d.size_classes.is_empty() => {
             d.size_classes.iter().map(|c| (c.code.clone(), c.min, c.max)).collect()
         }
@@ -82,8 +82,7 @@ fn subdistrict_weight(code: &str, sector: Sector) -> f64 {
 
 /// The sub-district codes of the definition (none when it has no such list).
 pub(crate) fn subdistrict_codes(def: &Definition) -> Vec<String> {
-    def.spec
-        .survey
+    def.survey()
         .subdistricts
         .as_deref()
         .and_then(|l| def.choice_list(l))

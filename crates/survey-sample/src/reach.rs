@@ -55,7 +55,7 @@ pub(crate) fn policies(st: &State, b: &mut Builder, rng: &mut Rng) {
     let rel = st.class as f64 / st.classes.saturating_sub(1).max(1) as f64;
     let size_adjust = -0.1 + 0.25 * rel;
     for p in def.policies() {
-        let s = &p.spec;
+        let s = p;
         let aware = chance(rng, (awareness(&s.id) + size_adjust).clamp(0.05, 0.95));
         b.set(&s.aware, Value::Bool(aware));
         let channel = s.channel.as_deref().and_then(|c| def.question(c));
@@ -65,7 +65,7 @@ pub(crate) fn policies(st: &State, b: &mut Builder, rng: &mut Rng) {
             continue;
         }
         if let Some(q) = channel
-            && let Some(list) = def.choices_of(&q.spec)
+            && let Some(list) = q.kind.choices()
         {
             let options: Vec<(&str, f64)> = list
                 .options

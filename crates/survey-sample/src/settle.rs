@@ -9,23 +9,22 @@ use crate::random::{Rng, chance, int, uniform};
 use crate::sectors;
 use std::collections::{BTreeMap, BTreeSet};
 use survey_def::expr::Value;
-use survey_def::{Question, QuestionType};
+use survey_def::{Question, QuestionKind};
 
 /// An answer to `q` made from its type alone.
 fn by_type(ctx: &Context, q: &Question, e: &Enterprise, rng: &mut Rng) -> Option<Value> {
-    let spec = &q.spec;
-    let value = match spec.kind {
-        QuestionType::Integer | QuestionType::Decimal => {
-            let lo = spec.min.unwrap_or(0.0);
-            let hi = spec.max.unwrap_or(lo + 100.0).min(lo + 50.0);
+    let value = match &q.kind {
+        QuestionKind::Integer(bounds) | QuestionKind::Decimal(bounds) => {
+            let lo = bounds.min.unwrap_or(0.0);
+            let hi = bounds.max.unwrap_or(lo + 100.0).min(lo + 50.0);
             let x = uniform(rng, lo, hi);
-            Value::Number(if spec.kind == QuestionType::Integer {
+            Value::Number(if matches!(q.kind, QuestionKind::Integer(_)) {
                 x.floor()
             } else {
                 (x * 100.0).round() / 100.0
             })
         }
-        QuestionType::Text => Value::Text(
+        QuestionKind::Text { .. } => Value::Text(
             if ctx.lang == survey_def::Lang::Zh {
                 "无"
             } else {
@@ -33,26 +32,28 @@ fn by_type(ctx: &Context, q: &Question, e: &Enterprise, rng: &mut Rng) -> Option
             }
             .to_owned(),
         ),
-        QuestionType::Boolean => Value::Bool(chance(rng, 0.5)),
-        QuestionType::Date => Value::Date(int(rng, i64::from(ctx.period.0), i64::from(ctx.period.1)) as i32),
-        QuestionType::SingleChoice | QuestionType::Subdistrict | QuestionType::MultipleChoice => {
-            let options = &ctx.def.choices_of(spec)?.options;
+        QuestionKind::Boolean => Value::Bool(chance(rng, 0.5)),
+        QuestionKind::Date => Value::Date(int(rng, i64::from(ctx.period.0), i64::from(ctx.period.1)) as i32),
+        QuestionKind::SingleChoice(choices)
+        | QuestionKind::Subdistrict(choices)
+        | QuestionKind::MultipleChoice(choices) => {
+            let options = &choices.options;
             let code = options
                 .get(int(rng, 0, options.len() as i64 - 1) as usize)?
                 .code
                 .clone();
-            if spec.kind == QuestionType::MultipleChoice {
+            if matches!(q.kind, QuestionKind::MultipleChoice(_)) {
                 Value::Codes(vec![code])
             } else {
                 Value::Text(code)
             }
         }
-        QuestionType::EnterpriseId => Value::Text(e.id.clone()),
-        QuestionType::IndustryCode => Value::Text(e.division.to_owned()),
-        QuestionType::OccupationCode => Value::Text(sectors::profile(e.sector).occupations[0].0.to_owned()),
-        QuestionType::Table => return None,
+        QuestionKind::EnterpriseId => Value::Text(e.id.clone()),
+        QuestionKind::IndustryCode => Value::Text(e.division.to_owned()),
+        QuestionKind::OccupationCode => Value::Text(sectors::profile(e.sector).occupations[0].0.to_owned()),
+        QuestionKind::Table(_) => return None,
     };
-    check::well_formed(ctx.def, q, &value).is_ok().then_some(value)
+    check::well_formed(q, &value).is_ok().then_some(value)
 }
 
 /// An answer made from the type that passes `passes` (the question's constraint): for
@@ -64,7 +65,7 @@ fn fitting(
     rng: &mut Rng,
     mut passes: impl FnMut(&Value) -> bool,
 ) -> Option<Value> {
-    if q.kind() == QuestionType::Boolean {
+    if matches!(q.kind, QuestionKind::Boolean) {
         return [false, true].into_iter().map(Value::Bool).find(|v| passes(v));
     }
     (0..8).filter_map(|_| by_type(ctx, q, e, rng)).find(|v| passes(v))
@@ -83,7 +84,7 @@ pub(crate) fn settle(ctx: &Context, e: &Enterprise, mut b: Builder, rng: &mut Rn
         if !relevant {
             skipped.insert(id.clone());
         }
-        if q.kind() == QuestionType::Table {
+        if q.kind.table().is_some() {
             if !relevant {
                 b.record.tables.remove(&id);
                 continue;
@@ -98,7 +99,7 @@ pub(crate) fn settle(ctx: &Context, e: &Enterprise, mut b: Builder, rng: &mut Rn
         if !relevant {
             b.record.answers.remove(&id);
         } else if !b.record.answers.contains_key(&id) {
-            let fill = q.spec.required || (!b.decided.contains(&id) && chance(rng, 0.6));
+            let fill = q.required || (!b.decided.contains(&id) && chance(rng, 0.6));
             if fill {
                 let mut trial = b.record.clone();
                 let passes = |v: &Value| {
@@ -118,7 +119,7 @@ pub(crate) fn settle(ctx: &Context, e: &Enterprise, mut b: Builder, rng: &mut Rn
     for q in def
         .questions()
         .iter()
-        .filter(|q| q.is_asked() && !q.spec.required && !b.decided.contains(q.id()))
+        .filter(|q| q.is_asked() && !q.required && !b.decided.contains(q.id()))
     {
         if let Some(c) = &q.constraint
             && b.record.answers.contains_key(q.id())
@@ -148,12 +149,12 @@ fn settle_row(
     rng: &mut Rng,
 ) {
     let mut skipped_cols = BTreeSet::new();
-    for col in table.columns.iter().filter(|c| c.is_asked()) {
+    for col in table.columns().iter().filter(|c| c.is_asked()) {
         let relevant = check::cell_asked(ctx.def, record, table, row, col, skipped, &skipped_cols);
         if !relevant {
             skipped_cols.insert(col.id().to_owned());
             row.remove(col.id());
-        } else if !row.contains_key(col.id()) && (col.spec.required || (!known && chance(rng, 0.5))) {
+        } else if !row.contains_key(col.id()) && (col.required || (!known && chance(rng, 0.5))) {
             let mut trial = row.clone();
             let passes = |v: &Value| {
                 trial.insert(col.id().to_owned(), v.clone());
@@ -166,7 +167,7 @@ fn settle_row(
             }
         }
     }
-    for col in table.columns.iter().filter(|c| c.is_asked() && !c.spec.required) {
+    for col in table.columns().iter().filter(|c| c.is_asked() && !c.required) {
         if let Some(c) = &col.constraint
             && !known
             && row.contains_key(col.id())

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use survey_def::codes::normalize_uscc;
 use survey_def::expr::Value;
-use survey_def::{Definition, Lang, QuestionType};
+use survey_def::{Definition, Lang, QuestionKind};
 
 fn shipped() -> Definition {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../survey-defs/spring-2024.toml");
@@ -152,7 +152,7 @@ fn every_clean_return_passes_every_check_of_the_definition() {
         assert!(record.tables.get("vacancies").map_or(0, Vec::len) <= max_rows);
         // Follow-ups only after their lead question was answered so (skip logic cascades).
         for p in def.policies() {
-            let s = &p.spec;
+            let s = p;
             if record.answers.get(&s.aware) != Some(&Value::Bool(true)) {
                 assert!(!record.answers.contains_key(&s.applied) && !record.answers.contains_key(&s.received));
             }
@@ -191,9 +191,9 @@ fn every_clean_return_passes_every_check_of_the_definition() {
 /// Reads a JSON return back into typed answers (clean returns only: no variants).
 fn record_of(def: &Definition, answers: &serde_json::Map<String, Json>) -> Record {
     fn value(q: &survey_def::Question, v: &Json) -> Option<Value> {
-        Some(match (q.kind(), v) {
+        Some(match (&q.kind, v) {
             (_, Json::Null) => return None,
-            (QuestionType::Date, Json::String(s)) => Value::Date(survey_def::codes::parse_iso_date(s)?),
+            (QuestionKind::Date, Json::String(s)) => Value::Date(survey_def::codes::parse_iso_date(s)?),
             (_, Json::String(s)) => Value::Text(s.clone()),
             (_, Json::Number(n)) => Value::Number(n.as_f64()?),
             (_, Json::Bool(b)) => Value::Bool(*b),
@@ -204,7 +204,7 @@ fn record_of(def: &Definition, answers: &serde_json::Map<String, Json>) -> Recor
     let mut record = Record::default();
     for (id, v) in answers {
         let q = def.question(id).unwrap_or_else(|| panic!("unknown question {id}"));
-        if q.kind() == QuestionType::Table {
+        if q.kind.table().is_some() {
             let rows = v.as_array().unwrap().iter().map(|row| {
                 row.as_object()
                     .unwrap()

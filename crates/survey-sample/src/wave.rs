@@ -68,14 +68,14 @@ struct Plan {
 
 /// Sets the filing date (and keeps a stoppage date no later than it).
 fn refile(def: &Definition, record: &mut Record, day: i32) -> Result<(), Vec<String>> {
-    if let Some(q) = &def.spec.survey.submitted_at_question {
+    if let Some(q) = &def.survey().submitted_at_question {
         record.answers.insert(q.clone(), Value::Date(day));
     }
     for (id, v) in record.answers.iter_mut() {
         // A date after the filing (a stoppage date) moves back with it.
         if let Value::Date(d) = v
             && *d > day
-            && Some(id) != def.spec.survey.submitted_at_question.as_ref()
+            && Some(id) != def.survey().submitted_at_question.as_ref()
         {
             *d = day - 3;
         }

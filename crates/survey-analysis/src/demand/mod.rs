@@ -13,13 +13,13 @@ use crate::figures::{
 };
 use crate::lines::Vacancies;
 use crate::publication::{AuditSummary, Publication, Relation};
-use crate::report::book::{Audience, Book, Cell, Chart, ChartKind, Format, Sheet, Table};
+use crate::report::book::{Audience, Book, BookPlan, Cell, Chart, ChartKind, Format, Sheet, Table};
 pub use measures::quantity;
 use measures::{VacancyColumns, enterprise_measures};
 pub use occupations::TOP_OCCUPATIONS;
 use occupations::{OCCUPATION_MAJOR, occupation_measures, top_occupations};
 use serde::Serialize;
-use survey_def::QuestionType;
+use survey_def::QuestionKind;
 
 /// File name of the workbook.
 pub const DEMAND_FILE: &str = "sector-demand.xlsx";
@@ -125,11 +125,11 @@ fn needs_figures(ctx: &Context<'_>) -> (FigureTable, Vec<Relation>) {
     }
     for q in &ctx.spec.distributions {
         let Some(question) = ctx.def.question(q) else { continue };
-        let Some(list) = ctx.def.choices_of(&question.spec) else {
+        let Some(list) = question.kind.choices() else {
             continue;
         };
         let answers = ctx.texts(q);
-        let multiple = question.kind() == QuestionType::MultipleChoice;
+        let multiple = matches!(question.kind, QuestionKind::MultipleChoice(_));
         for option in &list.options {
             let chose: Vec<Option<bool>> = answers
                 .iter()
@@ -368,29 +368,22 @@ pub fn demand_report(ctx: &Context<'_>) -> (Book, DemandSummary) {
         sheets.push(strata);
     }
 
-    let contents = sheets.iter().map(|s| (s.name.clone(), s.title.clone())).collect();
-    let cover = ctx.cover(
-        ctx.tr(
+    let book = ctx.book(BookPlan {
+        file_name: DEMAND_FILE,
+        title: ctx.tr(
             "重点行业企业用工需求分析",
             "Labor demand of enterprises in key industries",
         ),
-        Audience::Published,
-        contents,
-    );
-    let mut notes = ctx.method_notes(Some(&audit));
-    notes.insert(0, demand_definitions(ctx));
+        audience: Audience::Published,
+        sheets,
+        notes: vec![demand_definitions(ctx)],
+        audit: Some(&audit),
+        figures: publication.figure_rows(&ctx.tr("全部", "All")),
+    });
     let summary = DemandSummary {
         headline,
         quality,
         audit,
-    };
-    let book = Book {
-        file_name: DEMAND_FILE.into(),
-        lang: ctx.lang,
-        cover,
-        sheets,
-        notes,
-        figures: publication.figure_rows(&ctx.tr("全部", "All")),
     };
     (book, summary)
 }
@@ -500,5 +493,5 @@ fn column_label(ctx: &Context<'_>, table: &str, column: &str) -> String {
     ctx.def
         .question(table)
         .and_then(|t| t.column(column))
-        .map_or_else(|| column.to_owned(), |c| c.spec.label.get(ctx.lang).to_owned())
+        .map_or_else(|| column.to_owned(), |c| c.label.get(ctx.lang).to_owned())
 }

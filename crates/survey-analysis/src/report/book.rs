@@ -204,3 +204,26 @@ pub struct NoteSection {
     /// Paragraphs.
     pub paragraphs: Vec<String>,
 }
+
+/// A workbook described: everything particular to one report. [`crate::context::Context::book`]
+/// adds what every report shares (the cover with its facts and contents, the method notes)
+/// and gives the [`Book`] the writer renders; a new report is a new description, never a
+/// copy of the assembly.
+#[derive(Debug, Clone)]
+pub struct BookPlan<'a> {
+    /// File name within the report folder.
+    pub file_name: &'static str,
+    /// Title on the cover.
+    pub title: String,
+    /// Who may read it.
+    pub audience: Audience,
+    /// Its table sheets, in order.
+    pub sheets: Vec<Sheet>,
+    /// Notes particular to it (what its measures are, its rules), before the shared
+    /// method notes.
+    pub notes: Vec<NoteSection>,
+    /// The disclosure audit its published figures passed, for the method notes.
+    pub audit: Option<&'a crate::publication::AuditSummary>,
+    /// Every printed figure, for `figures.csv` (a published book's; empty otherwise).
+    pub figures: Vec<crate::publication::FigureRow>,
+}

@@ -5,7 +5,7 @@ pub mod xlsx;
 
 use std::path::Path;
 
-pub use survey_parse::output::Access;
+pub use survey_files::write::Access;
 
 /// Folder of a report directory holding what may be published.
 pub const PUBLISHED_DIR: &str = "published";
@@ -26,12 +26,9 @@ pub fn create_output_dir(out: &Path, access: Access) -> std::io::Result<std::pat
     let dir = out.join(folder(access));
     match access {
         Access::Published => std::fs::create_dir_all(&dir)?,
-        Access::Restricted => survey_parse::output::create_restricted_dir(&dir)?,
+        Access::Restricted => survey_files::write::create_dir(&dir, Access::Restricted)?,
     }
     Ok(dir)
 }
 
-/// Writes `bytes` to `path` atomically (see [`survey_parse::output::write_file_atomically`]).
-pub fn write_atomically(path: &Path, bytes: &[u8], access: Access) -> std::io::Result<()> {
-    survey_parse::output::write_file_atomically(path, bytes, access)
-}
+pub use survey_files::write::write_file_atomically as write_atomically;

@@ -80,7 +80,7 @@ pub fn names_read_by_rules(def: &Definition) -> (BTreeSet<String>, BTreeSet<(Str
     let mut columns = BTreeSet::new();
     for rule in def.risk_rules() {
         names_read(&rule.when, &mut questions, &mut columns);
-        questions.extend(rule.spec.evidence.iter().cloned());
+        questions.extend(rule.evidence.iter().cloned());
     }
     (questions, columns)
 }
@@ -104,7 +104,7 @@ pub fn assess(def: &Definition, lang: Lang, data: &Dataset) -> Assessment {
                 flags.push(Flag {
                     row,
                     rule: k,
-                    evidence: evidence_text(def, lang, &rule.spec.evidence, &answers),
+                    evidence: evidence_text(def, lang, &rule.evidence, &answers),
                 });
             }
             verdicts.push(verdict);
@@ -123,9 +123,7 @@ fn evidence_text(def: &Definition, lang: Lang, evidence: &[String], answers: &dy
     evidence
         .iter()
         .map(|q| {
-            let label = def
-                .question(q)
-                .map_or(q.as_str(), |question| question.spec.label.get(lang));
+            let label = def.question(q).map_or(q.as_str(), |question| question.label.get(lang));
             let value = answers.answer(q).unwrap_or(&Value::Missing);
             format!("{label}{EVIDENCE_LABEL_SEPARATOR}{}", answer_text(def, lang, q, value))
         })
@@ -138,7 +136,7 @@ fn evidence_text(def: &Definition, lang: Lang, evidence: &[String], answers: &dy
 pub fn answer_text(def: &Definition, lang: Lang, question: &str, value: &Value) -> String {
     let choice = |code: &str| -> String {
         def.question(question)
-            .and_then(|q| def.choices_of(&q.spec))
+            .and_then(|q| q.kind.choices())
             .and_then(|list| list.options.iter().find(|o| o.code == code))
             .map_or_else(|| code.to_owned(), |o| o.label.get(lang).to_owned())
     };

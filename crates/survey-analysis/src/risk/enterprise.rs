@@ -35,7 +35,7 @@ impl EnterpriseFacts {
         } else {
             vec![None; rows]
         };
-        let design = ctx.def.spec.design.as_ref();
+        let design = ctx.def.design();
         let sectors = design.map_or_else(
             || vec![None; rows],
             |d| {
@@ -50,10 +50,7 @@ impl EnterpriseFacts {
         );
         let subdistricts = match design.and_then(|d| d.subdistrict_question.as_deref()) {
             Some(q) => {
-                let list = ctx
-                    .def
-                    .question(q)
-                    .and_then(|question| ctx.def.choices_of(&question.spec));
+                let list = ctx.def.question(q).and_then(|question| question.kind.choices());
                 data.texts(q)
                     .into_iter()
                     .map(|code| {
@@ -114,7 +111,7 @@ fn text_or_blank(value: Option<&str>) -> Cell {
 
 /// The cells of one flag (see [`flag_columns`]).
 fn flag_cells(ctx: &Context<'_>, facts: &EnterpriseFacts, flag: &Flag) -> Vec<Cell> {
-    let rule = &ctx.def.risk_rules()[flag.rule].spec;
+    let rule = &ctx.def.risk_rules()[flag.rule];
     let row = flag.row;
     vec![
         Cell::text(&ctx.data.enterprise_ids[row]),
@@ -135,7 +132,7 @@ fn flag_cells(ctx: &Context<'_>, facts: &EnterpriseFacts, flag: &Flag) -> Vec<Ce
 /// last), then enterprise id, then the rules' order in the definition.
 pub fn flag_order(ctx: &Context<'_>, facts: &EnterpriseFacts, a: &Flag, b: &Flag) -> Ordering {
     let rules = ctx.def.risk_rules();
-    let severity = |f: &Flag| rules[f.rule].spec.severity;
+    let severity = |f: &Flag| rules[f.rule].severity;
     let employees = match (facts.employees[a.row], facts.employees[b.row]) {
         (Some(x), Some(y)) => y.total_cmp(&x),
         (Some(_), None) => Ordering::Less,

@@ -63,13 +63,13 @@ fn at_risk(employees: &Answers, tripped: &[Option<bool>]) -> Answers {
 
 fn targets(ctx: &Context<'_>) -> Vec<(Target, String, String)> {
     let mut out = vec![(Target::Any, ANY_RULE.to_owned(), ctx.tr("任一规则", "Any rule"))];
-    out.extend(ctx.def.risk_rules().iter().enumerate().map(|(k, r)| {
-        (
-            Target::Rule(k),
-            r.spec.id.clone(),
-            r.spec.label.get(ctx.lang).to_owned(),
-        )
-    }));
+    out.extend(
+        ctx.def
+            .risk_rules()
+            .iter()
+            .enumerate()
+            .map(|(k, r)| (Target::Rule(k), r.id.clone(), r.label.get(ctx.lang).to_owned())),
+    );
     out
 }
 

@@ -32,7 +32,7 @@ pub use waves::{HbStatus, vacancies_per_return};
 use crate::context::Context;
 use crate::dataset::Dataset;
 use crate::figures::QualityCounts;
-use crate::report::book::{Audience, Book};
+use crate::report::book::{Audience, Book, BookPlan};
 use enterprise::{EnterpriseFacts, enterprise_sheet, new_flags_sheet};
 use estimates::{breakdown_sheet, by_rule_sheet};
 use serde::Serialize;
@@ -120,15 +120,15 @@ fn count_flags<'a>(ctx: &Context<'_>, flags: impl Iterator<Item = &'a Flag>) -> 
     let mut counts: Vec<RuleCount> = rules
         .iter()
         .map(|r| RuleCount {
-            rule: r.spec.id.clone(),
-            severity: r.spec.severity,
+            rule: r.id.clone(),
+            severity: r.severity,
             count: 0,
         })
         .collect();
     let mut by_severity = SeverityCounts::default();
     for f in flags {
         counts[f.rule].count += 1;
-        by_severity.add(rules[f.rule].spec.severity);
+        by_severity.add(rules[f.rule].severity);
     }
     (counts, by_severity)
 }
@@ -187,17 +187,19 @@ pub fn risk_report(ctx: &Context<'_>, previous: Option<&Dataset>) -> (Book, Risk
         wave = Some(wave_summary(ctx, &waves, &new));
     }
 
-    let contents = sheets.iter().map(|s| (s.name.clone(), s.title.clone())).collect();
-    let cover = ctx.cover(
-        ctx.tr("企业用工风险监测（内部）", "Employment risk flags (officials only)"),
-        Audience::OfficialsOnly,
-        contents,
-    );
     let mut notes = vec![notes::rules_section(ctx)];
     if wave.is_some() {
         notes.push(notes::waves_section(ctx));
     }
-    notes.extend(ctx.method_notes(None));
+    let book = ctx.book(BookPlan {
+        file_name: RISK_FILE,
+        title: ctx.tr("企业用工风险监测（内部）", "Employment risk flags (officials only)"),
+        audience: Audience::OfficialsOnly,
+        sheets,
+        notes,
+        audit: None,
+        figures: Vec::new(),
+    });
 
     let (flags, flags_by_severity) = count_flags(ctx, current.flags.iter());
     let summary = RiskSummary {
@@ -207,14 +209,6 @@ pub fn risk_report(ctx: &Context<'_>, previous: Option<&Dataset>) -> (Book, Risk
         flags_by_severity,
         previous: wave,
         quality,
-    };
-    let book = Book {
-        file_name: RISK_FILE.into(),
-        lang: ctx.lang,
-        cover,
-        sheets,
-        notes,
-        figures: Vec::new(),
     };
     (book, summary)
 }

@@ -25,7 +25,7 @@ pub fn rules_section(ctx: &Context<'_>) -> NoteSection {
         ),
     ];
     for rule in ctx.def.risk_rules() {
-        let s = &rule.spec;
+        let s = rule;
         let basis = s.basis.as_ref().map(|b| b.get(ctx.lang).to_owned());
         paragraphs.push(ctx.tr(
             &format!(
@@ -33,7 +33,7 @@ pub fn rules_section(ctx: &Context<'_>) -> NoteSection {
                 s.label.zh,
                 s.id,
                 s.severity.label(ctx.lang),
-                s.when,
+                s.when_text,
                 basis.as_ref().map(|b| format!("依据：{b}。")).unwrap_or_default()
             ),
             &format!(
@@ -41,7 +41,7 @@ pub fn rules_section(ctx: &Context<'_>) -> NoteSection {
                 s.label.en,
                 s.id,
                 s.severity.label(ctx.lang),
-                s.when,
+                s.when_text,
                 basis.map(|b| format!(" Basis: {b}.")).unwrap_or_default()
             ),
         ));

@@ -5,14 +5,13 @@
 //!
 //! Like the rest of the checker, every problem is recorded and checking goes on.
 
-use super::{Checker, key, type_name};
+use super::questions::type_name;
+use super::{Checker, key};
 use crate::expr;
-use crate::model::{
-    AnalysisSpec, DefinitionFile, DisclosureSpec, ImputationSpec, OutlierSpec, QuestionSpec, QuestionType,
-    VacancyColumns,
-};
+use crate::model::{AnalysisSpec, DisclosureSpec, ImputationSpec, OutlierSpec, VacancyColumns};
 use crate::problem::ProblemKind;
 use crate::source::{Seg, TomlPath};
+use crate::written::{DefinitionFile, QuestionSpec, QuestionType};
 use std::collections::HashMap;
 
 /// What a key of `[analysis]` needs the question it names to be.

@@ -4,6 +4,7 @@
 //! `+ -`, `* /`, unary `-`. Comparisons do not chain (`a < b < c` is an error).
 
 use super::lexer::Token;
+use crate::hints;
 use logos::Logos;
 use std::ops::Range;
 
@@ -229,12 +230,13 @@ pub fn parse(text: &str) -> Result<Expr, SyntaxError> {
             Ok(t) => tokens.push((t, span)),
             Err(()) => {
                 return Err(SyntaxError {
-                    message: format!("unexpected character `{}`", &text[span.clone()]),
+                    message: unexpected_character(text, span.clone()),
                     span,
                 });
             }
         }
     }
+    refuse_habits(&tokens)?;
     let mut parser = Parser {
         tokens,
         pos: 0,
@@ -249,6 +251,102 @@ pub fn parse(text: &str) -> Result<Expr, SyntaxError> {
         });
     }
     Ok(expr)
+}
+
+/// The words of the language, all lower case.
+const KEYWORDS: &[&str] = &["and", "or", "not", "in", "true", "false"];
+
+/// Why the character at `span` cannot start a token, with what to write instead.
+fn unexpected_character(text: &str, span: Span) -> String {
+    let bad = &text[span.clone()];
+    let Some(c) = bad.chars().next() else {
+        return "unexpected end of the expression".into();
+    };
+    if let Some(what) = hints::full_width_what(c) {
+        let ascii = hints::ascii_for(c).unwrap_or_default();
+        if hints::is_typographic_quote(c) {
+            // Show the whole text with plain quotes when its closing quote is in sight.
+            let rest = &text[span.end..];
+            if let Some(close) = rest.find(|q: char| hints::is_typographic_quote(q) || q == '\'' || q == '"') {
+                return format!("{what}; write the text in plain quotes: `'{}'`", &rest[..close]);
+            }
+            return format!("{what}; write `'` or `\"`");
+        }
+        return format!("{what}; write `{ascii}`");
+    }
+    if c == '\'' || c == '"' {
+        let rest = &text[span.start + 1..];
+        if let Some(q) = rest.chars().find(|q| hints::is_typographic_quote(*q)) {
+            return format!(
+                "the text starting here ends with `{q}`, a full-width quote from a Chinese input method; end it with `{c}`"
+            );
+        }
+        return format!("the text starting here has no closing `{c}`");
+    }
+    if !c.is_ascii() {
+        // Show the whole run of such characters: it is usually a word (a label or code
+        // written without quotes).
+        let rest = &text[span.start..];
+        let word = rest
+            .find(|w: char| w.is_ascii() || hints::ascii_for(w).is_some())
+            .map_or(rest, |end| &rest[..end]);
+        return format!(
+            "unexpected character `{c}`: names are written with ASCII letters, digits and `_`; put text in quotes, as in `'{word}'`"
+        );
+    }
+    format!("unexpected character `{bad}`")
+}
+
+/// Refuses the first spelling borrowed from Excel or another language (`<>`, `=`,
+/// `AND`, `TRUE`...), before parsing gives it a meaning or a puzzling message.
+fn refuse_habits(tokens: &[(Token, Span)]) -> Result<(), SyntaxError> {
+    for (i, (token, span)) in tokens.iter().enumerate() {
+        let message = match token {
+            Token::Habit(habit) => habit.message().to_owned(),
+            Token::Ident(name) => {
+                let lower = name.to_ascii_lowercase();
+                if lower == *name || !KEYWORDS.contains(&lower.as_str()) {
+                    continue;
+                }
+                let called = matches!(tokens.get(i + 1), Some((Token::LParen, _)));
+                match lower.as_str() {
+                    "and" | "or" if called => format!(
+                        "`{name}(...)` is Excel's; join the conditions with `{lower}`, as in `a > 0 {lower} b > 0`"
+                    ),
+                    "not" if called => format!("`{name}(...)` is Excel's; write `not (...)` in lower case"),
+                    _ => format!("`{name}` is written in lower case: `{lower}`"),
+                }
+            }
+            _ => continue,
+        };
+        return Err(SyntaxError {
+            message,
+            span: span.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Why `name(...)` is not a function, with the nearest one.
+fn unknown_function(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    let near = match lower.as_str() {
+        _ if Func::from_name(&lower).is_some() => {
+            return format!("`{name}` is written in lower case: `{lower}(...)`");
+        }
+        // Excel's names for functions the language has under another name.
+        "isblank" => Some("missing"),
+        "len" => Some("length"),
+        "counta" => Some("count"),
+        _ => crate::expr::closest(&lower, Func::NAMES.iter().copied()),
+    };
+    match near {
+        Some(near) => format!(
+            "unknown function `{name}`; did you mean `{near}`? (known: {})",
+            Func::NAMES.join(", ")
+        ),
+        None => format!("unknown function `{name}` (known: {})", Func::NAMES.join(", ")),
+    }
 }
 
 struct Parser {
@@ -480,7 +578,7 @@ impl Parser {
             Some(Token::LParen) => {
                 let Some(func) = Func::from_name(&name) else {
                     return Err(SyntaxError {
-                        message: format!("unknown function `{name}` (known: {})", Func::NAMES.join(", ")),
+                        message: unknown_function(&name),
                         span,
                     });
                 };
@@ -565,6 +663,83 @@ mod tests {
         assert_eq!(err.span, 6..7);
         let err = parse("frobnicate(a)").unwrap_err();
         assert_eq!(err.span, 0..10);
+    }
+
+    /// The message and span of the error `text` gives.
+    fn refused(text: &str) -> (String, Span) {
+        let err = parse(text).expect_err(text);
+        (err.message, err.span)
+    }
+
+    #[test]
+    fn spreadsheet_spellings_are_refused_with_what_to_write() {
+        let cases: &[(&str, Span, &str)] = &[
+            ("a = 1", 2..3, "write `==`"),
+            ("a <> 1", 2..4, "`<>` is Excel's not-equal; write `!=`"),
+            ("a > 1 && b > 1", 6..8, "write `and`"),
+            ("a > 1 & b > 1", 6..7, "write `and`"),
+            ("a > 1 || b > 1", 6..8, "write `or`"),
+            ("!a", 0..1, "write `not`"),
+            ("a > 1 AND b > 1", 6..9, "`AND` is written in lower case: `and`"),
+            ("a > 1 Or b > 1", 6..8, "`Or` is written in lower case: `or`"),
+            ("NOT a", 0..3, "`NOT` is written in lower case: `not`"),
+            ("a IN ['x']", 2..4, "`IN` is written in lower case: `in`"),
+            ("TRUE", 0..4, "`TRUE` is written in lower case: `true`"),
+            ("a == False", 5..10, "`False` is written in lower case: `false`"),
+            ("OR(a, b)", 0..2, "`OR(...)` is Excel's; join the conditions with `or`"),
+            ("NOT(a)", 0..3, "write `not (...)`"),
+            ("IF(a, 1, 2)", 0..2, "`IF` is written in lower case: `if(...)`"),
+            ("LEN(t) > 3", 0..3, "did you mean `length`?"),
+            ("answerd(a)", 0..7, "did you mean `answered`?"),
+        ];
+        for (text, span, phrase) in cases {
+            let (message, at) = refused(text);
+            assert!(message.contains(phrase), "{text}: `{message}` lacks `{phrase}`");
+            assert_eq!(at, *span, "{text}: {message}");
+        }
+    }
+
+    #[test]
+    fn full_width_and_typographic_characters_are_named() {
+        // Spans are bytes: each of these characters is three bytes long.
+        let cases: &[(&str, Span, &str)] = &[
+            (
+                "a ＞ 1",
+                2..5,
+                "`＞` is a full-width character from a Chinese input method; write `>`",
+            ),
+            ("a ＜＝ 1", 2..5, "write `<`"),
+            ("（a > 1)", 0..3, "write `(`"),
+            ("a == １", 5..8, "`１` is a full-width digit"),
+            ("a == “x”", 5..8, "write the text in plain quotes: `'x'`"),
+            ("a == ‘x’", 5..8, "`'x'`"),
+            ("a == 「x」", 5..8, "`'x'`"),
+            ("a == 'x’", 5..10, "ends with `’`"),
+            ("a ≥ 1", 2..5, "`≥` is a typographic sign, not an operator; write `>=`"),
+            ("a\u{3000}> 1", 1..4, "full-width space"),
+            ("a == 职业", 5..8, "put text in quotes, as in `'职业'`"),
+            ("a == 'x", 5..7, "no closing `'`"),
+        ];
+        for (text, span, phrase) in cases {
+            let (message, at) = refused(text);
+            assert!(message.contains(phrase), "{text}: `{message}` lacks `{phrase}`");
+            assert_eq!(at, *span, "{text}: {message}");
+        }
+        // Inside quotes they are text, as a Chinese code or label may be.
+        assert!(parse("a == '（职业）＞'").is_ok());
+    }
+
+    #[test]
+    fn the_language_own_spellings_still_parse() {
+        for text in [
+            "a == 1 and b != 2 or not c",
+            "a <= 1 and b >= 2 and c < 3 and d > 4",
+            "x in ['a', \"b\"] and y not in ['c'] and z == true and w == false",
+            "if(answered(a), a, 0) + sum(t.c) >= $limit",
+            "android > 0 and order > 0 and notes != '' and index > 0 and truth and falsehood",
+        ] {
+            assert!(parse(text).is_ok(), "{text}: {:?}", parse(text));
+        }
     }
 
     #[test]

@@ -66,9 +66,8 @@ pub enum Token {
     /// `/`
     #[token("/")]
     Slash,
-    /// `==` (a single `=` is accepted too: survey officers write it)
+    /// `==`
     #[token("==")]
-    #[token("=")]
     Eq,
     /// `!=`
     #[token("!=")]
@@ -85,6 +84,52 @@ pub enum Token {
     /// `>=`
     #[token(">=")]
     Ge,
+    /// A spelling from spreadsheets or other languages that reads as something else
+    /// here, or as nothing: the parser refuses it and says what to write instead, so
+    /// that it is never taken with a meaning its writer did not intend.
+    #[token("=", |_| Habit::SingleEquals)]
+    #[token("<>", |_| Habit::ExcelNotEqual)]
+    #[token("&&", |_| Habit::DoubleAmpersand)]
+    #[token("&", |_| Habit::Ampersand)]
+    #[token("||", |_| Habit::DoublePipe)]
+    #[token("!", |_| Habit::Bang)]
+    Habit(Habit),
+}
+
+/// Operators borrowed from Excel or programming languages, recognised so that each
+/// gets its own message instead of "unexpected character".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Habit {
+    /// `=`: Excel's equality test, an assignment elsewhere.
+    SingleEquals,
+    /// `<>`: Excel's not-equal.
+    ExcelNotEqual,
+    /// `&&`: "and" in C-like languages.
+    DoubleAmpersand,
+    /// `&`: Excel's text joining, or a half-typed `&&`.
+    Ampersand,
+    /// `||`: "or" in C-like languages.
+    DoublePipe,
+    /// `!` on its own: "not" in C-like languages.
+    Bang,
+}
+
+impl Habit {
+    /// What is wrong and what to write instead, in one sentence.
+    pub fn message(self) -> &'static str {
+        match self {
+            Habit::SingleEquals => {
+                "a single `=` is not a comparison; write `==` to test equality, as in `status == 'stopped'`"
+            }
+            Habit::ExcelNotEqual => "`<>` is Excel's not-equal; write `!=`",
+            Habit::DoubleAmpersand => "`&&` is not an operator here; write `and`",
+            Habit::Ampersand => "`&` is not an operator here; write `and` to join conditions (texts cannot be joined)",
+            Habit::DoublePipe => "`||` is not an operator here; write `or`",
+            Habit::Bang => {
+                "`!` on its own is not an operator here; write `not` before a condition, or `!=` for not-equal"
+            }
+        }
+    }
 }
 
 impl Token {
@@ -123,6 +168,12 @@ impl Token {
             Token::Le => "<=",
             Token::Gt => ">",
             Token::Ge => ">=",
+            Token::Habit(Habit::SingleEquals) => "=",
+            Token::Habit(Habit::ExcelNotEqual) => "<>",
+            Token::Habit(Habit::DoubleAmpersand) => "&&",
+            Token::Habit(Habit::Ampersand) => "&",
+            Token::Habit(Habit::DoublePipe) => "||",
+            Token::Habit(Habit::Bang) => "!",
             Token::Number(_) | Token::Text(_) | Token::Ident(_) | Token::Param(_) => "",
         }
     }

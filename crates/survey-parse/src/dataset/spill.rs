@@ -188,7 +188,7 @@ impl Spill {
             return Ok(());
         }
         self.taken += chunks.iter().map(|(_, origins)| origins.len()).sum::<usize>();
-        let id = def.spec.survey.enterprise_question.clone();
+        let id = def.survey().enterprise_question.clone();
         let base = self.dir.path().join(format!("run-{}", self.runs.len()));
         let writer = std::thread::Builder::new()
             .name("run-writer".into())

@@ -343,8 +343,8 @@ fn an_added_cell_the_table_gives_away_is_printed_again() {
         .equations
         .push(Equation::new(vec![(1, 1.0), (5, 1.0), (4, -1.0)], 0.0));
     table.equations.push(Equation::new(vec![(2, 1.0), (6, -1.0)], 0.0));
-    for j in 0..values.len() {
-        table.cells.push(single(j, &table, values[j]));
+    for (j, &value) in values.iter().enumerate() {
+        table.cells.push(single(j, &table, value));
     }
     table.cells[0].suppressed = true;
     for locked in [3, 4, 6] {
