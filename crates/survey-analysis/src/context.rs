@@ -8,7 +8,7 @@ use crate::frame::Frame;
 use crate::impute::{Answers, DEFAULT_MIN_DONORS, ImputationClass, ImputationCounts, Imputer};
 use crate::publication::AuditSummary;
 use crate::report::book::{
-    Audience, Book, BookPlan, Cell, Column, ColumnStyle, Cover, Format, NoteSection, SYMBOL_CAUTION,
+    Audience, Book, BookPlan, Cell, Column, ColumnStyle, Cover, Format, NoteSection, Print, SYMBOL_CAUTION,
     SYMBOL_NOT_AVAILABLE, SYMBOL_SUPPRESSED, Sheet, Table,
 };
 use crate::sample::Sample;
@@ -707,6 +707,7 @@ impl<'a> Context<'a> {
             })
             .collect();
         Some(Sheet {
+            print: Print::default(),
             name: self.tr("分层回答情况", "Response by stratum"),
             title: self.tr(
                 "各层抽样框企业数、回答企业数与权数",

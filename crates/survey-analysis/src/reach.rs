@@ -19,7 +19,7 @@ use crate::figures::{
 };
 use crate::impute::Answers;
 use crate::publication::{AuditSummary, Publication, Relation};
-use crate::report::book::{Audience, Book, BookPlan, Cell, Chart, ChartKind, Format, NoteSection, Sheet, Table};
+use crate::report::book::{Audience, Book, BookPlan, Cell, Chart, ChartKind, Format, NoteSection, Print, Sheet, Table};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use survey_def::expr::{Value, eval};
@@ -479,6 +479,7 @@ pub fn reach_report(ctx: &Context<'_>) -> (Book, ReachSummary) {
     let mut sheets = Vec::new();
     let (table, blocks) = overview(ctx, &tables[0]);
     sheets.push(Sheet {
+        print: Print::default(),
         name: tables[0].sheet.clone().unwrap_or_default(),
         title: ctx.tr("各项政策的知晓、申请与享受情况", "Awareness, application and receipt of each policy"),
         intro: vec![
@@ -502,6 +503,7 @@ pub fn reach_report(ctx: &Context<'_>) -> (Book, ReachSummary) {
         table.footnotes.push(ctx.weighting_line());
         table.footnotes.extend(ctx.coverage_footnote());
         sheets.push(Sheet {
+            print: Print::default(),
             title: format!("{} – {}", ctx.tr("政策触达", "Policy reach"), figures.breakdown.title),
             intro: vec![ctx.tr(
                 "可在“指标”列筛选某项政策的某个比率。",
@@ -515,6 +517,7 @@ pub fn reach_report(ctx: &Context<'_>) -> (Book, ReachSummary) {
     for figures in &tables[3..] {
         if figures.measures.iter().any(|m| m.id.contains(":channel:")) {
             sheets.push(Sheet {
+                print: Print::default(),
                 name: figures.sheet.clone().unwrap_or_default(),
                 title: ctx.tr("企业了解各项政策的渠道", "Where enterprises learned of each policy"),
                 intro: vec![ctx.weighting_line()],
@@ -524,6 +527,7 @@ pub fn reach_report(ctx: &Context<'_>) -> (Book, ReachSummary) {
         } else {
             let (table, services) = support_table(ctx, figures);
             sheets.push(Sheet {
+                print: Print::default(),
                 name: figures.sheet.clone().unwrap_or_default(),
                 title: ctx.tr(
                     "企业最希望得到的支持（按服务）",

@@ -5,7 +5,8 @@ use calamine::{Data, Reader, open_workbook_auto};
 use std::io::{Cursor, Read};
 use survey_analysis::report::Access;
 use survey_analysis::report::book::{
-    Audience, Book, Cell, Chart, ChartKind, Column, ColumnStyle, Cover, Format, NoteSection, Sheet, Table,
+    Audience, Book, Cell, Chart, ChartKind, Column, ColumnStyle, Cover, Format, NoteSection, Orientation, Print, Sheet,
+    Table,
 };
 use survey_analysis::report::xlsx::{book_bytes, write_book};
 use survey_def::Lang;
@@ -26,6 +27,7 @@ fn book() -> Book {
         low: "Low".into(),
     };
     let vacancies = Sheet {
+        print: Print::default(),
         name: "Vacancies by sector".into(),
         title: "Job vacancies by sector".into(),
         intro: vec!["All enterprises in the frame".into(), "Persons".into()],
@@ -76,6 +78,7 @@ fn book() -> Book {
         }),
     };
     let flags = Sheet {
+        print: Print::default(),
         name: "Flags: by/type".into(),
         title: "Risk flags".into(),
         intro: vec![],
@@ -226,6 +229,26 @@ fn parts_hold_the_tables_chart_and_print_setup_and_no_formulas() {
         core.contains("<dc:subject>Spring 2024 employer survey</dc:subject>"),
         "{core}"
     );
+}
+
+#[test]
+fn a_sheet_prints_as_its_description_says() {
+    let mut book = book();
+    book.sheets[0].print = Print {
+        orientation: Orientation::Portrait,
+        repeat_header: false,
+    };
+    let bytes = book_bytes(&book).unwrap();
+    let sheet = part(&bytes, "xl/worksheets/sheet2.xml").unwrap();
+    assert!(sheet.contains(r#"orientation="portrait""#), "{sheet}");
+    let workbook = part(&bytes, "xl/workbook.xml").unwrap();
+    assert!(
+        !workbook.contains("'Vacancies by sector'!$5:$5"),
+        "no repeated header rows: {workbook}"
+    );
+    // The other table sheet keeps the default: landscape.
+    let other = part(&bytes, "xl/worksheets/sheet3.xml").unwrap();
+    assert!(other.contains(r#"orientation="landscape""#), "{other}");
 }
 
 #[test]

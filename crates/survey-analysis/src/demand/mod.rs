@@ -13,7 +13,7 @@ use crate::figures::{
 };
 use crate::lines::Vacancies;
 use crate::publication::{AuditSummary, Publication, Relation};
-use crate::report::book::{Audience, Book, BookPlan, Cell, Chart, ChartKind, Format, Sheet, Table};
+use crate::report::book::{Audience, Book, BookPlan, Cell, Chart, ChartKind, Format, Print, Sheet, Table};
 pub use measures::quantity;
 use measures::{VacancyColumns, enterprise_measures};
 pub use occupations::TOP_OCCUPATIONS;
@@ -211,6 +211,7 @@ fn breakdown_sheet(ctx: &Context<'_>, table_name: &str, figures: &FigureTable, c
         })
     });
     Sheet {
+        print: Print::default(),
         title: format!("{} – {}", ctx.tr("劳动力需求", "Labor demand"), breakdown.title),
         intro: vec![
             ctx.weighting_line(),
@@ -318,6 +319,7 @@ pub fn demand_report(ctx: &Context<'_>) -> (Book, DemandSummary) {
                 .all(|m| matches!(m.meaning, Meaning::Share { .. })) =>
             {
                 sheets.push(Sheet {
+                    print: Print::default(),
                     name: figures.sheet.clone().unwrap_or_default(),
                     title: ctx.tr(
                         "企业需求、困难与意向（企业占比）",

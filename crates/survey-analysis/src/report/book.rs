@@ -73,6 +73,37 @@ pub struct Sheet {
     pub table: Table,
     /// A chart drawn from the table, placed beside it.
     pub chart: Option<Chart>,
+    /// How the sheet prints.
+    pub print: Print,
+}
+
+/// How a sheet prints. Every sheet prints on A4, one page wide, with the sheet name above
+/// and the page number below; this is what differs between sheets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Print {
+    /// Page orientation.
+    pub orientation: Orientation,
+    /// Whether the table's header row is printed again at the top of every page.
+    pub repeat_header: bool,
+}
+
+impl Default for Print {
+    /// A table: landscape, so its columns fit across, with its header on every page.
+    fn default() -> Self {
+        Print {
+            orientation: Orientation::Landscape,
+            repeat_header: true,
+        }
+    }
+}
+
+/// Page orientation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orientation {
+    /// Wider than tall: tables.
+    Landscape,
+    /// Taller than wide: text (cover, notes).
+    Portrait,
 }
 
 /// A table written as an Excel table (autofilter, banded rows, frozen header).

@@ -4,7 +4,7 @@ use super::assess::{Assessment, Flag, Verdict};
 use crate::context::Context;
 use crate::dataset::Dataset;
 use crate::figures::tr;
-use crate::report::book::{Cell, Column, ColumnStyle, Format, Sheet, Table};
+use crate::report::book::{Cell, Column, ColumnStyle, Format, Print, Sheet, Table};
 use std::cmp::Ordering;
 use survey_def::codes::industry_section;
 use survey_def::{Lang, Severity};
@@ -169,6 +169,7 @@ pub fn enterprise_sheet(ctx: &Context<'_>, facts: &EnterpriseFacts, current: &As
         intro.push(ctx.tr("没有企业触发风险规则。", "No enterprise tripped a risk rule."));
     }
     Sheet {
+        print: Print::default(),
         name: ctx.tr("风险企业名单", "Enterprises flagged"),
         title: ctx.tr("触发风险规则的企业", "Enterprises that tripped a risk rule"),
         intro,
@@ -218,6 +219,7 @@ pub fn new_flags_sheet(ctx: &Context<'_>, facts: &EnterpriseFacts, new: &[(&Flag
         intro.push(ctx.tr("没有新增风险。", "No new flags."));
     }
     Sheet {
+        print: Print::default(),
         name: ctx.tr("新增风险", "New flags"),
         title: ctx.tr("较上期新增的风险", "Flags new since the previous wave"),
         intro,

@@ -12,7 +12,7 @@ use crate::figures::{
     long_table, long_table_columns,
 };
 use crate::impute::Answers;
-use crate::report::book::{Cell, Chart, ChartKind, Format, Sheet, Table};
+use crate::report::book::{Cell, Chart, ChartKind, Format, Print, Sheet, Table};
 use crate::{CellStatus, Contributions};
 
 /// Code of the "any rule" line in the estimate tables.
@@ -236,6 +236,7 @@ pub fn by_rule_sheet(ctx: &Context<'_>, assessment: &Assessment, quality: &mut Q
         rows: 1..rules + 1,
     });
     Sheet {
+        print: Print::default(),
         name: ctx.tr("按规则", "By rule"),
         title: ctx.tr("各风险规则触发情况（全部企业）", "Risk flags by rule (all enterprises)"),
         intro: estimate_intro(ctx),
@@ -268,6 +269,7 @@ pub fn breakdown_sheet(
         "Each measure starts with all enterprises, then each group; filter the Measure column to see one.",
     ));
     Sheet {
+        print: Print::default(),
         title: format!("{} – {}", ctx.tr("风险规则触发情况", "Risk flags"), breakdown.title),
         intro,
         name,

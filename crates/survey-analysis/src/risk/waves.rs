@@ -7,7 +7,7 @@ use super::enterprise::EnterpriseFacts;
 use crate::context::Context;
 use crate::dataset::{Dataset, numbers_of};
 use crate::figures::tr;
-use crate::report::book::{Cell, Column, ColumnStyle, Format, Sheet, Table};
+use crate::report::book::{Cell, Column, ColumnStyle, Format, Print, Sheet, Table};
 use crate::{HbError, HbOutcome, HbParameters, hidiroglou_berthelot};
 use survey_def::{Lang, VacancyColumns};
 
@@ -349,6 +349,7 @@ pub fn change_sheet(ctx: &Context<'_>, facts: &EnterpriseFacts, waves: &WaveComp
         intro.push(ctx.tr("没有HB异常的企业。", "No matched enterprise is an outlier."));
     }
     Sheet {
+        print: Print::default(),
         name: ctx.tr("与上期比较", "Wave-over-wave change"),
         title: ctx.tr(
             &format!(

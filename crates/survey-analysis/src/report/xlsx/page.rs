@@ -2,7 +2,7 @@
 //! below, and on a book for officials only, its audience line on every page.
 
 use super::text::truncate_utf16;
-use crate::report::book::{Audience, Book};
+use crate::report::book::{Audience, Book, Orientation, Print};
 use rust_xlsxwriter::Worksheet;
 use survey_def::Lang;
 
@@ -49,14 +49,20 @@ impl PageSetup {
         }
     }
 
-    /// Sets up a table sheet: landscape, `header_row` repeated on every page.
-    pub(super) fn apply_landscape(
+    /// Sets up a table sheet as its `print` says, its header at `header_row`.
+    pub(super) fn apply_to_table(
         &self,
         ws: &mut Worksheet,
+        print: &Print,
         header_row: u32,
     ) -> Result<(), rust_xlsxwriter::XlsxError> {
-        ws.set_landscape();
-        ws.set_repeat_rows(header_row, header_row)?;
+        match print.orientation {
+            Orientation::Landscape => ws.set_landscape(),
+            Orientation::Portrait => ws.set_portrait(),
+        };
+        if print.repeat_header {
+            ws.set_repeat_rows(header_row, header_row)?;
+        }
         self.apply(ws);
         Ok(())
     }

@@ -88,7 +88,7 @@ pub(super) fn write_sheet(
         ws.write_string_with_format(next_row, 0, excel_text(line), &styles.footnote)?;
         next_row += 1;
     }
-    page.apply_landscape(ws, header_row)?;
+    page.apply_to_table(ws, &sheet.print, header_row)?;
     Ok(())
 }
 
@@ -423,6 +423,7 @@ mod tests {
             style: ColumnStyle::Plain,
         };
         let sheet = Sheet {
+            print: book::Print::default(),
             name: "Long".into(),
             title: "A long list".into(),
             intro: vec!["intro".into()],
