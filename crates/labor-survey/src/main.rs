@@ -11,7 +11,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use survey_def::{DefinitionError, Lang};
+use survey_def::contract::Verdict;
+use survey_def::{Definition, DefinitionError, Lang};
 
 /// Exit code: the definition (or input) has problems.
 const EXIT_PROBLEMS: u8 = 1;
@@ -72,6 +73,11 @@ enum Command {
         /// How problems are printed.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
+        /// An earlier definition: say whether returns made from it still read under each
+        /// definition checked (compatible, readable with a mapping, or not), and list every
+        /// difference. Exits 1 when they cannot be read.
+        #[arg(long, value_name = "OLD.toml")]
+        against: Option<PathBuf>,
     },
     /// Write the blank questionnaire workbook enterprises fill in.
     Template {
@@ -134,6 +140,25 @@ enum Command {
         /// Language of the workbooks.
         #[arg(long, value_enum, default_value_t = LangArg::Zh)]
         lang: LangArg,
+    },
+    /// Write the checked dataset for colleagues: one row per return, question labels as
+    /// headers, choice labels as values, and the lines of each repeating table; as an
+    /// Excel workbook (.xlsx) or CSV files in UTF-8 with a byte order mark (.csv, a file
+    /// per table beside it). Names enterprises: written owner-only.
+    Export {
+        /// Definition file.
+        definition: PathBuf,
+        /// Dataset folder written by `ingest`.
+        dataset: PathBuf,
+        /// Output file: `.xlsx` or `.csv`.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Language of headers and labels.
+        #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+        lang: LangArg,
+        /// Question ids as headers and choice codes as values.
+        #[arg(long)]
+        codes: bool,
     },
     /// Write a realistic, reproducible set of returns for a survey: a sampling frame, a
     /// mix of template workbooks, a wide workbook, JSON and JSON Lines (with a share of
@@ -275,7 +300,11 @@ fn main() -> ExitCode {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { definitions, format } => check(&definitions, format),
+        Command::Check {
+            definitions,
+            format,
+            against,
+        } => check(&definitions, format, against.as_deref()),
         Command::Template {
             definition,
             output,
@@ -306,6 +335,24 @@ fn main() -> ExitCode {
             };
             ingest(&definition, &inputs, &output, &options, strict, quiet)
         }
+        Command::Export {
+            definition,
+            dataset,
+            output,
+            lang,
+            codes,
+        } => with_definition(&definition, |def| {
+            let options = survey_analysis::export::ExportOptions {
+                lang: lang.into(),
+                codes,
+            };
+            let written =
+                survey_analysis::export::export(def, &dataset, &output, options).map_err(|e| e.to_string())?;
+            for path in written {
+                eprintln!("wrote {}", path.display());
+            }
+            Ok(())
+        }),
         Command::Analyze {
             definition,
             dataset,
@@ -413,11 +460,22 @@ fn main() -> ExitCode {
     }
 }
 
-fn check(paths: &[PathBuf], format: ReportFormat) -> ExitCode {
+fn check(paths: &[PathBuf], format: ReportFormat, against: Option<&Path>) -> ExitCode {
+    let earlier = match against.map(survey_def::load).transpose() {
+        Ok(earlier) => earlier,
+        Err(e) => {
+            eprintln!("error: the earlier definition: {e}");
+            return ExitCode::from(EXIT_PROBLEMS);
+        }
+    };
     let mut failed = false;
+    let mut unreadable = false;
     for path in paths {
         match survey_def::load(path) {
             Ok(def) => {
+                if let Some(earlier) = &earlier {
+                    unreadable |= print_comparison(earlier, &def, path, format) == Verdict::Unreadable;
+                }
                 if matches!(format, ReportFormat::Text) {
                     eprintln!(
                         "{}: ok ({} v{}, {} questions, {} risk rules, {} policies, fingerprint {})",
@@ -457,10 +515,57 @@ fn check(paths: &[PathBuf], format: ReportFormat) -> ExitCode {
             }
         }
     }
-    if failed {
+    // Problems in a definition, or returns of the earlier one that cannot be read.
+    if failed || unreadable {
         ExitCode::from(EXIT_PROBLEMS)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Prints how returns made from `earlier` read under `current`, and returns the verdict.
+fn print_comparison(earlier: &Definition, current: &Definition, path: &Path, format: ReportFormat) -> Verdict {
+    let (verdict, differences) = survey_def::contract::compare(earlier, current);
+    let name = |d: &Definition| format!("{} v{} ({})", d.survey().id, d.survey().version, d.short_fingerprint());
+    let mut out = std::io::stdout().lock();
+    match format {
+        ReportFormat::Text => {
+            let _ = writeln!(
+                out,
+                "{}: returns made from {} under {}: {}",
+                path.display(),
+                name(earlier),
+                name(current),
+                verdict.describe()
+            );
+            for d in &differences {
+                let item = if d.item.is_empty() { "survey" } else { d.item.as_str() };
+                let _ = writeln!(out, "  {item}: {} [{}]", d.change, verdict_code(d.verdict));
+            }
+        }
+        ReportFormat::Json => {
+            let json = serde_json::json!({
+                "file": path.display().to_string(),
+                "earlier": { "version": earlier.survey().version, "fingerprint": earlier.fingerprint },
+                "current": { "version": current.survey().version, "fingerprint": current.fingerprint },
+                "verdict": verdict_code(verdict),
+                "differences": differences.iter().map(|d| serde_json::json!({
+                    "item": d.item,
+                    "change": d.change,
+                    "verdict": verdict_code(d.verdict),
+                })).collect::<Vec<_>>(),
+            });
+            let _ = writeln!(out, "{json}");
+        }
+    }
+    verdict
+}
+
+fn verdict_code(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Compatible => "compatible",
+        Verdict::NeedsMapping => "needs-mapping",
+        Verdict::Unreadable => "unreadable",
     }
 }
 

@@ -363,3 +363,67 @@ fn schema_rejects_malformed_returns() {
         assert!(!validator.is_valid(&ret), "schema accepted a return with {name}");
     }
 }
+
+/// `check --against`: a new version that renames an option code reads the earlier
+/// returns with a mapping (exit 0, the code named); one that retypes a column cannot read
+/// them (exit 1); the same contract under a new label is compatible.
+#[test]
+fn check_against_an_earlier_definition_says_whether_its_returns_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = repo().join("tests/definitions/good/minimal.toml");
+    let minimal = std::fs::read_to_string(&old).unwrap();
+    let write = |name: &str, text: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let relabelled = write(
+        "relabelled.toml",
+        minimal.replace(r#"zh = "现有职工人数""#, r#"zh = "现有在职职工人数""#),
+    );
+    let recoded = write(
+        "recoded.toml",
+        minimal.replace(r#"code = "job_fair""#, r#"code = "fair""#),
+    );
+    let retyped = write(
+        "retyped.toml",
+        minimal.replace(
+            "id = \"occupation\"\ntype = \"occupation_code\"",
+            "id = \"occupation\"\ntype = \"text\"",
+        ),
+    );
+    let against = |new: &Path, format: &str| {
+        run(&[
+            "check",
+            new.to_str().unwrap(),
+            "--against",
+            old.to_str().unwrap(),
+            "--format",
+            format,
+        ])
+    };
+
+    let out = against(&relabelled, "text");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("compatible: its returns read as they are"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = against(&recoded, "text");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("readable with a mapping"), "{stdout}");
+    assert!(
+        stdout.contains("subsidy_channel: option code(s) `job_fair` no longer exist"),
+        "{stdout}"
+    );
+
+    let out = against(&retyped, "json");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["verdict"], "unreadable");
+    assert_eq!(json["differences"][0]["item"], "vacancies.occupation");
+    assert_eq!(json["differences"][0]["change"], "was occupation_code, is text");
+}

@@ -209,6 +209,16 @@ impl Dataset {
     }
 }
 
+impl TableLines {
+    /// The answer to `column` of `table` in `line`, decoded by the column's type.
+    pub fn value(&self, def: &Definition, table: &str, column: &str, line: usize) -> Value {
+        let Some(c) = def.question(table).and_then(|t| t.column(column)) else {
+            return Value::Missing;
+        };
+        decode(&self.lines, column, holds_codes(&c.kind), line)
+    }
+}
+
 fn plpath(path: &Path) -> PolarsResult<PlRefPath> {
     PlRefPath::try_from_path(path)
 }

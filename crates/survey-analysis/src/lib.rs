@@ -49,6 +49,7 @@ pub mod demand;
 mod design;
 mod disclosure;
 mod estimate;
+pub mod export;
 pub mod figures;
 pub mod frame;
 pub mod impute;

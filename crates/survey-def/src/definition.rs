@@ -295,10 +295,8 @@ pub struct Policy {
 pub struct Definition {
     /// The file it was loaded from.
     pub source: PathBuf,
-    /// SHA-256 of the questionnaire's canonical form (JSON of the survey metadata,
-    /// parameters, choice lists and sections), hex. Comments and layout of the TOML do not
-    /// change it; any change to what enterprises answer does. Risk rules, policies, design
-    /// and analysis roles are left out: they change how returns are read, not the form.
+    /// SHA-256 of the answer contract (see [`crate::contract`]), hex: what decides how a
+    /// return is read (ids, kinds, codes, the template layout), not labels, ranges or rules.
     pub fingerprint: String,
     pub(crate) survey: SurveyMeta,
     pub(crate) parameters: BTreeMap<String, f64>,

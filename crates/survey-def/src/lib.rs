@@ -27,6 +27,7 @@
 
 mod check;
 pub mod codes;
+pub mod contract;
 mod definition;
 pub mod expr;
 mod hints;

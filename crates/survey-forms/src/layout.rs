@@ -3,8 +3,9 @@
 
 use survey_def::Lang;
 
-/// Version of this layout, recorded in the metadata sheet.
-pub const LAYOUT_VERSION: &str = "1";
+/// Version of this layout, recorded in the metadata sheet. It is part of the answer
+/// contract (and so of the fingerprint), which is why it is defined there.
+pub const LAYOUT_VERSION: &str = survey_def::contract::TEMPLATE_LAYOUT_VERSION;
 
 /// Name of the very hidden metadata sheet (key in column A, value in column B).
 pub const META_SHEET: &str = "_survey";

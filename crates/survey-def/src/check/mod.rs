@@ -21,7 +21,6 @@ use crate::expr::Scope;
 use crate::problem::{Problem, ProblemKind};
 use crate::source::{Seg, SourceMap, TomlPath};
 use crate::written::{DefinitionFile, QuestionSpec};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 
 use design::check_design;
@@ -89,8 +88,7 @@ struct Declared<'a> {
     columns: Vec<Declared<'a>>,
 }
 
-/// Checks `file` and compiles it. `text` is the source it came from (for the fingerprint
-/// nothing but the parsed meaning is used).
+/// Checks `file` and compiles it. `text` is the source it came from.
 pub(crate) fn check_definition(
     file: DefinitionFile,
     _text: &str,
@@ -130,23 +128,6 @@ pub(crate) fn check_definition(
     let risk_rules = compile_risk_rules(&mut ck, &file, scope);
     let policies = compile_policies(&mut ck, &file, scope, &questions_scope);
 
-    // The fingerprint identifies the questionnaire enterprises fill in: its identity,
-    // parameters (constraints read them), choice lists and questions. Design, services,
-    // risk rules, policies and analysis roles are how returns are analysed, so changing
-    // them leaves returned forms valid.
-    let questionnaire = (&file.survey, &file.parameters, &file.choices, &file.sections);
-    let fingerprint = match serde_json::to_vec(&questionnaire) {
-        Ok(canonical) => hex::encode(Sha256::digest(&canonical)),
-        Err(e) => {
-            ck.report(
-                ProblemKind::WrongShape,
-                &[],
-                format!("the questionnaire cannot be put in canonical form for its fingerprint: {e}"),
-                None,
-            );
-            String::new()
-        }
-    };
     if !ck.problems.is_empty() {
         return Err(ck.problems);
     }
@@ -159,9 +140,9 @@ pub(crate) fn check_definition(
             title: s.title.clone(),
         })
         .collect();
-    Ok(Definition {
+    let mut definition = Definition {
         source: path.to_owned(),
-        fingerprint,
+        fingerprint: String::new(),
         survey: file.survey,
         parameters: file.parameters,
         choices: file.choices,
@@ -173,5 +154,7 @@ pub(crate) fn check_definition(
         risk_rules,
         policies,
         analysis: file.analysis,
-    })
+    };
+    definition.fingerprint = crate::contract::fingerprint(&definition);
+    Ok(definition)
 }
