@@ -248,12 +248,30 @@ fn each_rejection_names_file_place_question_and_rule() {
         rules.contains(&("invalid-industry-code", "$.answers.industry")),
         "{rules:?}"
     );
+    // Each problem names the enterprise as the return gives it, the wrong check
+    // character included, so the office knows whom to call.
+    for r in &bad {
+        assert_eq!(r["enterprise_id"], "91350100M000100Y44", "{r}");
+        assert_eq!(r["enterprise_name"], "上海杨浦测试软件有限公司", "{r}");
+    }
 
     // The workbook form of the same list opens and holds the same rows.
     let mut wb: Xlsx<_> = open_workbook(out.join("rejects.xlsx")).unwrap();
     let problems = wb.worksheet_range("问题 Problems").unwrap();
     assert_eq!(problems.height(), rejects.len() + 1);
     assert_eq!(problems.get_value((0, 0)).unwrap().to_string(), "文件 File");
+    assert_eq!(
+        problems.get_value((0, 1)).unwrap().to_string(),
+        "企业代码 Enterprise id"
+    );
+    assert_eq!(
+        problems.get_value((0, 2)).unwrap().to_string(),
+        "企业名称 Enterprise name"
+    );
+    let ids: Vec<String> = (1..problems.height() as u32)
+        .map(|r| problems.get_value((r, 1)).map(|v| v.to_string()).unwrap_or_default())
+        .collect();
+    assert!(ids.iter().any(|id| id == "91350100M000100Y44"), "{ids:?}");
 }
 
 #[test]

@@ -22,9 +22,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use survey_def::{Definition, Lang};
 
-/// The question holding the enterprise's name, listed beside its risk flags.
-pub const ENTERPRISE_NAME_QUESTION: &str = "name";
-
 /// File name of the machine-readable summary.
 pub const SUMMARY_FILE: &str = "summary.json";
 
@@ -227,8 +224,9 @@ pub fn columns_needed(def: &Definition) -> (BTreeSet<String>, BTreeSet<(String, 
             names_read(need, &mut questions, &mut columns);
         }
     }
-    if def.question(ENTERPRISE_NAME_QUESTION).is_some() {
-        questions.insert(ENTERPRISE_NAME_QUESTION.to_owned());
+    // The name listed beside each flagged enterprise.
+    if let Some(name) = &def.survey().enterprise_name_question {
+        questions.insert(name.clone());
     }
     // Skip logic of the questions read: a number not asked is a known 0 (see
     // `Context::numbers`), which takes the answers its condition reads.

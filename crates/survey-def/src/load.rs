@@ -125,6 +125,7 @@ const KNOWN_KEYS: &[&str] = &[
     "languages",
     "instructions",
     "enterprise_question",
+    "enterprise_name_question",
     "submitted_at_question",
     "subdistricts",
     "options",

@@ -74,6 +74,9 @@ pub struct SurveyMeta {
     pub enterprise_question: String,
     /// The question holding the submission time, when the form records one.
     pub submitted_at_question: Option<String>,
+    /// The question holding the enterprise's name, shown beside its id wherever a list
+    /// for officials names an enterprise (rejected returns, risk flags).
+    pub enterprise_name_question: Option<String>,
     /// The choice list that the `subdistrict` question type draws its codes from.
     pub subdistricts: Option<String>,
 }

@@ -228,6 +228,13 @@ pub struct Rejection {
     pub message_zh: String,
     /// Plain message in English.
     pub message_en: String,
+    /// The enterprise's credit code as read from the return (checked or not), so a
+    /// rejected return can be traced to its enterprise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enterprise_id: Option<String>,
+    /// The enterprise's name as read from the return.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enterprise_name: Option<String>,
 }
 
 /// Longest received value kept in a rejection; a 5 MB answer is not copied into reports.
@@ -255,6 +262,8 @@ impl Rejection {
             severity: Severity::Error,
             message_zh: zh.into(),
             message_en: en.into(),
+            enterprise_id: None,
+            enterprise_name: None,
         }
     }
 }

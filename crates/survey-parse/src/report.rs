@@ -16,6 +16,11 @@ pub fn definition_info(def: &Definition) -> DefinitionInfo {
     }
 }
 
+/// Column of the line number in the problems sheet, written as a number.
+const LINE_COLUMN: u16 = 5;
+/// Column of the Chinese message in the problems sheet.
+const MESSAGE_COLUMN: u16 = 13;
+
 /// Rows of problems the workbook lists (Excel's row limit, less the header and a note).
 const MAX_WORKBOOK_ROWS: usize = 1_048_574;
 
@@ -61,6 +66,8 @@ pub fn rejects_workbook(
     let sheet = wb.add_worksheet().set_name("问题 Problems")?;
     let headers = [
         ("文件 File", 28.0),
+        ("企业代码 Enterprise id", 20.0),
+        ("企业名称 Enterprise name", 24.0),
         ("工作表 Sheet", 14.0),
         ("单元格 Cell", 9.0),
         ("行 Line", 7.0),
@@ -80,6 +87,8 @@ pub fn rejects_workbook(
         let r = r as u32 + 1;
         let cells = [
             Some(row.location.file.clone()),
+            row.enterprise_id.clone(),
+            row.enterprise_name.clone(),
             row.location.sheet.clone(),
             row.location.cell.clone(),
             None,
@@ -106,13 +115,13 @@ pub fn rejects_workbook(
             }
         }
         if let Some(line) = row.location.line {
-            sheet.write_number(r, 3, line as f64)?;
+            sheet.write_number(r, LINE_COLUMN, line as f64)?;
         }
     }
     if listed.len() < rejections.len() {
         let r = listed.len() as u32 + 1;
         let more = rejections.len() - listed.len();
-        sheet.write_string(r, 11, format!("另有 {more} 个问题见 rejects.jsonl"))?;
+        sheet.write_string(r, MESSAGE_COLUMN, format!("另有 {more} 个问题见 rejects.jsonl"))?;
         sheet.write_string(r, 12, format!("{more} more problems are listed in rejects.jsonl"))?;
     }
     for (c, (_, width)) in headers.iter().enumerate() {

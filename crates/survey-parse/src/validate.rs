@@ -51,6 +51,8 @@ pub struct Validator<'d> {
     table_questions: Vec<usize>,
     calculate_order: Vec<usize>,
     enterprise_slot: Option<usize>,
+    /// The question holding the enterprise's name, when the definition names one.
+    name_slot: Option<usize>,
     submitted_slot: Option<usize>,
     max_text_chars: usize,
 }
@@ -83,6 +85,11 @@ impl<'d> Validator<'d> {
         Validator {
             def,
             enterprise_slot: top.get(def.survey().enterprise_question.as_str()).copied(),
+            name_slot: def
+                .survey()
+                .enterprise_name_question
+                .as_deref()
+                .and_then(|q| top.get(q).copied()),
             submitted_slot: def
                 .survey()
                 .submitted_at_question
@@ -141,6 +148,21 @@ impl<'d> Validator<'d> {
             _ => None,
         };
         let mut rejections = run.rejections;
+        if !rejections.is_empty() {
+            // The enterprise as the return gives it, checked or not: the office traces a
+            // rejected return to who sent it.
+            let as_read = |slot: Option<usize>| {
+                slot.and_then(|i| cells[i])
+                    .map(|c| crate::rejection::excerpt(c.value.display().trim()))
+                    .filter(|t| !t.is_empty())
+            };
+            let id = as_read(self.enterprise_slot);
+            let name = as_read(self.name_slot);
+            for r in &mut rejections {
+                r.enterprise_id.clone_from(&id);
+                r.enterprise_name.clone_from(&name);
+            }
+        }
         for r in &mut rejections {
             raw.locate(&mut r.location);
         }
@@ -347,6 +369,8 @@ impl<'d> Run<'_, 'd> {
             severity,
             message_zh: zh,
             message_en: en,
+            enterprise_id: None,
+            enterprise_name: None,
         });
     }
 
@@ -372,6 +396,8 @@ impl<'d> Run<'_, 'd> {
             severity,
             message_zh: zh.into(),
             message_en: en.into(),
+            enterprise_id: None,
+            enterprise_name: None,
         });
     }
 

@@ -9,10 +9,6 @@ use std::cmp::Ordering;
 use survey_def::codes::industry_section;
 use survey_def::{Lang, Severity};
 
-/// The question holding the enterprise's name, listed beside its flags when the
-/// definition has it (the question the analysis reads for names).
-const ENTERPRISE_NAME_QUESTION: &str = "name";
-
 /// What the enterprise sheets show of each return besides its flags.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnterpriseFacts {
@@ -30,10 +26,10 @@ impl EnterpriseFacts {
     /// The facts of every return of `data`.
     pub fn of(ctx: &Context<'_>, data: &Dataset) -> EnterpriseFacts {
         let rows = data.len();
-        let names = if ctx.def.question(ENTERPRISE_NAME_QUESTION).is_some() {
-            data.texts(ENTERPRISE_NAME_QUESTION)
-        } else {
-            vec![None; rows]
+        // The definition's name question (`survey.enterprise_name_question`), if any.
+        let names = match &ctx.def.survey().enterprise_name_question {
+            Some(name) => data.texts(name),
+            None => vec![None; rows],
         };
         let design = ctx.def.design();
         let sectors = design.map_or_else(

@@ -39,6 +39,16 @@ pub(super) fn check_design(ck: &mut Checker<'_>, file: &DefinitionFile, scope: &
             None,
         );
     }
+    if let Some(q) = &file.survey.enterprise_name_question
+        && scope.get(q).and_then(|i| i.ty.as_ref()) != Some(&ValueType::Text)
+    {
+        ck.report(
+            ProblemKind::WrongQuestionType,
+            &[key("survey"), key("enterprise_name_question")],
+            format!("`{q}` must be a text question"),
+            Some("name the question where enterprises write their name".into()),
+        );
+    }
     let Some(design) = &file.design else { return };
     let want = |ck: &mut Checker<'_>, k: &str, id: &str, ty: ValueType| {
         let got = scope.get(id).and_then(|i| i.ty.as_ref());
