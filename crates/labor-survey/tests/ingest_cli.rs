@@ -485,3 +485,56 @@ fn two_runs_on_the_same_inputs_write_identical_bytes() {
         );
     }
 }
+
+/// A return rejected for a missing answer, then sent again corrected: the later one is
+/// accepted, the first is superseded (resolved) and no longer counts as rejected, and its
+/// problems stay listed, marked with the file that resolved them. A return rejected after
+/// an accepted one is not resolved by it.
+#[test]
+fn a_corrected_return_resolves_the_rejected_one_it_follows() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = credit_code(40);
+    let mut broken = valid_json_return(&id, "2024-02-20T10:00:00+08:00");
+    broken["answers"].as_object_mut().unwrap().remove("employees_now");
+    let fixed = valid_json_return(&id, "2024-02-22T09:00:00+08:00");
+    write_json(dir.path(), "a-first.json", &broken);
+    write_json(dir.path(), "b-corrected.json", &fixed);
+    // Another enterprise: accepted first, then a broken resend that nothing corrects.
+    let other = credit_code(41);
+    let good = valid_json_return(&other, "2024-02-20T10:00:00+08:00");
+    let mut late_broken = valid_json_return(&other, "2024-02-23T10:00:00+08:00");
+    late_broken["answers"].as_object_mut().unwrap().remove("employees_now");
+    write_json(dir.path(), "c-good.json", &good);
+    write_json(dir.path(), "d-late-broken.json", &late_broken);
+
+    let out = dir.path().join("out");
+    let result = ingest(&[dir.path()], &out, &[]);
+    assert!(
+        result.status.success() || result.status.code() == Some(1),
+        "{}",
+        text(&result.stderr)
+    );
+    let summary = ingest_summary(&out);
+    // received 4 = accepted 2 + rejected 1 (the late broken one) + superseded 1.
+    assert_eq!(assert_accounted(&summary), (4, 2, 1, 1));
+    let sup = &summary["superseded_returns"][0];
+    assert_eq!(sup["enterprise_id"], id);
+    assert!(sup["file"].as_str().unwrap().ends_with("a-first.json"), "{sup}");
+    assert!(
+        sup["replaced_by"].as_str().unwrap().ends_with("b-corrected.json"),
+        "{sup}"
+    );
+    assert_eq!(
+        summary["rejections_by_rule"]["required"], 1,
+        "only the unresolved problem counts"
+    );
+
+    let rejects = rejects(&out);
+    let first = rejection_for(&rejects, "a-first.json");
+    assert!(!first.is_empty());
+    for r in &first {
+        assert!(r["resolved_by"].as_str().unwrap().ends_with("b-corrected.json"), "{r}");
+    }
+    let late = rejection_for(&rejects, "d-late-broken.json");
+    assert!(late.iter().all(|r| r.get("resolved_by").is_none()), "{late:?}");
+}

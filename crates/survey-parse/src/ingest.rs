@@ -100,7 +100,29 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<Input>, IngestError> {
 /// What became of one received return.
 enum Entry {
     Accepted(AcceptedKey),
-    Rejected,
+    Rejected(Option<RejectedKey>),
+}
+
+/// What resolving a rejected return by a later accepted one needs: its enterprise (when
+/// its id was valid), when it was sent, where it is, and which of its file's kept
+/// problems are its own.
+struct RejectedKey {
+    enterprise_id: String,
+    /// Submission time, or the file's modification time where none is recorded.
+    when: Option<i64>,
+    record: Record,
+    /// Its problems among the file's kept ones.
+    rejections: std::ops::Range<usize>,
+}
+
+/// What checking one return gave, for its file to keep.
+struct Checked {
+    /// Its key when accepted.
+    accepted: Option<AcceptedKey>,
+    /// Its enterprise and time when rejected with a valid enterprise id.
+    rejected_from: Option<(String, Option<i64>, Record)>,
+    /// Its problems.
+    rejections: Vec<Rejection>,
 }
 
 /// What settling duplicates needs of an accepted return; its answers are already in the
@@ -191,7 +213,7 @@ fn check_file(
     }));
     if read.is_err() {
         sink.batch.clear();
-        sink.result.entries.push(Entry::Rejected);
+        sink.result.entries.push(Entry::Rejected(None));
         sink.result.rejections.push(Rejection::file(
             Location::file(&input.name),
             crate::rejection::Rule::Damaged,
@@ -243,8 +265,8 @@ struct FileSink<'a, 'd> {
 
 /// A group of returns as a worker checked them, in the order read.
 struct CheckedGroup {
-    /// Per return: its key when accepted, and its problems.
-    outcomes: Vec<(Option<AcceptedKey>, Vec<Rejection>)>,
+    /// Per return, in the order read.
+    outcomes: Vec<Checked>,
     /// The accepted returns, as columns or as they are.
     accepted: GroupColumns,
 }
@@ -263,15 +285,26 @@ fn check_group(validator: &Validator<'_>, group: Vec<Received>, min_chunk: usize
         match received {
             Received::Return(raw) => {
                 let outcome = validator.check(&raw);
-                let key = outcome.checked.as_ref().map(|c| AcceptedKey {
+                let accepted = outcome.checked.as_ref().map(|c| AcceptedKey {
                     enterprise_id: c.enterprise_id.clone(),
                     when: c.submitted_at.or(c.file_modified),
                     record: Record::of(&c.source),
                 });
+                let rejected_from = outcome
+                    .rejected_from
+                    .map(|(id, when)| (id, when, Record::of(&raw.source)));
                 returns.extend(outcome.checked);
-                outcomes.push((key, outcome.rejections));
+                outcomes.push(Checked {
+                    accepted,
+                    rejected_from,
+                    rejections: outcome.rejections,
+                });
             }
-            Received::Unreadable { rejections, .. } => outcomes.push((None, rejections)),
+            Received::Unreadable { rejections, .. } => outcomes.push(Checked {
+                accepted: None,
+                rejected_from: None,
+                rejections,
+            }),
         }
     }
     let accepted = if returns.len() >= min_chunk {
@@ -317,15 +350,24 @@ impl FileSink<'_, '_> {
         let mut gathered = Vec::new();
         for group in groups {
             let mut origins = Vec::new();
-            for (key, rejections) in group.outcomes {
-                self.keep(rejections);
-                match key {
+            for checked in group.outcomes {
+                let first = self.result.rejections.len();
+                self.keep(checked.rejections);
+                let kept = first..self.result.rejections.len();
+                match checked.accepted {
                     Some(key) => {
                         self.result.entries.push(Entry::Accepted(key));
                         origins.push(dataset::Origin::new(self.file, self.taken));
                         self.taken += 1;
                     }
-                    None => self.result.entries.push(Entry::Rejected),
+                    None => self.result.entries.push(Entry::Rejected(checked.rejected_from.map(
+                        |(enterprise_id, when, record)| RejectedKey {
+                            enterprise_id,
+                            when,
+                            record,
+                            rejections: kept,
+                        },
+                    ))),
                 }
             }
             match group.accepted {
@@ -484,7 +526,9 @@ fn ingest_into(
 
 /// Settles duplicates and counts: several accepted returns of one enterprise keep the
 /// latest by submission time (file modification time where none is recorded; the later
-/// file name breaks ties, so the choice never depends on thread timing).
+/// file name breaks ties, so the choice never depends on thread timing). A rejected
+/// return followed by a later accepted one of the same enterprise was corrected: it is
+/// superseded, and its problems are marked resolved by the return that replaced it.
 fn settle(def: &Definition, results: Vec<FileResult>, accepted: dataset::Spill) -> Result<Ingested, IngestError> {
     let mut latest: FxHashMap<&str, (Option<i64>, &str, usize, usize)> = FxHashMap::default();
     for (f, result) in results.iter().enumerate() {
@@ -524,10 +568,32 @@ fn settle(def: &Definition, results: Vec<FileResult>, accepted: dataset::Spill) 
             superseded: 0,
         };
         let mut kept = Vec::new();
+        let mut own_rejections = result.rejections.clone();
         for (e, entry) in result.entries.iter().enumerate() {
             status.received += 1;
             match entry {
-                Entry::Rejected => status.rejected += 1,
+                Entry::Rejected(None) => status.rejected += 1,
+                Entry::Rejected(Some(r)) => {
+                    let corrected = latest
+                        .get(r.enterprise_id.as_str())
+                        .filter(|winner| **winner > (r.when, result.name.as_str(), f, e));
+                    let Some(winner) = corrected else {
+                        status.rejected += 1;
+                        continue;
+                    };
+                    status.superseded += 1;
+                    let (replaced_by, replaced_by_record) = locate(winner.2, winner.3);
+                    for problem in &mut own_rejections[r.rejections.clone()] {
+                        problem.resolved_by = Some(replaced_by.clone());
+                    }
+                    superseded_returns.push(Superseded {
+                        enterprise_id: r.enterprise_id.clone(),
+                        file: result.name.clone(),
+                        record: r.record.text(),
+                        replaced_by,
+                        replaced_by_record,
+                    });
+                }
                 Entry::Accepted(c) => {
                     let winner = &latest[c.enterprise_id.as_str()];
                     let wins = (winner.2, winner.3) == (f, e);
@@ -554,7 +620,7 @@ fn settle(def: &Definition, results: Vec<FileResult>, accepted: dataset::Spill) 
         n_accepted += status.accepted;
         n_rejected += status.rejected;
         n_superseded += status.superseded;
-        rejections.extend(result.rejections.iter().cloned());
+        rejections.extend(own_rejections);
         files.push(status);
     }
     rejections.sort_by(|a, b| (&a.location, &a.question, a.rule).cmp(&(&b.location, &b.question, b.rule)));
@@ -562,8 +628,9 @@ fn settle(def: &Definition, results: Vec<FileResult>, accepted: dataset::Spill) 
     drop(results);
     superseded_returns
         .sort_by(|a, b| (&a.enterprise_id, &a.file, &a.record).cmp(&(&b.enterprise_id, &b.file, &b.record)));
+    // Problems a later return resolved are listed (marked) but no longer counted.
     let mut by_rule: BTreeMap<String, u64> = BTreeMap::new();
-    for r in &rejections {
+    for r in rejections.iter().filter(|r| r.resolved_by.is_none()) {
         *by_rule.entry(r.rule.as_str().to_owned()).or_default() += 1;
     }
     let warnings = rejections.iter().filter(|r| r.severity == Severity::Warning).count() as u64;

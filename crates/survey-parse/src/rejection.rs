@@ -235,6 +235,10 @@ pub struct Rejection {
     /// The enterprise's name as read from the return.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enterprise_name: Option<String>,
+    /// The file of the later accepted return of the same enterprise that replaced the
+    /// rejected one: the problem is resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_by: Option<String>,
 }
 
 /// Longest received value kept in a rejection; a 5 MB answer is not copied into reports.
@@ -264,6 +268,7 @@ impl Rejection {
             message_en: en.into(),
             enterprise_id: None,
             enterprise_name: None,
+            resolved_by: None,
         }
     }
 }

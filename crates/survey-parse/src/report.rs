@@ -80,6 +80,7 @@ pub fn rejects_workbook(
         ("级别 Severity", 9.0),
         ("说明", 36.0),
         ("Message", 36.0),
+        ("已由更正的回答替代 Resolved by", 28.0),
     ];
     // Excel holds 1,048,576 rows: beyond that the list is in rejects.jsonl only.
     let listed = &rejections[..rejections.len().min(MAX_WORKBOOK_ROWS)];
@@ -108,6 +109,7 @@ pub fn rejects_workbook(
             ),
             Some(row.message_zh.clone()),
             Some(row.message_en.clone()),
+            row.resolved_by.clone(),
         ];
         for (c, cell) in cells.iter().enumerate() {
             if let Some(text) = cell {

@@ -40,6 +40,10 @@ pub struct Outcome {
     pub checked: Option<CheckedReturn>,
     /// Every problem found (errors and warnings).
     pub rejections: Vec<Rejection>,
+    /// For a rejected return whose enterprise id is valid: that id and when the return
+    /// was submitted (the file's modification time where it records none), so a later
+    /// accepted return of the same enterprise can resolve it.
+    pub rejected_from: Option<(String, Option<i64>)>,
 }
 
 /// Checks returns against one definition. Built once per run; cheap to share across
@@ -119,6 +123,7 @@ impl<'d> Validator<'d> {
             return Outcome {
                 checked: None,
                 rejections: vec![r],
+                rejected_from: None,
             };
         }
         let mut values = vec![Value::Missing; self.def.questions().len()];
@@ -135,11 +140,16 @@ impl<'d> Validator<'d> {
             Value::Text(t) => Some(t.clone()),
             _ => None,
         });
+        let submitted_at = self.submitted_at(raw, &values);
+        let rejected_from = match (has_error, &enterprise_id) {
+            (true, Some(id)) => Some((id.clone(), submitted_at.or(raw.file_modified))),
+            _ => None,
+        };
         let checked = match (has_error, enterprise_id) {
             (false, Some(enterprise_id)) => Some(CheckedReturn {
                 source: raw.source.clone(),
                 enterprise_id,
-                submitted_at: self.submitted_at(raw, &values),
+                submitted_at,
                 file_modified: raw.file_modified,
                 values,
                 tables,
@@ -166,7 +176,11 @@ impl<'d> Validator<'d> {
         for r in &mut rejections {
             raw.locate(&mut r.location);
         }
-        Outcome { checked, rejections }
+        Outcome {
+            checked,
+            rejections,
+            rejected_from,
+        }
     }
 
     fn identity(&self, raw: &RawReturn) -> Option<Rejection> {
@@ -371,6 +385,7 @@ impl<'d> Run<'_, 'd> {
             message_en: en,
             enterprise_id: None,
             enterprise_name: None,
+            resolved_by: None,
         });
     }
 
@@ -398,6 +413,7 @@ impl<'d> Run<'_, 'd> {
             message_en: en.into(),
             enterprise_id: None,
             enterprise_name: None,
+            resolved_by: None,
         });
     }
 
