@@ -538,3 +538,37 @@ fn a_corrected_return_resolves_the_rejected_one_it_follows() {
     let late = rejection_for(&rejects, "d-late-broken.json");
     assert!(late.iter().all(|r| r.get("resolved_by").is_none()), "{late:?}");
 }
+
+/// A template printed before the fingerprint became the answer contract's carries the
+/// legacy fingerprint of the same questionnaire: it is read as made from this definition.
+/// A template of a changed questionnaire (another fingerprint) is still refused.
+#[test]
+fn a_template_printed_with_the_legacy_fingerprint_still_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = survey_def::load(&shipped()).unwrap();
+    let ret = valid_json_return(&credit_code(50), "2024-02-20T10:00:00+08:00");
+    let filled = filled_from_json(&def, &ret);
+    let current = survey_forms::write_filled(&def, survey_def::Lang::Zh, &filled).unwrap();
+    let with = |fingerprint: &str| {
+        rewrite_zip(&current, |_, data| {
+            String::from_utf8(data.clone())
+                .map(|t| t.replace(&def.fingerprint, fingerprint).into_bytes())
+                .unwrap_or(data)
+        })
+    };
+    std::fs::write(dir.path().join("legacy.xlsx"), with(&def.legacy_fingerprint)).unwrap();
+    let other = "0".repeat(64);
+    let foreign = dir.path().join("foreign");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("other.xlsx"), with(&other)).unwrap();
+
+    let out = dir.path().join("out");
+    let result = ingest(&[&dir.path().join("legacy.xlsx")], &out, &[]);
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    assert_eq!(assert_accounted(&ingest_summary(&out)), (1, 1, 0, 0));
+
+    let out = dir.path().join("out-foreign");
+    let _ = ingest(&[&foreign], &out, &[]);
+    assert_eq!(assert_accounted(&ingest_summary(&out)), (1, 0, 1, 0));
+    assert_eq!(rejects(&out)[0]["rule"], "other-version");
+}

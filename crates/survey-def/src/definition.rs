@@ -298,6 +298,11 @@ pub struct Definition {
     /// SHA-256 of the answer contract (see [`crate::contract`]), hex: what decides how a
     /// return is read (ids, kinds, codes, the template layout), not labels, ranges or rules.
     pub fingerprint: String,
+    /// The fingerprint releases before the answer contract printed on templates: SHA-256
+    /// of the questionnaire's JSON as serde laid it out (survey metadata, parameters,
+    /// choice lists, sections). Templates already sent out carry it; a return with it is
+    /// read as made from this definition when the questionnaire is otherwise unchanged.
+    pub legacy_fingerprint: String,
     pub(crate) survey: SurveyMeta,
     pub(crate) parameters: BTreeMap<String, f64>,
     pub(crate) choices: BTreeMap<String, ChoiceList>,

@@ -76,6 +76,7 @@ pub struct SurveyMeta {
     pub submitted_at_question: Option<String>,
     /// The question holding the enterprise's name, shown beside its id wherever a list
     /// for officials names an enterprise (rejected returns, risk flags).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enterprise_name_question: Option<String>,
     /// The choice list that the `subdistrict` question type draws its codes from.
     pub subdistricts: Option<String>,

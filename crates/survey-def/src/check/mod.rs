@@ -140,9 +140,11 @@ pub(crate) fn check_definition(
             title: s.title.clone(),
         })
         .collect();
+    let legacy_fingerprint = legacy_fingerprint(&file);
     let mut definition = Definition {
         source: path.to_owned(),
         fingerprint: String::new(),
+        legacy_fingerprint,
         survey: file.survey,
         parameters: file.parameters,
         choices: file.choices,
@@ -157,4 +159,17 @@ pub(crate) fn check_definition(
     };
     definition.fingerprint = crate::contract::fingerprint(&definition);
     Ok(definition)
+}
+
+/// The fingerprint as releases before the answer contract computed it, so templates they
+/// printed still read. Keys added to `[survey]` since then are left out, as those releases
+/// did not have them; a file that cannot be laid out (never, for these types) has none.
+fn legacy_fingerprint(file: &DefinitionFile) -> String {
+    use sha2::{Digest, Sha256};
+    let mut survey = file.survey.clone();
+    survey.enterprise_name_question = None;
+    let questionnaire = (&survey, &file.parameters, &file.choices, &file.sections);
+    serde_json::to_vec(&questionnaire)
+        .map(|canonical| hex::encode(Sha256::digest(&canonical)))
+        .unwrap_or_default()
 }
