@@ -46,6 +46,20 @@ pub enum DatasetError {
         /// The definition file given.
         definition: PathBuf,
     },
+    /// The dataset lacks a column the analysis reads (it was checked against another
+    /// definition, or written by hand).
+    #[error(
+        "{} has no column `{column}`, which {needed_by}: ingest its returns with this definition",
+        path.display()
+    )]
+    MissingColumn {
+        /// The Parquet file.
+        path: PathBuf,
+        /// The column looked for.
+        column: String,
+        /// What reads it, in words (the `[analysis]` or `[design]` role).
+        needed_by: String,
+    },
     /// `ingest.json` is unreadable.
     #[error("cannot read {}: {message}", path.display())]
     Summary {
@@ -113,8 +127,11 @@ impl Dataset {
         let mut select: Vec<polars::prelude::Expr> = wanted.iter().map(|c| col(c.as_str())).collect();
         select.push(col(FINGERPRINT));
         select.push(col(SUBMITTED_AT));
-        let responses = LazyFrame::scan_parquet(plpath(&path).map_err(parquet)?, ScanArgsParquet::default())
-            .map_err(parquet)?
+        let mut scan =
+            LazyFrame::scan_parquet(plpath(&path).map_err(parquet)?, ScanArgsParquet::default()).map_err(parquet)?;
+        let wanted_columns = wanted.iter().map(String::as_str).chain([FINGERPRINT, SUBMITTED_AT]);
+        require_columns(&path, &mut scan, wanted_columns, def, None)?;
+        let responses = scan
             .select(select)
             .sort([id.as_str()], SortMultipleOptions::default())
             .collect()
@@ -155,7 +172,7 @@ impl Dataset {
         let mut table_ids: Vec<&str> = by_table.keys().copied().collect();
         table_ids.sort_unstable();
         for table in table_ids {
-            let lines = read_table(dir, table, &id, &by_table[table], &row_of, enterprise_ids.len())?;
+            let lines = read_table(dir, def, table, &id, &by_table[table], &row_of, enterprise_ids.len())?;
             tables.insert(table.to_owned(), lines);
         }
 
@@ -219,12 +236,94 @@ impl TableLines {
     }
 }
 
+/// Checks that the Parquet file at `path` has every `wanted` column before any query
+/// reads it, so a dataset of another definition is named as such, with the column and
+/// what needs it, rather than failing inside a query plan.
+fn require_columns<'a>(
+    path: &Path,
+    scan: &mut LazyFrame,
+    wanted: impl IntoIterator<Item = &'a str>,
+    def: &Definition,
+    table: Option<&str>,
+) -> Result<(), DatasetError> {
+    let schema = scan.collect_schema().map_err(|source| DatasetError::Parquet {
+        path: path.to_owned(),
+        source,
+    })?;
+    match wanted.into_iter().find(|c| !schema.contains(c)) {
+        None => Ok(()),
+        Some(column) => Err(DatasetError::MissingColumn {
+            path: path.to_owned(),
+            column: column.to_owned(),
+            needed_by: needed_by(def, table, column),
+        }),
+    }
+}
+
+/// What reads `column` (of `table`, for a table's column), in words.
+fn needed_by(def: &Definition, table: Option<&str>, column: &str) -> String {
+    let is = |q: Option<&String>| q.is_some_and(|q| q == column);
+    if let (Some(table), Some(v)) = (table, def.analysis().and_then(|a| a.vacancies.as_ref()))
+        && v.table == table
+    {
+        let roles = [
+            ("occupation", Some(&v.occupation)),
+            ("openings", Some(&v.openings)),
+            ("hard_to_fill", v.hard_to_fill.as_ref()),
+            ("skill_shortage", v.skill_shortage.as_ref()),
+            ("wage", v.wage.as_ref()),
+        ];
+        if let Some((role, _)) = roles.iter().find(|(_, q)| is(*q)) {
+            return format!("the [analysis.vacancies] role `{role}` reads");
+        }
+    }
+    if let Some(a) = def.analysis() {
+        let roles = [
+            ("employees", Some(&a.employees)),
+            ("employees_before", a.employees_before.as_ref()),
+            ("planned_hires", a.planned_hires.as_ref()),
+            ("planned_reductions", a.planned_reductions.as_ref()),
+            ("returned", a.returned.as_ref()),
+            ("expected_to_return", a.expected_to_return.as_ref()),
+            ("support", a.support.as_ref()),
+        ];
+        if let Some((role, _)) = roles.iter().find(|(_, q)| is(*q)) {
+            return format!("the [analysis] role `{role}` reads");
+        }
+        for (list, ids) in [
+            ("totals", &a.totals),
+            ("shares", &a.shares),
+            ("distributions", &a.distributions),
+        ] {
+            if ids.iter().any(|q| q == column) {
+                return format!("[analysis] `{list}` reads");
+            }
+        }
+    }
+    if let Some(d) = def.design() {
+        for (role, q) in [
+            ("industry_question", Some(&d.industry_question)),
+            ("size_question", Some(&d.size_question)),
+            ("subdistrict_question", d.subdistrict_question.as_ref()),
+        ] {
+            if is(q) {
+                return format!("the [design] `{role}` reads");
+            }
+        }
+    }
+    if column == def.survey().enterprise_question {
+        return "identifies each enterprise (`survey.enterprise_question`)".into();
+    }
+    "a risk rule, a policy or the skip logic reads".into()
+}
+
 fn plpath(path: &Path) -> PolarsResult<PlRefPath> {
     PlRefPath::try_from_path(path)
 }
 
 fn read_table(
     dir: &Path,
+    def: &Definition,
     table: &str,
     id: &str,
     columns: &[&str],
@@ -239,9 +338,11 @@ fn read_table(
     let mut select = vec![col(id), col(ROW)];
     select.extend(columns.iter().map(|c| col(*c)));
     let lines = if path.is_file() {
-        LazyFrame::scan_parquet(plpath(&path).map_err(parquet)?, ScanArgsParquet::default())
-            .map_err(parquet)?
-            .select(select)
+        let mut scan =
+            LazyFrame::scan_parquet(plpath(&path).map_err(parquet)?, ScanArgsParquet::default()).map_err(parquet)?;
+        let wanted = [id, ROW].into_iter().chain(columns.iter().copied());
+        require_columns(&path, &mut scan, wanted, def, Some(table))?;
+        scan.select(select)
             .sort([id, ROW], SortMultipleOptions::default())
             .collect()
             .map_err(parquet)?
@@ -516,5 +617,46 @@ impl Answers for ReturnAnswers<'_> {
 
     fn param(&self, name: &str) -> Option<f64> {
         self.def.parameter(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn definition() -> Definition {
+        survey_def::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../survey-defs/spring-2024.toml")).unwrap()
+    }
+
+    /// A previous wave written from another definition lacks a column this one's roles
+    /// read: the error names the file, the column and the role, not a query plan.
+    #[test]
+    fn a_dataset_lacking_a_role_s_column_says_which_and_why() {
+        let def = definition();
+        let dir = tempfile::tempdir().unwrap();
+        let mut frame = DataFrame::new_infer_height(vec![
+            Column::new("uscc".into(), ["91310110MA1AM7HCKG"]),
+            Column::new(FINGERPRINT.into(), [def.fingerprint.as_str()]),
+            Column::new(SUBMITTED_AT.into(), [Some(1_708_394_400i64)]),
+            Column::new("employees_now".into(), [Some(12i64)]),
+        ])
+        .unwrap();
+        let file = std::fs::File::create(dir.path().join(RESPONSES_FILE)).unwrap();
+        ParquetWriter::new(file).finish(&mut frame).unwrap();
+        let wanted: BTreeSet<String> = ["employees_now", "employees_before_festival"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let err = Dataset::read(dir.path(), &def, &wanted, &BTreeSet::new()).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            matches!(&err, DatasetError::MissingColumn { column, .. } if column == "employees_before_festival"),
+            "{message}"
+        );
+        assert!(
+            message.contains("the [analysis] role `employees_before` reads"),
+            "{message}"
+        );
+        assert!(!message.contains("plan"), "{message}");
     }
 }
