@@ -487,6 +487,9 @@ fn check(paths: &[PathBuf], format: ReportFormat, against: Option<&Path>) -> Exi
                         def.policies().len(),
                         def.short_fingerprint()
                     );
+                    for e in def.earlier_versions() {
+                        eprintln!("  {}", describe_earlier(e));
+                    }
                 }
             }
             Err(DefinitionError::Invalid { problems, .. }) => {
@@ -523,6 +526,24 @@ fn check(paths: &[PathBuf], format: ReportFormat, against: Option<&Path>) -> Exi
     }
 }
 
+/// What reading an earlier version's returns does to them, in one line.
+fn describe_earlier(e: &survey_def::versions::EarlierVersion) -> String {
+    let h = &e.harmonisation;
+    let list = |items: &mut dyn Iterator<Item = String>| {
+        let items: Vec<String> = items.collect();
+        if items.is_empty() { "none".to_owned() } else { items.join(", ") }
+    };
+    format!(
+        "reads version {} ({}): renamed {}; recoded {}; not asked of it {}; dropped {}",
+        e.version,
+        e.definition.source.display(),
+        list(&mut h.renamed.iter().map(|(a, b)| format!("{a} -> {b}"))),
+        list(&mut h.recoded.iter().cloned()),
+        list(&mut h.not_asked.iter().cloned()),
+        list(&mut h.dropped.iter().cloned()),
+    )
+}
+
 /// Prints how returns made from `earlier` read under `current`, and returns the verdict.
 fn print_comparison(earlier: &Definition, current: &Definition, path: &Path, format: ReportFormat) -> Verdict {
     let (verdict, differences) = survey_def::contract::compare(earlier, current);
@@ -542,6 +563,13 @@ fn print_comparison(earlier: &Definition, current: &Definition, path: &Path, for
                 let item = if d.item.is_empty() { "survey" } else { d.item.as_str() };
                 let _ = writeln!(out, "  {item}: {} [{}]", d.change, verdict_code(d.verdict));
             }
+            if let Some(listed) = current.earlier_version(&earlier.survey().version) {
+                let _ = writeln!(
+                    out,
+                    "  listed under [[survey.earlier_versions]], so its returns are read with that mapping: {}",
+                    describe_earlier(listed)
+                );
+            }
         }
         ReportFormat::Json => {
             let json = serde_json::json!({
@@ -549,6 +577,7 @@ fn print_comparison(earlier: &Definition, current: &Definition, path: &Path, for
                 "earlier": { "version": earlier.survey().version, "fingerprint": earlier.fingerprint },
                 "current": { "version": current.survey().version, "fingerprint": current.fingerprint },
                 "verdict": verdict_code(verdict),
+                "listed": current.earlier_version(&earlier.survey().version).is_some(),
                 "differences": differences.iter().map(|d| serde_json::json!({
                     "item": d.item,
                     "change": d.change,

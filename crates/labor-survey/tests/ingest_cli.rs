@@ -8,7 +8,6 @@ use common::*;
 use polars::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
-use survey_def::QuestionKind;
 use survey_forms::{CellValue, FilledAnswers};
 
 fn ingest(inputs: &[&Path], out: &Path, extra: &[&str]) -> std::process::Output {
@@ -24,54 +23,6 @@ fn write_json(dir: &Path, name: &str, value: &serde_json::Value) -> std::path::P
     let path = dir.join(name);
     std::fs::write(&path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
     path
-}
-
-/// The answers of a JSON return as template cells: codes as typed, yes/no for options.
-fn filled_from_json(def: &survey_def::Definition, ret: &serde_json::Value) -> FilledAnswers {
-    let mut filled = FilledAnswers::default();
-    let cell = |v: &serde_json::Value| match v {
-        serde_json::Value::Bool(b) => CellValue::Bool(*b),
-        serde_json::Value::Number(n) => CellValue::Number(n.as_f64().unwrap()),
-        serde_json::Value::String(s) => CellValue::Text(s.clone()),
-        other => panic!("no cell for {other}"),
-    };
-    for (id, v) in ret["answers"].as_object().unwrap() {
-        let q = def.question(id).unwrap();
-        match q.kind {
-            QuestionKind::Table(_) => {
-                let rows = v
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|row| {
-                        row.as_object()
-                            .unwrap()
-                            .iter()
-                            .map(|(c, v)| (c.clone(), cell(v)))
-                            .collect()
-                    })
-                    .collect();
-                filled.tables.insert(id.clone(), rows);
-            }
-            QuestionKind::MultipleChoice(_) => {
-                for code in v.as_array().unwrap() {
-                    filled
-                        .answers
-                        .insert(format!("{id}:{}", code.as_str().unwrap()), CellValue::Bool(true));
-                }
-            }
-            QuestionKind::Date => {
-                let d: Vec<u16> = v.as_str().unwrap().split('-').map(|p| p.parse().unwrap()).collect();
-                filled
-                    .answers
-                    .insert(id.clone(), CellValue::Date(d[0], d[1] as u8, d[2] as u8));
-            }
-            _ => {
-                filled.answers.insert(id.clone(), cell(v));
-            }
-        }
-    }
-    filled
 }
 
 fn write_template_return(dir: &Path, name: &str, filled: &FilledAnswers) -> std::path::PathBuf {

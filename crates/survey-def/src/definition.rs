@@ -314,6 +314,8 @@ pub struct Definition {
     pub(crate) risk_rules: Vec<RiskRule>,
     pub(crate) policies: Vec<Policy>,
     pub(crate) analysis: Option<AnalysisSpec>,
+    /// Earlier versions whose returns it reads, loaded with their definitions.
+    pub(crate) earlier: Vec<crate::versions::EarlierVersion>,
 }
 
 impl Definition {
@@ -384,6 +386,17 @@ impl Definition {
     /// A parameter's value.
     pub fn parameter(&self, name: &str) -> Option<f64> {
         self.parameters.get(name).copied()
+    }
+
+    /// The earlier versions whose returns this definition reads
+    /// (`[[survey.earlier_versions]]`), each loaded with its definition and mapping.
+    pub fn earlier_versions(&self) -> &[crate::versions::EarlierVersion] {
+        &self.earlier
+    }
+
+    /// The earlier version `version`, when this definition reads it.
+    pub fn earlier_version(&self, version: &str) -> Option<&crate::versions::EarlierVersion> {
+        self.earlier.iter().find(|e| e.version == version.trim())
     }
 
     /// The short fingerprint printed in templates and reports (first 16 hex digits).

@@ -36,11 +36,13 @@ pub mod model;
 mod problem;
 pub mod source;
 pub mod toml_file;
+pub mod versions;
 mod written;
 
 pub use definition::{Choices, Definition, NumberSpec, Policy, Question, QuestionKind, RiskRule, Section, TableSpec};
 pub use load::{MAX_DEFINITION_BYTES, load, load_str};
 pub use model::{
-    AnalysisSpec, DisclosureSpec, ImputationSpec, Label, Lang, OutlierSpec, Severity, Unit, VacancyColumns,
+    AnalysisSpec, DisclosureSpec, EarlierVersionSpec, ImputationSpec, Label, Lang, OutlierSpec, Severity, Unit,
+    VacancyColumns,
 };
 pub use problem::{DefinitionError, Problem, ProblemKind};

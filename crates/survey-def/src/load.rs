@@ -17,6 +17,21 @@ pub const MAX_DEFINITION_BYTES: u64 = 4 * 1024 * 1024;
 /// Every problem in the file is collected: when any is found the result is
 /// [`DefinitionError::Invalid`] with all of them, in file order.
 pub fn load(path: &Path) -> Result<Definition, DefinitionError> {
+    load_with(path, Earlier::Load)
+}
+
+/// Whether loading a definition loads the earlier versions it lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Earlier {
+    /// Load each with its definition and check its mapping.
+    Load,
+    /// Leave them: the definition is itself an earlier version, read with its own rules
+    /// only (a chain of versions is listed in full by the current definition).
+    Skip,
+}
+
+/// Loads the definition at `path`, with or without its earlier versions.
+pub(crate) fn load_with(path: &Path, earlier: Earlier) -> Result<Definition, DefinitionError> {
     let text = match read_text_file(path, MAX_DEFINITION_BYTES) {
         Ok(text) => text,
         Err(TextFileError::Read(source)) => {
@@ -45,11 +60,17 @@ pub fn load(path: &Path) -> Result<Definition, DefinitionError> {
             });
         }
     };
-    load_str(&text, path)
+    load_str_with(&text, path, earlier)
 }
 
 /// Loads and checks a definition from text; `path` is used in messages only.
+///
+/// Earlier versions it lists are loaded from files relative to `path`'s folder.
 pub fn load_str(text: &str, path: &Path) -> Result<Definition, DefinitionError> {
+    load_str_with(text, path, Earlier::Load)
+}
+
+fn load_str_with(text: &str, path: &Path, earlier: Earlier) -> Result<Definition, DefinitionError> {
     let invalid = |problems: Vec<Problem>| DefinitionError::Invalid {
         path: path.to_owned(),
         problems,
@@ -73,7 +94,7 @@ pub fn load_str(text: &str, path: &Path) -> Result<Definition, DefinitionError> 
     let Some((file, map)) = read.value else {
         return Err(invalid(problems));
     };
-    match check_definition(file, text, path, &map) {
+    match check_definition(file, text, path, &map, earlier) {
         Ok(definition) if problems.is_empty() => Ok(definition),
         Ok(_) => Err(invalid(problems)),
         Err(more) => {
@@ -87,6 +108,10 @@ pub fn load_str(text: &str, path: &Path) -> Result<Definition, DefinitionError> 
 /// Every key the language knows, for "did you mean" hints.
 const KNOWN_KEYS: &[&str] = &[
     "survey",
+    "earlier_versions",
+    "definition",
+    "rename",
+    "recode",
     "parameters",
     "choices",
     "design",

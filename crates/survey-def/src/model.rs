@@ -9,6 +9,7 @@
 //! reports each with its line and column.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A text shown to a respondent or reader, in Chinese and English.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +81,35 @@ pub struct SurveyMeta {
     pub enterprise_name_question: Option<String>,
     /// The choice list that the `subdistrict` question type draws its codes from.
     pub subdistricts: Option<String>,
+    /// Earlier versions of this questionnaire whose returns are read too
+    /// (`[[survey.earlier_versions]]`), each with its own definition and how its answers
+    /// map onto this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_versions: Vec<EarlierVersionSpec>,
+}
+
+/// An earlier version of the questionnaire, as written:
+///
+/// ```toml
+/// [[survey.earlier_versions]]
+/// version = "1.0.0"
+/// definition = "spring-2024-1.0.0.toml"        # relative to this file
+/// rename = { employees_before_festival = "employees_before" }
+/// recode.operating_status = { partly = "partly_stopped" }
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EarlierVersionSpec {
+    /// The version its returns carry.
+    pub version: String,
+    /// Its definition file, relative to the file that lists it.
+    pub definition: String,
+    /// Questions (or `table.column`s) renamed since: id in that version -> id in this one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rename: BTreeMap<String, String>,
+    /// Option codes changed since, per question (its id in that version): old code ->
+    /// current code.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub recode: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// A list of codes with labels, shared by any number of questions.

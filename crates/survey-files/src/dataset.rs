@@ -117,6 +117,9 @@ pub struct DefinitionInfo {
     pub version: String,
     /// SHA-256 fingerprint.
     pub fingerprint: String,
+    /// Earlier versions whose returns were read and harmonised to this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_versions: Vec<String>,
 }
 
 /// The accounting written to `ingest.json`. `received == accepted + rejected + superseded`.

@@ -117,7 +117,13 @@ pub fn responses_frame(def: &Definition, returns: &[CheckedReturn]) -> PolarsRes
         .map_err(|e| PolarsError::ComputeError(format!("answers as received: {e}").into()))?;
     columns.push(text_column(ORIGINALS, originals.iter().map(Option::as_deref).collect()));
     columns.push(text_column(SURVEY_ID, vec![Some(survey.id.as_str()); n]));
-    columns.push(text_column(SURVEY_VERSION, vec![Some(survey.version.as_str()); n]));
+    columns.push(text_column(
+        SURVEY_VERSION,
+        returns
+            .iter()
+            .map(|r| Some(r.earlier_version.as_deref().unwrap_or(survey.version.as_str())))
+            .collect(),
+    ));
     columns.push(text_column(FINGERPRINT, vec![Some(def.fingerprint.as_str()); n]));
     DataFrame::new(n, columns)
 }

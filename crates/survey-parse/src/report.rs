@@ -13,6 +13,7 @@ pub fn definition_info(def: &Definition) -> DefinitionInfo {
         survey: def.survey().id.clone(),
         version: def.survey().version.clone(),
         fingerprint: def.fingerprint.clone(),
+        earlier_versions: def.earlier_versions().iter().map(|e| e.version.clone()).collect(),
     }
 }
 

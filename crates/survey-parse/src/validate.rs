@@ -31,6 +31,9 @@ pub struct CheckedReturn {
     /// Text as received, by question id (`table[row].column` for cells), where reading
     /// changed it.
     pub originals: BTreeMap<String, String>,
+    /// The earlier version it was made from, when it was read with that version's
+    /// definition and harmonised; `None` for a return of the current version.
+    pub earlier_version: Option<String>,
 }
 
 /// The result of checking one return.
@@ -59,6 +62,8 @@ pub struct Validator<'d> {
     name_slot: Option<usize>,
     submitted_slot: Option<usize>,
     max_text_chars: usize,
+    /// Validators of the earlier versions the definition reads, with their mapping.
+    earlier: Vec<(&'d survey_def::versions::EarlierVersion, Validator<'d>)>,
 }
 
 impl<'d> Validator<'d> {
@@ -104,6 +109,11 @@ impl<'d> Validator<'d> {
             table_questions,
             calculate_order,
             max_text_chars,
+            earlier: def
+                .earlier_versions()
+                .iter()
+                .map(|e| (e, Validator::new(&e.definition, max_text_chars)))
+                .collect(),
         }
     }
 
@@ -112,8 +122,29 @@ impl<'d> Validator<'d> {
         self.def
     }
 
-    /// Checks one return.
+    /// Checks one return. A return of an earlier version the definition lists is checked
+    /// with that version's definition, then harmonised to this one.
     pub fn check(&self, raw: &RawReturn) -> Outcome {
+        let version = raw.version.as_deref().map(str::trim);
+        if let Some(version) = version
+            && version != self.def.survey().version
+            && let Some((earlier, validator)) = self.earlier.iter().find(|(e, _)| e.version == version)
+        {
+            let mut outcome = validator.check(raw);
+            if let Some(checked) = &mut outcome.checked {
+                let h = &earlier.harmonisation;
+                let (values, tables) =
+                    h.apply(std::mem::take(&mut checked.values), std::mem::take(&mut checked.tables));
+                checked.values = values;
+                checked.tables = tables;
+                checked.originals = std::mem::take(&mut checked.originals)
+                    .into_iter()
+                    .map(|(id, text)| (h.current_id(&id), text))
+                    .collect();
+                checked.earlier_version = Some(earlier.version.clone());
+            }
+            return outcome;
+        }
         let mut run = Run {
             v: self,
             rejections: Vec::new(),
@@ -154,6 +185,7 @@ impl<'d> Validator<'d> {
                 values,
                 tables,
                 originals: run.originals,
+                earlier_version: None,
             }),
             _ => None,
         };
@@ -202,14 +234,18 @@ impl<'d> Validator<'d> {
                 raw.source.clone(),
                 Rule::OtherVersion,
                 format!(
-                    "问卷版本为 {}，本次按版本 {} 处理；请同时提供该版本的定义",
+                    "问卷版本为 {}，本定义为版本 {}{}；请在定义文件 {} 的 [[survey.earlier_versions]] 中列出该版本及其定义文件",
                     excerpt(version),
-                    survey.version
+                    survey.version,
+                    self.also_read_zh(),
+                    self.def.source.display()
                 ),
                 format!(
-                    "the return was made from version {} of the definition, this run reads version {}; pass that version's definition too",
+                    "the return was made from version {} of the definition; this definition is version {}{}. List that version and its definition file under [[survey.earlier_versions]] in {}",
                     excerpt(version),
-                    survey.version
+                    survey.version,
+                    self.also_read_en(),
+                    self.def.source.display()
                 ),
             ));
         }
@@ -235,6 +271,27 @@ impl<'d> Validator<'d> {
             ));
         }
         None
+    }
+
+    /// "，并读取版本 1.0.0、1.1.0" when earlier versions are listed.
+    fn also_read_zh(&self) -> String {
+        match self.earlier_list() {
+            Some(list) => format!("，并读取版本 {list}"),
+            None => String::new(),
+        }
+    }
+
+    /// " and reads versions 1.0.0, 1.1.0 too" when earlier versions are listed.
+    fn also_read_en(&self) -> String {
+        match self.earlier_list() {
+            Some(list) => format!(" and also reads {list}"),
+            None => String::new(),
+        }
+    }
+
+    fn earlier_list(&self) -> Option<String> {
+        let versions: Vec<&str> = self.earlier.iter().map(|(e, _)| e.version.as_str()).collect();
+        (!versions.is_empty()).then(|| versions.join(", "))
     }
 
     fn submitted_at(&self, raw: &RawReturn, values: &[Value]) -> Option<i64> {

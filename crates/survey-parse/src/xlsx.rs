@@ -190,10 +190,15 @@ fn read_template(book: &mut Book<'_>, modified: Option<i64>, def: &Definition) -
             "the hidden metadata sheet has no survey id or version",
         )));
     }
-    // A return of another survey is rejected on its metadata before its answers are read.
-    if ret.survey_id.as_deref() != Some(def.survey().id.as_str())
-        || ret.version.as_deref() != Some(def.survey().version.as_str())
-    {
+    // A return of another survey, or of a version this definition does not list, is
+    // rejected on its metadata before its answers are read. A listed earlier version is
+    // read with its own definition: its tables and questions are its own.
+    let version = ret.version.as_deref().unwrap_or_default();
+    let def = match def.earlier_version(version) {
+        Some(earlier) => &*earlier.definition,
+        None => def,
+    };
+    if ret.survey_id.as_deref() != Some(def.survey().id.as_str()) || version != def.survey().version {
         return Ok(ret);
     }
     let names = book.xlsx.sheet_names();

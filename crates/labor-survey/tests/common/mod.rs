@@ -137,3 +137,51 @@ pub fn assert_accounted(summary: &serde_json::Value) -> (u64, u64, u64, u64) {
     );
     (received, accepted, rejected, superseded)
 }
+
+/// The answers of a JSON return as template cells: codes as typed, yes/no for options.
+pub fn filled_from_json(def: &survey_def::Definition, ret: &serde_json::Value) -> survey_forms::FilledAnswers {
+    let mut filled = survey_forms::FilledAnswers::default();
+    let cell = |v: &serde_json::Value| match v {
+        serde_json::Value::Bool(b) => survey_forms::CellValue::Bool(*b),
+        serde_json::Value::Number(n) => survey_forms::CellValue::Number(n.as_f64().unwrap()),
+        serde_json::Value::String(s) => survey_forms::CellValue::Text(s.clone()),
+        other => panic!("no cell for {other}"),
+    };
+    for (id, v) in ret["answers"].as_object().unwrap() {
+        let q = def.question(id).unwrap();
+        match q.kind {
+            survey_def::QuestionKind::Table(_) => {
+                let rows = v
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|row| {
+                        row.as_object()
+                            .unwrap()
+                            .iter()
+                            .map(|(c, v)| (c.clone(), cell(v)))
+                            .collect()
+                    })
+                    .collect();
+                filled.tables.insert(id.clone(), rows);
+            }
+            survey_def::QuestionKind::MultipleChoice(_) => {
+                for code in v.as_array().unwrap() {
+                    filled
+                        .answers
+                        .insert(format!("{id}:{}", code.as_str().unwrap()), survey_forms::CellValue::Bool(true));
+                }
+            }
+            survey_def::QuestionKind::Date => {
+                let d: Vec<u16> = v.as_str().unwrap().split('-').map(|p| p.parse().unwrap()).collect();
+                filled
+                    .answers
+                    .insert(id.clone(), survey_forms::CellValue::Date(d[0], d[1] as u8, d[2] as u8));
+            }
+            _ => {
+                filled.answers.insert(id.clone(), cell(v));
+            }
+        }
+    }
+    filled
+}

@@ -15,6 +15,7 @@ mod logic;
 mod metadata;
 mod questions;
 mod rules;
+mod versions;
 
 use crate::definition::{Definition, Question, Section};
 use crate::expr::Scope;
@@ -94,6 +95,7 @@ pub(crate) fn check_definition(
     _text: &str,
     path: &Path,
     map: &SourceMap,
+    earlier: crate::load::Earlier,
 ) -> Result<Definition, Vec<Problem>> {
     let mut ck = Checker {
         file: path,
@@ -156,8 +158,15 @@ pub(crate) fn check_definition(
         risk_rules,
         policies,
         analysis: file.analysis,
+        earlier: Vec::new(),
     };
     definition.fingerprint = crate::contract::fingerprint(&definition);
+    if earlier == crate::load::Earlier::Load {
+        definition.earlier = versions::load_earlier(&mut ck, &definition);
+        if !ck.problems.is_empty() {
+            return Err(ck.problems);
+        }
+    }
     Ok(definition)
 }
 
@@ -168,6 +177,7 @@ fn legacy_fingerprint(file: &DefinitionFile) -> String {
     use sha2::{Digest, Sha256};
     let mut survey = file.survey.clone();
     survey.enterprise_name_question = None;
+    survey.earlier_versions.clear();
     let questionnaire = (&survey, &file.parameters, &file.choices, &file.sections);
     serde_json::to_vec(&questionnaire)
         .map(|canonical| hex::encode(Sha256::digest(&canonical)))
