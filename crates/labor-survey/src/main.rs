@@ -120,8 +120,9 @@ enum Command {
     ///
     /// Writes sector-demand.xlsx, risk-flags.xlsx (for officials only), policy-reach.xlsx
     /// and summary.json into REPORT_DIR. With --frame the estimates are weighted to the
-    /// frame's population (strata: section x size class); without, they describe the
-    /// respondents only. Exits 0, or 2 when the analysis cannot run.
+    /// frame's population (strata: section x size class), and chase.xlsx (for officials
+    /// only) lists the frame enterprises without an accepted return; without, they
+    /// describe the respondents only. Exits 0, or 2 when the analysis cannot run.
     Analyze {
         /// Definition file.
         definition: PathBuf,
@@ -134,9 +135,22 @@ enum Command {
         /// industry_section, size_class or employees, optional subdistrict.
         #[arg(long)]
         frame: Option<PathBuf>,
-        /// Dataset folder of the previous wave: wave-over-wave change, outliers, new flags.
+        /// Dataset folder of the previous wave: wave-over-wave change, outliers, new flags,
+        /// the previous wave's headline figures and `previous()` in risk rules.
         #[arg(long)]
         previous: Option<PathBuf>,
+        /// Definition the previous wave was ingested with, when it is not DEFINITION (an
+        /// earlier survey with other question ids): the waves are matched by their roles.
+        #[arg(long, value_name = "PREV.toml", requires = "previous")]
+        previous_definition: Option<PathBuf>,
+        /// Enterprises whose id changed since the previous wave: a CSV file with the header
+        /// previous_id,current_id.
+        #[arg(long, value_name = "FILE.csv", requires = "previous")]
+        previous_ids: Option<PathBuf>,
+        /// Response rate (a share, 0 to 1) each frame stratum is measured against on the
+        /// chase list [default: 0.5].
+        #[arg(long, value_name = "SHARE")]
+        target_rate: Option<f64>,
         /// Language of the workbooks.
         #[arg(long, value_enum, default_value_t = LangArg::Zh)]
         lang: LangArg,
@@ -203,6 +217,10 @@ enum Command {
         /// Do not show progress bars.
         #[arg(long)]
         quiet: bool,
+        /// Read every input again: ignore the cache earlier runs kept in the output
+        /// folder (and build it anew).
+        #[arg(long)]
+        full: bool,
     },
     /// Write the JSON Schema (draft 2020-12) that a JSON return satisfies.
     Schema {
@@ -359,19 +377,35 @@ fn main() -> ExitCode {
             output,
             frame,
             previous,
+            previous_definition,
+            previous_ids,
+            target_rate,
             lang,
         } => with_definition(&definition, |def| {
+            let previous_definition = previous_definition
+                .as_deref()
+                .map(load_previous_definition)
+                .transpose()?;
             let options = survey_analysis::analyze::AnalyzeOptions {
                 frame,
                 previous,
+                previous_definition,
+                previous_ids,
                 lang: lang.into(),
                 program_version: env!("CARGO_PKG_VERSION").to_owned(),
+                chase_target_rate: target_rate,
             };
             let analysis = survey_analysis::analyze::analyze(def, &dataset, &options).map_err(|e| e.to_string())?;
             survey_analysis::analyze::write_reports(&analysis, &output).map_err(|e| e.to_string())?;
             let s = &analysis.summary;
+            let chase = s.chase.as_ref().map_or_else(String::new, |c| {
+                format!(
+                    "; {} frame enterprises to chase, {} more returns to reach the target",
+                    c.enterprises_listed, c.returns_needed
+                )
+            });
             eprintln!(
-                "analysed {} returns ({} in the estimates, {}); {} risk flags; wrote {}",
+                "analysed {} returns ({} in the estimates, {}); {} risk flags{chase}; wrote {}",
                 s.counts.accepted,
                 s.counts.in_estimates,
                 s.weighting,
@@ -413,7 +447,8 @@ fn main() -> ExitCode {
             out,
             log_format,
             quiet,
-        } => run::run(&pipeline, out, log_format, quiet),
+            full,
+        } => run::run(&pipeline, out, log_format, quiet, full),
         Command::Schema {
             definition,
             output,
@@ -531,7 +566,11 @@ fn describe_earlier(e: &survey_def::versions::EarlierVersion) -> String {
     let h = &e.harmonisation;
     let list = |items: &mut dyn Iterator<Item = String>| {
         let items: Vec<String> = items.collect();
-        if items.is_empty() { "none".to_owned() } else { items.join(", ") }
+        if items.is_empty() {
+            "none".to_owned()
+        } else {
+            items.join(", ")
+        }
     };
     format!(
         "reads version {} ({}): renamed {}; recoded {}; not asked of it {}; dropped {}",
@@ -659,6 +698,24 @@ fn with_definition(path: &Path, job: impl FnOnce(&survey_def::Definition) -> Res
             eprintln!("error: {other}");
             ExitCode::from(EXIT_FAILURE)
         }
+    }
+}
+
+/// Loads the previous wave's definition, printing its problems as `check` would.
+fn load_previous_definition(path: &Path) -> Result<survey_def::Definition, String> {
+    match survey_def::load(path) {
+        Ok(def) => Ok(def),
+        Err(DefinitionError::Invalid { problems, .. }) => {
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            Err(format!(
+                "the previous wave's definition {} has {} problem(s); run `labor-survey check` after fixing them",
+                path.display(),
+                problems.len()
+            ))
+        }
+        Err(other) => Err(format!("the previous wave's definition: {other}")),
     }
 }
 

@@ -174,6 +174,7 @@ fn weighted_estimates_match_the_hand_worked_example() {
     for f in [
         "published/sector-demand.xlsx",
         "restricted/risk-flags.xlsx",
+        "restricted/chase.xlsx",
         "published/policy-reach.xlsx",
         "published/summary.json",
     ] {

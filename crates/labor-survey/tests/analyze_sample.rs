@@ -316,6 +316,7 @@ fn workbooks_from_generated_returns_hold_independently_computed_figures() {
     for f in [
         "published/sector-demand.xlsx",
         "restricted/risk-flags.xlsx",
+        "restricted/chase.xlsx",
         "published/policy-reach.xlsx",
         "published/summary.json",
     ] {

@@ -116,6 +116,7 @@ fn a_passing_pipeline_writes_every_output_and_a_full_record() {
         "previous-dataset/responses.parquet",
         "reports/published/sector-demand.xlsx",
         "reports/restricted/risk-flags.xlsx",
+        "reports/restricted/chase.xlsx",
         "reports/published/policy-reach.xlsx",
         "reports/published/summary.json",
         "run.json",
@@ -150,6 +151,9 @@ fn a_passing_pipeline_writes_every_output_and_a_full_record() {
         assert_eq!(record["counts"][key], ingest[key], "{key}");
     }
     assert_eq!(record["counts"]["in_estimates"], summary["counts"]["in_estimates"]);
+    // The chase list measures the strata against the response-rate gate.
+    assert_eq!(summary["chase"]["target_rate"], 0.5);
+    assert_eq!(summary["chase"]["target_given"], true);
 
     // Every gate set is reported, in the order of the pipeline's gate list.
     let gates: Vec<&str> = record["gates"]
@@ -292,11 +296,15 @@ fn a_failing_gate_exits_1_names_it_and_still_writes_the_reports() {
     for f in [
         "published/sector-demand.xlsx",
         "restricted/risk-flags.xlsx",
+        "restricted/chase.xlsx",
         "published/policy-reach.xlsx",
         "published/summary.json",
     ] {
         assert!(o.join("reports").join(f).is_file(), "{f}");
     }
+    // The stratum gate is the chase list's target when set, else the overall one.
+    let summary = json(&o.join("reports/published/summary.json"));
+    assert_eq!(summary["chase"]["target_rate"], 0.99);
 }
 
 #[test]
@@ -474,6 +482,16 @@ fn assert_complete(name: &str, bytes: &[u8]) {
                 .finish()
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
         }
+        // The cache: an entry's outcomes, and its accepted returns one after another.
+        "meta" => {
+            rmp_serde::from_slice::<serde_json::Value>(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        "returns" => {
+            let mut reader = Cursor::new(bytes);
+            while (reader.position() as usize) < bytes.len() {
+                rmp_serde::from_read::<_, serde_json::Value>(&mut reader).unwrap_or_else(|e| panic!("{name}: {e}"));
+            }
+        }
         _ => panic!("unexpected output {name}"),
     }
 }
@@ -524,4 +542,156 @@ fn a_killed_run_leaves_no_partial_file_under_a_final_name() {
             }
         }
     }
+}
+
+/// Every file of two output folders, but `run.json` and the cache, byte for byte; and
+/// `run.json` but the count of files read from the cache.
+fn assert_same_outputs(full: &Path, incremental: &Path) {
+    let keep = |m: BTreeMap<String, Vec<u8>>| -> BTreeMap<String, Vec<u8>> {
+        m.into_iter()
+            .filter(|(name, _)| name != "run.json" && !name.starts_with("cache/"))
+            .collect()
+    };
+    let (a, b) = (keep(files(full)), keep(files(incremental)));
+    assert!(a.contains_key("dataset/responses.parquet") && a.contains_key("reports/restricted/risk-flags.xlsx"));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        assert!(
+            bytes == &b[name],
+            "{name} differs between the full and the incremental run"
+        );
+    }
+    let (mut ra, mut rb) = (json(&full.join("run.json")), json(&incremental.join("run.json")));
+    for r in [&mut ra, &mut rb] {
+        r.as_object_mut().unwrap().remove("input_files");
+    }
+    assert_eq!(ra, rb);
+}
+
+/// The `input_files` counts of a run: new, changed, unchanged, removed, read.
+fn file_counts(out: &Path) -> [u64; 5] {
+    let record = json(&out.join("run.json"));
+    ["new", "changed", "unchanged", "removed", "read"].map(|k| record["input_files"][k].as_u64().unwrap())
+}
+
+#[test]
+fn an_incremental_run_reads_only_new_and_changed_files_and_writes_what_a_full_run_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = sample_pipeline(dir.path(), PREVIOUS_RETURNS, PASSING_GATES);
+    let returns = dir.path().join("inputs/returns");
+    let (weekly, full) = (dir.path().join("weekly"), dir.path().join("full"));
+    let weekly_run = |extra: &[&str]| {
+        let mut args = vec!["--out", weekly.to_str().unwrap(), "--log-format", "json"];
+        args.extend(extra);
+        let out = run_pipeline(&pipeline, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        stderr_of(&out)
+    };
+    let full_run = || {
+        let _ = std::fs::remove_dir_all(&full);
+        let out = run_pipeline(&pipeline, &["--out", full.to_str().unwrap(), "--quiet", "--full"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    };
+    let n_files = files(&returns).len() as u64;
+
+    // First run: every file is new and read.
+    weekly_run(&[]);
+    assert_eq!(file_counts(&weekly), [n_files, 0, 0, 0, n_files]);
+    // Nothing changed: nothing is read, and the outputs are the full run's.
+    let log = weekly_run(&[]);
+    assert_eq!(file_counts(&weekly), [0, 0, n_files, 0, 0]);
+    assert!(log.contains("\"files_read\":0"), "{log}");
+    full_run();
+    assert_same_outputs(&full, &weekly);
+
+    // A week of returns: one corrected, one withdrawn, one new.
+    let json_dir = returns.join("json");
+    let mut listed: Vec<PathBuf> = std::fs::read_dir(&json_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    listed.sort();
+    let corrected = &listed[0];
+    let mut ret: serde_json::Value = serde_json::from_slice(&std::fs::read(corrected).unwrap()).unwrap();
+    ret["answers"]["planned_hires"] = serde_json::json!(ret["answers"]["planned_hires"].as_u64().unwrap_or(0) + 5);
+    std::fs::write(corrected, serde_json::to_vec_pretty(&ret).unwrap()).unwrap();
+    std::fs::remove_file(&listed[1]).unwrap();
+    let new = common::valid_json_return(&common::credit_code(9_001), "2024-03-01T10:00:00+08:00");
+    std::fs::write(
+        json_dir.join("new-return.json"),
+        serde_json::to_vec_pretty(&new).unwrap(),
+    )
+    .unwrap();
+    weekly_run(&[]);
+    assert_eq!(file_counts(&weekly), [1, 1, n_files - 2, 1, 2]);
+    full_run();
+    assert_same_outputs(&full, &weekly);
+    let ingest = json(&weekly.join("dataset/ingest.json"));
+    assert!(
+        ingest["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["file"].as_str().unwrap().ends_with("new-return.json")),
+        "the new return is read"
+    );
+
+    // --full reads everything again.
+    weekly_run(&["--full"]);
+    assert_eq!(file_counts(&weekly)[4], n_files);
+}
+
+#[test]
+fn a_damaged_or_foreign_cache_is_discarded_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = sample_pipeline(dir.path(), "", PASSING_GATES);
+    let weekly = dir.path().join("weekly");
+    let full = dir.path().join("full");
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args = vec!["--out", out.to_str().unwrap(), "--quiet"];
+        args.extend(extra);
+        let out = run_pipeline(&pipeline, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        stderr_of(&out)
+    };
+    run(&full, &["--full"]);
+    run(&weekly, &[]);
+    let cache = weekly.join("cache/dataset");
+    let n_files = files(&dir.path().join("inputs/returns")).len() as u64;
+
+    // One entry's returns damaged: that file is read again, the rest come from the cache.
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "returns") && std::fs::metadata(p).unwrap().len() > 0)
+        .collect();
+    entries.sort();
+    let mut bytes = std::fs::read(&entries[0]).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&entries[0], bytes).unwrap();
+    let log = run(&weekly, &[]);
+    assert!(log.contains("are damaged: read again"), "{log}");
+    assert_eq!(file_counts(&weekly), [0, 0, n_files, 0, 1]);
+    assert_same_outputs(&full, &weekly);
+
+    // A damaged index: the whole cache is discarded.
+    std::fs::write(cache.join("index.json"), b"{ not json").unwrap();
+    let log = run(&weekly, &[]);
+    assert!(log.contains("is damaged") && log.contains("not used"), "{log}");
+    assert_eq!(file_counts(&weekly), [n_files, 0, 0, 0, n_files]);
+    assert_same_outputs(&full, &weekly);
+
+    // A cache made under another definition (a range edited: the answer contract is the
+    // same, the checks are not) is not used.
+    let definition = dir.path().join("inputs/spring-2024.toml");
+    let text = std::fs::read_to_string(&definition).unwrap();
+    std::fs::write(
+        &definition,
+        text.replacen("layoff_persons = 20", "layoff_persons = 21", 1),
+    )
+    .unwrap();
+    let log = run(&weekly, &[]);
+    assert!(log.contains("made by another version or definition"), "{log}");
+    assert_eq!(file_counts(&weekly)[4], n_files);
 }

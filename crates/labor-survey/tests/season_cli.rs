@@ -51,7 +51,10 @@ fn returns_of_the_earlier_version_read_under_the_revision() {
     let (old_summary, new_summary) = (ingest_summary(&old_out), ingest_summary(&new_out));
     assert_eq!(assert_accounted(&old_summary), assert_accounted(&new_summary));
     assert_eq!(new_summary["definition"]["version"], "1.1.0");
-    assert_eq!(new_summary["definition"]["earlier_versions"], serde_json::json!(["1.0.0"]));
+    assert_eq!(
+        new_summary["definition"]["earlier_versions"],
+        serde_json::json!(["1.0.0"])
+    );
 
     let old = read_parquet(&old_out.join("responses.parquet"));
     let new = read_parquet(&new_out.join("responses.parquet"));
@@ -81,7 +84,10 @@ fn returns_of_the_earlier_version_read_under_the_revision() {
         .into_iter()
         .map(|(id, v)| (id, v.map(|c| if c == "partly_stopped" { "partly".into() } else { c })))
         .collect();
-    assert!(recoded.values().any(|v| v.as_deref() == Some("partly")), "the sample has partly stopped enterprises");
+    assert!(
+        recoded.values().any(|v| v.as_deref() == Some("partly")),
+        "the sample has partly stopped enterprises"
+    );
     assert_eq!(recoded, by_enterprise(&new, "operating_status"));
     // Every other answer is as it was.
     let skipped = [
@@ -123,7 +129,15 @@ fn returns_of_the_earlier_version_read_under_the_revision() {
         read_parquet(&new_out.join("vacancies.parquet")),
     );
     assert_eq!(old_v.height(), new_v.height());
-    let total = |f: &DataFrame| f.column("openings").unwrap().cast(&DataType::Float64).unwrap().f64().unwrap().sum();
+    let total = |f: &DataFrame| {
+        f.column("openings")
+            .unwrap()
+            .cast(&DataType::Float64)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .sum()
+    };
     assert_eq!(total(&old_v), total(&new_v));
 }
 
@@ -140,7 +154,8 @@ fn both_versions_in_one_run_and_an_unlisted_one_rejected() {
     let mut old_return = valid_json_return(&credit_code(701), "2024-02-20T09:00:00+08:00");
     old_return["answers"]["operating_status"] = "partly_stopped".into();
     old_return["answers"]["stopped_since"] = "2024-02-01".into();
-    let bytes = survey_forms::write_filled(&old_def, survey_def::Lang::Zh, &filled_from_json(&old_def, &old_return)).unwrap();
+    let bytes =
+        survey_forms::write_filled(&old_def, survey_def::Lang::Zh, &filled_from_json(&old_def, &old_return)).unwrap();
     std::fs::write(returns.join("old.xlsx"), bytes).unwrap();
 
     // A 1.1.0 template, with the new question answered.
@@ -149,7 +164,8 @@ fn both_versions_in_one_run_and_an_unlisted_one_rejected() {
     let before = answers.remove("employees_before_festival").unwrap();
     answers.insert("employees_before".into(), before);
     answers.insert("remote_posts".into(), 7.into());
-    let bytes = survey_forms::write_filled(&new_def, survey_def::Lang::En, &filled_from_json(&new_def, &new_return)).unwrap();
+    let bytes =
+        survey_forms::write_filled(&new_def, survey_def::Lang::En, &filled_from_json(&new_def, &new_return)).unwrap();
     std::fs::write(returns.join("new.xlsx"), bytes).unwrap();
 
     // A JSON return of a version nobody listed.
@@ -197,7 +213,12 @@ fn check_describes_the_versions_a_definition_reads() {
         "{said}"
     );
     assert!(said.contains("not asked of it remote_posts"), "{said}");
-    let output = run(&["check", revised().to_str().unwrap(), "--against", shipped().to_str().unwrap()]);
+    let output = run(&[
+        "check",
+        revised().to_str().unwrap(),
+        "--against",
+        shipped().to_str().unwrap(),
+    ]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let said = text(&output.stdout);
     assert!(said.contains("listed under [[survey.earlier_versions]]"), "{said}");

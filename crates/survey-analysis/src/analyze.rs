@@ -1,7 +1,8 @@
-//! The `analyze` step: dataset (+ frame, + previous wave) -> the three workbooks and
-//! `summary.json`.
+//! The `analyze` step: dataset (+ frame, + previous wave) -> the three workbooks (and,
+//! with a frame, the chase list) and `summary.json`.
 
 use crate::DesignError;
+use crate::chase::{ChaseSummary, Rejections, RejectsError, chase_report};
 use crate::context::Context;
 use crate::dataset::{Dataset, DatasetError, names_read};
 use crate::demand::{DemandSummary, demand_report};
@@ -9,6 +10,7 @@ use crate::figures::QualityCounts;
 use crate::frame::{Frame, FrameError};
 use crate::impute::ImputationCounts;
 use crate::lines::OCCUPATION_NAME_COLUMN;
+use crate::previous::{PreviousError, PreviousWave, WaveMatch, previous_design, read_previous};
 use crate::publication::{FIGURES_FILE, figures_csv};
 use crate::reach::{ReachSummary, reach_report};
 use crate::report::book::{Audience, Book};
@@ -32,10 +34,19 @@ pub struct AnalyzeOptions {
     pub frame: Option<PathBuf>,
     /// Dataset folder of the previous wave: wave-over-wave change and new flags.
     pub previous: Option<PathBuf>,
+    /// The definition the previous wave was ingested with, when it is not this one: the
+    /// previous dataset is read with it and matched with this wave through the roles.
+    pub previous_definition: Option<Definition>,
+    /// Id mapping of the previous wave (CSV `previous_id,current_id`): enterprises whose
+    /// id changed between the waves.
+    pub previous_ids: Option<PathBuf>,
     /// Report language.
     pub lang: Lang,
     /// Version of the program, recorded in the summary.
     pub program_version: String,
+    /// Response rate (a share, 0 to 1) each frame stratum is measured against on the
+    /// chase list; `None` takes [`crate::chase::DEFAULT_TARGET_RATE`].
+    pub chase_target_rate: Option<f64>,
 }
 
 /// Why an analysis cannot run. Each variant names what to fix.
@@ -50,12 +61,18 @@ pub enum AnalyzeError {
     /// The dataset cannot be read.
     #[error(transparent)]
     Dataset(DatasetError),
-    /// The previous wave's dataset cannot be read.
+    /// The previous wave's dataset cannot be read, or matched with this wave.
     #[error("previous wave: {0}")]
-    Previous(DatasetError),
+    Previous(PreviousError),
     /// The frame cannot be read.
     #[error(transparent)]
     Frame(#[from] FrameError),
+    /// The dataset's rejections cannot be read (for the chase list).
+    #[error(transparent)]
+    Rejects(#[from] RejectsError),
+    /// The chase list's target response rate is not a share.
+    #[error("the target response rate must be a share from 0 to 1, not {0}")]
+    TargetRate(f64),
     /// The design cannot be built on these returns and this frame.
     #[error("cannot build the sample design: {0}")]
     Design(#[from] DesignError),
@@ -144,6 +161,8 @@ pub struct Summary {
     pub risk: RiskSummary,
     /// Policy reach.
     pub reach: ReachSummary,
+    /// The chase list (with a frame): counts only, never an enterprise.
+    pub chase: Option<ChaseSummary>,
     /// What imputation did to each number question read, in question order.
     pub imputation: Vec<ImputationCounts>,
     /// Quality marks of all published workbooks together.
@@ -155,7 +174,7 @@ pub struct Summary {
 /// The workbooks and summary of one analysis, not yet written.
 #[derive(Debug, Clone)]
 pub struct Analysis {
-    /// The three workbooks.
+    /// The workbooks: the three reports, then the chase list when there is a frame.
     pub books: Vec<Book>,
     /// The summary.
     pub summary: Summary,
@@ -259,9 +278,18 @@ pub fn analyze(def: &Definition, dataset: &Path, options: &AnalyzeOptions) -> Re
     let spec = def.analysis().ok_or_else(|| AnalyzeError::NoAnalysisSection {
         path: def.source.clone(),
     })?;
+    if let Some(rate) = options.chase_target_rate
+        && !(rate.is_finite() && (0.0..=1.0).contains(&rate))
+    {
+        return Err(AnalyzeError::TargetRate(rate));
+    }
     let (questions, columns) = columns_needed(def);
+    // The previous wave is read with its own definition and matched through the roles.
+    let previous_def = options.previous_definition.as_ref().unwrap_or(def);
+    let matching = WaveMatch::between(def, previous_def);
+    let (previous_questions, previous_columns) = crate::previous::columns_read(def, previous_def, &matching);
     // The inputs are read at the same time; a failure is reported in this order.
-    let (data, (previous, frame)) = rayon::join(
+    let (data, (previous, (frame, previous_frame))) = rayon::join(
         || Dataset::read(dataset, def, &questions, &columns),
         || {
             rayon::join(
@@ -269,35 +297,93 @@ pub fn analyze(def: &Definition, dataset: &Path, options: &AnalyzeOptions) -> Re
                     options
                         .previous
                         .as_deref()
-                        .map(|p| Dataset::read(p, def, &questions, &columns))
+                        .map(|p| {
+                            let ids = options.previous_ids.as_deref();
+                            read_previous(p, previous_def, &previous_questions, &previous_columns, ids)
+                        })
                         .transpose()
                 },
-                || options.frame.as_deref().map(|p| read_frame(p, def)).transpose(),
+                || {
+                    rayon::join(
+                        || options.frame.as_deref().map(|p| read_frame(p, def)).transpose(),
+                        // Another definition places enterprises by its own size classes.
+                        || match (&options.previous, options.frame.as_deref()) {
+                            (Some(_), Some(p)) if !matching.same_definition => Some(read_frame(p, previous_def)),
+                            _ => None,
+                        },
+                    )
+                },
             )
         },
     );
     let data = data.map_err(AnalyzeError::Dataset)?;
     let previous = previous.map_err(AnalyzeError::Previous)?;
     let frame = frame?;
+    // The chase list says which frame enterprises were rejected: only with a frame.
+    let rejections = match &frame {
+        Some(_) => Rejections::read(dataset)?,
+        None => None,
+    };
     let sample = Sample::build(def, &data.enterprise_ids, frame.as_ref())?;
     let ctx = Context::new(def, spec, options.lang, &data, &sample, frame.as_ref());
+    // The previous wave's figures are estimated as its own analysis would, on the same
+    // frame; a wave whose design cannot be built is compared without them.
+    let previous_frame: Result<Option<&Frame>, String> = match &previous_frame {
+        None => Ok(frame.as_ref()),
+        Some(Ok(f)) => Ok(Some(f)),
+        Some(Err(e)) => Err(e.to_string()),
+    };
+    let previous_sample = previous
+        .as_ref()
+        .map(|p| previous_design(previous_def, p, previous_frame.clone()));
+    let previous_ctx = match (&previous, &previous_sample, previous_def.analysis()) {
+        (Some(p), Some(Ok(sample)), Some(previous_spec)) => Ok(Context::new(
+            previous_def,
+            previous_spec,
+            options.lang,
+            p,
+            sample,
+            previous_frame.clone().ok().flatten(),
+        )),
+        (_, Some(Err(reason)), _) => Err(reason.clone()),
+        // Read only with `[analysis]` roles (see `read_previous`).
+        _ => Err("its definition has no [analysis] section".to_owned()),
+    };
+    let wave = previous.as_ref().map(|data| PreviousWave {
+        def: previous_def,
+        data,
+        matching,
+        estimation: previous_ctx.as_ref().map_err(Clone::clone),
+    });
 
     // The workbooks read the same context and nothing of each other: each is built on a
     // task of its own, and listed in the order below whatever order they finish in. A new
     // workbook is one more task and one more field of the summary.
-    let (mut demand, mut risk, mut reach) = (None, None, None);
+    let (mut demand, mut risk, mut reach, mut chase) = (None, None, None, None);
+    let (chase_frame, rejections) = (frame.as_ref(), rejections.as_ref());
     rayon::scope(|s| {
-        s.spawn(|_| demand = Some(demand_report(&ctx)));
-        s.spawn(|_| risk = Some(risk_report(&ctx, previous.as_ref())));
+        s.spawn(|_| demand = Some(demand_report(&ctx, wave.as_ref())));
+        s.spawn(|_| risk = Some(risk_report(&ctx, wave.as_ref())));
         s.spawn(|_| reach = Some(reach_report(&ctx)));
+        if let Some(frame) = chase_frame {
+            let (ctx, chase) = (&ctx, &mut chase);
+            s.spawn(move |_| *chase = Some(chase_report(ctx, frame, rejections, options.chase_target_rate)));
+        }
     });
     let (Some((demand_book, demand)), Some((risk_book, risk)), Some((reach_book, reach))) = (demand, risk, reach)
     else {
         return Err(AnalyzeError::NotBuilt);
     };
+    if frame.is_some() && chase.is_none() {
+        return Err(AnalyzeError::NotBuilt);
+    }
     let mut quality = demand.quality;
     quality.merge(reach.quality);
-    let books = vec![demand_book, risk_book, reach_book];
+    let mut books = vec![demand_book, risk_book, reach_book];
+    let chase = chase.map(|(book, summary)| {
+        books.push(book);
+        summary
+    });
     let mut outputs: Vec<String> = books
         .iter()
         .map(|b| format!("{}/{}", crate::report::folder(access_of(b)), b.file_name))
@@ -340,6 +426,7 @@ pub fn analyze(def: &Definition, dataset: &Path, options: &AnalyzeOptions) -> Re
         demand,
         risk,
         reach,
+        chase,
         imputation: ctx.imputations(),
         quality,
         outputs,
@@ -357,7 +444,7 @@ fn access_of(book: &Book) -> Access {
 
 /// Writes the analysis into `out` (created if needed), each file atomically: what may be
 /// published (the workbooks for the public, `summary.json`) into `out/published/`, and
-/// what names enterprises (the officials' workbook) into `out/restricted/`, which is
+/// what names enterprises (the officials' workbooks) into `out/restricted/`, which is
 /// owner-only on Unix. Returns the paths written.
 pub fn write_reports(analysis: &Analysis, out: &Path) -> Result<Vec<PathBuf>, AnalyzeError> {
     let dir = |access: Access| {

@@ -49,8 +49,9 @@ pub enum DatasetError {
     /// The dataset lacks a column the analysis reads (it was checked against another
     /// definition, or written by hand).
     #[error(
-        "{} has no column `{column}`, which {needed_by}: ingest its returns with this definition",
-        path.display()
+        "{} has no column `{column}`, which {needed_by} in {}: ingest its returns with that definition",
+        path.display(),
+        definition.display()
     )]
     MissingColumn {
         /// The Parquet file.
@@ -59,6 +60,8 @@ pub enum DatasetError {
         column: String,
         /// What reads it, in words (the `[analysis]` or `[design]` role).
         needed_by: String,
+        /// The definition the dataset was read with, whose role reads the column.
+        definition: PathBuf,
     },
     /// `ingest.json` is unreadable.
     #[error("cannot read {}: {message}", path.display())]
@@ -256,6 +259,7 @@ fn require_columns<'a>(
             path: path.to_owned(),
             column: column.to_owned(),
             needed_by: needed_by(def, table, column),
+            definition: def.source.clone(),
         }),
     }
 }
@@ -373,7 +377,7 @@ fn read_table(
 
 /// Largest `ingest.json` read: it lists every input file and every superseded return, a
 /// few hundred bytes each, so this holds a season of hundreds of thousands of returns.
-const MAX_SUMMARY_BYTES: u64 = 512 * 1024 * 1024;
+pub(crate) const MAX_SUMMARY_BYTES: u64 = 512 * 1024 * 1024;
 
 fn read_counts(dir: &Path) -> Result<Option<IngestCounts>, DatasetError> {
     let path = dir.join(INGEST_JSON);
@@ -512,7 +516,27 @@ pub struct AnswerColumns<'a> {
     data: &'a Dataset,
     /// Each name with whether it holds codes, and its decoded answers.
     questions: Vec<(&'a str, bool, AnswerColumn)>,
-    columns: Vec<(&'a (String, String), bool, AnswerColumn)>,
+    /// Each `table.column` with whether it holds codes, its decoded cells and the table
+    /// of the dataset they are read from.
+    columns: Vec<(&'a (String, String), bool, AnswerColumn, String)>,
+    /// What `previous(name)` reads: each name with whether it holds codes and its decoded
+    /// answers in the previous wave, and the previous wave's row of each return.
+    previous: Option<PreviousAnswers<'a>>,
+}
+
+/// The previous wave's answers to the names read through `previous()`.
+struct PreviousAnswers<'a> {
+    names: Vec<(&'a str, bool, AnswerColumn)>,
+    rows: Vec<Option<usize>>,
+}
+
+/// How the names of one definition are found in a dataset written with another: the
+/// previous wave's question (or table and column) holding the same thing, if any.
+pub trait Names {
+    /// The dataset's column for question `id`.
+    fn question(&self, id: &str) -> Option<&str>;
+    /// The dataset's table and column for `table.column`.
+    fn column(&self, table: &str, column: &str) -> Option<(&str, &str)>;
 }
 
 impl<'a> AnswerColumns<'a> {
@@ -523,15 +547,34 @@ impl<'a> AnswerColumns<'a> {
         questions: &'a BTreeSet<String>,
         columns: &'a BTreeSet<(String, String)>,
     ) -> Self {
+        Self::read_as(data, def, None, questions, columns)
+    }
+
+    /// The answers in `data`, a dataset written with another definition, to `def`'s
+    /// `questions` and `columns`, each read from the column `names` gives (missing where it
+    /// gives none).
+    pub fn read_as(
+        data: &'a Dataset,
+        def: &'a Definition,
+        names: Option<&dyn Names>,
+        questions: &'a BTreeSet<String>,
+        columns: &'a BTreeSet<(String, String)>,
+    ) -> Self {
         let questions = questions
             .iter()
-            .map(|q| match def.question(q) {
-                Some(question) => (
-                    q.as_str(),
-                    holds_codes(&question.kind),
-                    AnswerColumn::of(&data.responses, q),
-                ),
-                None => (q.as_str(), false, AnswerColumn::Missing),
+            .map(|q| {
+                let stored = match names {
+                    None => Some(q.as_str()),
+                    Some(names) => names.question(q),
+                };
+                match (def.question(q), stored) {
+                    (Some(question), Some(stored)) => (
+                        q.as_str(),
+                        holds_codes(&question.kind),
+                        AnswerColumn::of(&data.responses, stored),
+                    ),
+                    _ => (q.as_str(), false, AnswerColumn::Missing),
+                }
             })
             .collect();
         let columns = columns
@@ -542,11 +585,14 @@ impl<'a> AnswerColumns<'a> {
                     .question(table)
                     .and_then(|t| t.column(column))
                     .is_some_and(|c| holds_codes(&c.kind));
-                let decoded = match data.tables.get(table) {
-                    Some(lines) => AnswerColumn::of(&lines.lines, column),
-                    None => AnswerColumn::Missing,
+                let stored = match names {
+                    None => Some((table.as_str(), column.as_str())),
+                    Some(names) => names.column(table, column),
                 };
-                (name, codes, decoded)
+                match stored.and_then(|(t, c)| data.tables.get(t).map(|lines| (t, c, lines))) {
+                    Some((t, c, lines)) => (name, codes, AnswerColumn::of(&lines.lines, c), t.to_owned()),
+                    None => (name, codes, AnswerColumn::Missing, String::new()),
+                }
             })
             .collect();
         AnswerColumns {
@@ -554,7 +600,33 @@ impl<'a> AnswerColumns<'a> {
             data,
             questions,
             columns,
+            previous: None,
         }
+    }
+
+    /// Adds what `previous(name)` reads for each of `names`: the answer in `previous`
+    /// (written with its own definition, found through `previous_names`) at the row
+    /// `rows` gives for each return, missing where it gives none.
+    pub fn with_previous(
+        mut self,
+        previous: &'a Dataset,
+        previous_names: &dyn Names,
+        names: &'a BTreeSet<String>,
+        rows: Vec<Option<usize>>,
+    ) -> Self {
+        let names = names
+            .iter()
+            .map(|q| match (self.def.question(q), previous_names.question(q)) {
+                (Some(question), Some(stored)) => (
+                    q.as_str(),
+                    holds_codes(&question.kind),
+                    AnswerColumn::of(&previous.responses, stored),
+                ),
+                _ => (q.as_str(), false, AnswerColumn::Missing),
+            })
+            .collect();
+        self.previous = Some(PreviousAnswers { names, rows });
+        self
     }
 
     /// The answers of the return in `row`.
@@ -567,8 +639,8 @@ impl<'a> AnswerColumns<'a> {
         let columns = self
             .columns
             .iter()
-            .map(|(name, codes, column)| {
-                let cells = match self.data.tables.get(&name.0) {
+            .map(|(name, codes, column, stored)| {
+                let cells = match self.data.tables.get(stored) {
                     Some(lines) => lines
                         .by_owner
                         .get(row)
@@ -579,10 +651,22 @@ impl<'a> AnswerColumns<'a> {
                 (*name, cells)
             })
             .collect();
+        let previous = match &self.previous {
+            Some(p) => match p.rows.get(row).copied().flatten() {
+                Some(before) => p
+                    .names
+                    .iter()
+                    .map(|(q, codes, column)| (*q, column.value(*codes, before)))
+                    .collect(),
+                None => Vec::new(),
+            },
+            None => Vec::new(),
+        };
         ReturnAnswers {
             def: self.def,
             values,
             columns,
+            previous,
         }
     }
 }
@@ -593,6 +677,9 @@ pub struct ReturnAnswers<'a> {
     def: &'a Definition,
     values: Vec<(&'a str, Value)>,
     columns: Vec<(&'a (String, String), Vec<Value>)>,
+    /// The same enterprise's answers in the previous wave (none when it has no return
+    /// there, or there is no previous wave).
+    previous: Vec<(&'a str, Value)>,
 }
 
 impl Answers for ReturnAnswers<'_> {
@@ -617,6 +704,10 @@ impl Answers for ReturnAnswers<'_> {
 
     fn param(&self, name: &str) -> Option<f64> {
         self.def.parameter(name)
+    }
+
+    fn previous(&self, name: &str) -> Option<&Value> {
+        self.previous.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 }
 

@@ -1,5 +1,7 @@
 //! The sampling frame: every enterprise of the population with its stratum, read from a
 //! CSV file, and the strata (industry section x size class) that weights are built on.
+//! Columns the design does not read (a name, a contact person, a telephone, an address)
+//! are kept as they are, for the lists that name enterprises; nothing estimated reads them.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -82,6 +84,9 @@ pub struct FrameEnterprise {
     pub subdistrict: Option<String>,
     /// Its employees, when the frame lists them.
     pub employees: Option<u64>,
+    /// Its cells of the frame's further columns ([`Frame::extra_columns`], same order),
+    /// trimmed; empty text where the cell is blank.
+    pub extra: Vec<String>,
 }
 
 /// The population: every enterprise and its stratum.
@@ -89,13 +94,20 @@ pub struct FrameEnterprise {
 pub struct Frame {
     /// Enterprises in file order.
     pub enterprises: Vec<FrameEnterprise>,
+    /// Headers of the columns the design does not read (name, contact person, telephone,
+    /// address...), in file order. A column with neither a header nor a value is left out.
+    pub extra_columns: Vec<String>,
+    /// Whether the frame has a `subdistrict` column.
+    pub has_subdistrict: bool,
+    /// Whether the frame has an `employees` column.
+    pub has_employees: bool,
 }
 
 impl Frame {
     /// Reads a frame CSV with a header row. Columns are found by name: `enterprise_id`;
     /// `industry_section`, or `industry_division` to derive it; `size_class`, or
     /// `employees` to derive it from the definition's size classes; `subdistrict`
-    /// optional.
+    /// optional. Any other column is kept as it is ([`Frame::extra_columns`]).
     pub fn read_csv(path: &Path, def: &Definition) -> Result<Frame, FrameError> {
         let read = |source| FrameError::Read {
             path: path.to_owned(),
@@ -182,6 +194,21 @@ impl Frame {
             });
         }
         let subdistrict_col = col("subdistrict");
+        let read = [
+            Some(id_col),
+            section_col,
+            division_col,
+            class_col,
+            employees_col,
+            subdistrict_col,
+        ];
+        // Every other column, unless it is wholly blank (a sheet's used range can run past
+        // the last real column).
+        let blank = |text: &str| text.trim().is_empty();
+        let extra_cols: Vec<usize> = (0..headers.len())
+            .filter(|&c| !read.contains(&Some(c)))
+            .filter(|&c| !blank(&headers[c]) || rows.iter().any(|(_, r)| r.get(c).is_some_and(|t| !blank(t))))
+            .collect();
         let known_classes: HashSet<&str> = def
             .design()
             .map(|d| d.size_classes.iter().map(|c| c.code.as_str()).collect())
@@ -240,9 +267,26 @@ impl Frame {
                 stratum: StratumLabel { section, size_class },
                 subdistrict: field(subdistrict_col).map(str::to_owned),
                 employees,
+                extra: extra_cols
+                    .iter()
+                    .map(|&c| record.get(c).map_or_else(String::new, |t| t.trim().to_owned()))
+                    .collect(),
             });
         }
-        Ok(Frame { enterprises })
+        Ok(Frame {
+            enterprises,
+            extra_columns: extra_cols.iter().map(|&c| headers[c].trim().to_owned()).collect(),
+            has_subdistrict: subdistrict_col.is_some(),
+            has_employees: employees_col.is_some(),
+        })
+    }
+
+    /// Index in [`Frame::extra_columns`] (and each enterprise's `extra`) of the further
+    /// column headed `name`, ignoring case and surrounding spaces.
+    pub fn extra_column(&self, name: &str) -> Option<usize> {
+        self.extra_columns
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name.trim()))
     }
 
     /// N_h: enterprises per stratum.
@@ -290,6 +334,30 @@ mod tests {
     }
 
     #[test]
+    fn columns_the_design_does_not_read_are_kept_in_file_order() {
+        let f = frame(
+            "name,enterprise_id,industry_division,联系人,employees,phone,,subdistrict\n\
+             Alpha Ltd,A1,65, 王伟 ,8,021-65000000,,wujiaochang\n\
+             Beta Ltd,A2,64,,120,,,\n",
+        )
+        .unwrap();
+        // The wholly blank column is left out; the read ones are not repeated.
+        assert_eq!(f.extra_columns, ["name", "联系人", "phone"]);
+        assert_eq!(f.enterprises[0].extra, ["Alpha Ltd", "王伟", "021-65000000"]);
+        assert_eq!(f.enterprises[1].extra, ["Beta Ltd", "", ""]);
+        assert_eq!(f.extra_column(" Name "), Some(0));
+        assert_eq!(f.extra_column("address"), None);
+        assert!(f.has_subdistrict && f.has_employees);
+        // The strata are those of the same frame without them.
+        let plain =
+            frame("enterprise_id,industry_division,employees,subdistrict\nA1,65,8,wujiaochang\nA2,64,120,\n").unwrap();
+        assert_eq!(f.stratum_counts(), plain.stratum_counts());
+        assert!(plain.extra_columns.is_empty() && plain.enterprises.iter().all(|e| e.extra.is_empty()));
+        let without = frame("enterprise_id,industry_section,size_class\nA1,I,micro\n").unwrap();
+        assert!(!without.has_subdistrict && !without.has_employees);
+    }
+
+    #[test]
     fn unusable_rows_name_their_line() {
         let err = frame("enterprise_id,industry_section,size_class\nA1,I,micro\nA2,Z,micro\n").unwrap_err();
         assert!(matches!(err, FrameError::BadRow { line: 3, .. }), "{err}");
@@ -315,10 +383,10 @@ mod tests {
         use rust_xlsxwriter::Workbook;
         let mut book = Workbook::new();
         let sheet = book.add_worksheet();
-        let rows: [[&str; 3]; 3] = [
-            ["enterprise_id", "industry_division", "employees"],
-            ["A1", "65", "8"],
-            ["A2", "34", "120"],
+        let rows: [[&str; 4]; 3] = [
+            ["enterprise_id", "industry_division", "employees", "phone"],
+            ["A1", "65", "8", "13800000000"],
+            ["A2", "34", "120", "021-65000000"],
         ];
         for (r, row) in rows.iter().enumerate() {
             for (c, value) in row.iter().enumerate() {
@@ -337,6 +405,10 @@ mod tests {
         assert_eq!(f.enterprises.len(), 2);
         assert_eq!(f.enterprises[0].stratum.to_string(), "I/micro");
         assert_eq!(f.enterprises[1].stratum.to_string(), "C/medium");
+        // A telephone typed as a number reads as its digits.
+        assert_eq!(f.extra_columns, ["phone"]);
+        assert_eq!(f.enterprises[0].extra, ["13800000000"]);
+        assert_eq!(f.enterprises[1].extra, ["021-65000000"]);
         // A row that cannot be placed is named by its sheet and its row as the sheet shows
         // it, blank rows above it included.
         let mut book = Workbook::new();
@@ -365,6 +437,7 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/frame.csv");
         let f = Frame::read_csv(&path, &definition()).unwrap();
         assert_eq!(f.enterprises.len(), 500);
+        assert!(f.extra_column("name").is_some());
         assert_eq!(f.stratum_counts().values().sum::<u64>(), 500);
     }
 }

@@ -43,6 +43,7 @@
 
 pub mod analyze;
 mod builder;
+pub mod chase;
 pub mod context;
 pub mod dataset;
 pub mod demand;
@@ -55,6 +56,7 @@ pub mod frame;
 pub mod impute;
 pub mod lines;
 mod outliers;
+pub mod previous;
 pub mod publication;
 mod quantile;
 pub mod reach;

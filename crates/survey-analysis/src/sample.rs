@@ -228,6 +228,7 @@ mod tests {
             },
             subdistrict: None,
             employees: None,
+            extra: Vec::new(),
         }
     }
 
@@ -243,6 +244,7 @@ mod tests {
                 enterprise("F", 'I', "micro"),
                 enterprise("G", 'I', "large"),
             ],
+            ..Frame::default()
         };
         let ids: Vec<String> = ["A", "B", "E", "F", "X"].iter().map(|s| s.to_string()).collect();
         let sample = Sample::build(&definition(), &ids, Some(&frame)).unwrap();
@@ -267,6 +269,7 @@ mod tests {
                 enterprise("E", 'C', "large"),
                 enterprise("F", 'C', "large"),
             ],
+            ..Frame::default()
         };
         let ids: Vec<String> = ["A", "B", "C", "E", "F"].iter().map(|s| s.to_string()).collect();
         let sample = Sample::build(&definition(), &ids, Some(&frame)).unwrap();

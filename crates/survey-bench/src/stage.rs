@@ -270,8 +270,11 @@ fn analyze(
     let options = survey_analysis::analyze::AnalyzeOptions {
         frame: Some(frame.to_owned()),
         previous: Some(previous.to_owned()),
+        previous_definition: None,
+        previous_ids: None,
         lang: survey_def::Lang::Zh,
         program_version: env!("CARGO_PKG_VERSION").to_owned(),
+        chase_target_rate: None,
     };
     let start = Instant::now();
     let analysis = survey_analysis::analyze::analyze(&def, dataset, &options).map_err(|e| failed("analyze", e))?;

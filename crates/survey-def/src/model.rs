@@ -289,6 +289,56 @@ pub struct VacancyColumns {
     pub wage: Option<String>,
 }
 
+impl AnalysisSpec {
+    /// The roles that name one question each, with the question the definition maps,
+    /// in the order of the `[analysis]` table: the words two definitions share, whatever
+    /// their question ids.
+    pub fn question_roles(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("employees", Some(&self.employees)),
+            ("employees_before", self.employees_before.as_ref()),
+            ("planned_hires", self.planned_hires.as_ref()),
+            ("planned_reductions", self.planned_reductions.as_ref()),
+            ("returned", self.returned.as_ref()),
+            ("expected_to_return", self.expected_to_return.as_ref()),
+            ("support", self.support.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(role, q)| q.map(|q| (role, q.as_str())))
+        .collect()
+    }
+}
+
+impl VacancyColumns {
+    /// The roles of the vacancy table's columns, with the column the definition maps.
+    pub fn column_roles(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("occupation", Some(&self.occupation)),
+            ("openings", Some(&self.openings)),
+            ("hard_to_fill", self.hard_to_fill.as_ref()),
+            ("skill_shortage", self.skill_shortage.as_ref()),
+            ("wage", self.wage.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(role, c)| c.map(|c| (role, c.as_str())))
+        .collect()
+    }
+}
+
+impl DesignSpec {
+    /// The `[design]` roles that name a question, with the question.
+    pub fn question_roles(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("industry_question", Some(&self.industry_question)),
+            ("size_question", Some(&self.size_question)),
+            ("subdistrict_question", self.subdistrict_question.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(role, q)| q.map(|q| (role, q.as_str())))
+        .collect()
+    }
+}
+
 /// Parameters of the primary suppression rules.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DisclosureSpec {

@@ -1,6 +1,7 @@
 //! The ingest run: find the input files, read and check them in parallel, settle
 //! duplicate returns, and write the dataset and the reports.
 
+use crate::cache::{self, Cache, Change, FileChanges, FileKey};
 use crate::dataset;
 use crate::limits::Limits;
 use crate::raw::Received;
@@ -98,6 +99,7 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<Input>, IngestError> {
 }
 
 /// What became of one received return.
+#[derive(serde::Serialize, serde::Deserialize)]
 enum Entry {
     Accepted(AcceptedKey),
     Rejected(Option<RejectedKey>),
@@ -106,6 +108,7 @@ enum Entry {
 /// What resolving a rejected return by a later accepted one needs: its enterprise (when
 /// its id was valid), when it was sent, where it is, and which of its file's kept
 /// problems are its own.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct RejectedKey {
     enterprise_id: String,
     /// Submission time, or the file's modification time where none is recorded.
@@ -127,6 +130,7 @@ struct Checked {
 
 /// What settling duplicates needs of an accepted return; its answers are already in the
 /// file's columnar chunks (row `ordinal` of the file's accepted returns).
+#[derive(serde::Serialize, serde::Deserialize)]
 struct AcceptedKey {
     enterprise_id: String,
     /// Submission time, or the file's modification time where none is recorded.
@@ -137,6 +141,7 @@ struct AcceptedKey {
 
 /// How reports name a record within its file, kept small: one is kept per accepted
 /// return until the run ends, and most are a line of a JSON Lines file.
+#[derive(serde::Serialize, serde::Deserialize)]
 enum Record {
     /// A line of a file with one return a line.
     Line(u64),
@@ -164,6 +169,8 @@ struct FileResult {
     name: String,
     entries: Vec<Entry>,
     rejections: Vec<Rejection>,
+    /// Why the file's result could not be kept in the cache.
+    cache_warning: Option<String>,
 }
 
 /// Everything a run produced, before it is written.
@@ -188,8 +195,10 @@ fn check_file(
     validator: &Validator<'_>,
     accepted: &Accepted<'_>,
     limits: &Limits,
+    recorder: Option<cache::Recorder>,
 ) -> FileResult {
     let mut sink = FileSink {
+        recorder,
         file,
         validator,
         accepted,
@@ -197,6 +206,7 @@ fn check_file(
             name: input.name.clone(),
             entries: Vec::new(),
             rejections: Vec::new(),
+            cache_warning: None,
         },
         unlisted: 0,
         batch: Vec::new(),
@@ -222,7 +232,10 @@ fn check_file(
         ));
     }
     let FileSink {
-        mut result, unlisted, ..
+        mut result,
+        unlisted,
+        recorder,
+        ..
     } = sink;
     if unlisted > 0 {
         result.rejections.push(Rejection::file(
@@ -232,7 +245,53 @@ fn check_file(
             format!("{unlisted} further problems in this file are not listed one by one"),
         ));
     }
+    // A file whose reading failed inside is read again next time, not kept.
+    if let Some(recorder) = recorder
+        && read.is_ok()
+        && let Err(e) = recorder.finish(&result.entries, &result.rejections)
+    {
+        result.cache_warning = Some(format!("cannot keep {} in the cache: {e}", input.name));
+    }
     result
+}
+
+/// A file's result from the cache: its outcomes and problems as they were, and its
+/// accepted returns handed to the run's [`Accepted`] as a read would hand them.
+fn replay_file(
+    file: usize,
+    name: &str,
+    entry: cache::Entry<Entry>,
+    mut returns: cache::CachedReturns,
+    accepted: &Accepted<'_>,
+) -> Result<FileResult, String> {
+    let mut taken = 0u32;
+    loop {
+        let mut batch = Vec::with_capacity(CHUNK_ROWS);
+        while batch.len() < CHUNK_ROWS {
+            match returns.next_return()? {
+                Some(r) => {
+                    batch.push((r, dataset::Origin::new(file, taken)));
+                    taken += 1;
+                }
+                None => break,
+            }
+        }
+        let done = batch.len() < CHUNK_ROWS;
+        accepted.take(batch, name);
+        if done {
+            break;
+        }
+    }
+    let expected = entry.entries.iter().filter(|e| matches!(e, Entry::Accepted(_))).count();
+    if expected != taken as usize {
+        return Err(format!("{taken} returns kept for {expected} accepted"));
+    }
+    Ok(FileResult {
+        name: name.to_owned(),
+        entries: entry.entries,
+        rejections: entry.rejections,
+        cache_warning: None,
+    })
 }
 
 /// Returns read from a file but not yet checked: checked together, in parallel, so one
@@ -250,6 +309,8 @@ const CHUNK_ROWS: usize = 2048;
 /// Collects one file's returns: checks them a batch at a time and hands the accepted
 /// ones to the run's [`Accepted`].
 struct FileSink<'a, 'd> {
+    /// Keeps the file's result in the cache, when the run has one.
+    recorder: Option<cache::Recorder>,
     /// Index of the file among the inputs.
     file: usize,
     validator: &'a Validator<'d>,
@@ -267,6 +328,8 @@ struct FileSink<'a, 'd> {
 struct CheckedGroup {
     /// Per return, in the order read.
     outcomes: Vec<Checked>,
+    /// The accepted returns encoded for the cache, when it keeps them (and how many).
+    encoded: Option<(Result<Vec<u8>, String>, u64)>,
     /// The accepted returns, as columns or as they are.
     accepted: GroupColumns,
 }
@@ -278,7 +341,7 @@ enum GroupColumns {
     Returns(Vec<CheckedReturn>),
 }
 
-fn check_group(validator: &Validator<'_>, group: Vec<Received>, min_chunk: usize) -> CheckedGroup {
+fn check_group(validator: &Validator<'_>, group: Vec<Received>, min_chunk: usize, encode: bool) -> CheckedGroup {
     let mut outcomes = Vec::with_capacity(group.len());
     let mut returns = Vec::new();
     for received in group {
@@ -307,12 +370,21 @@ fn check_group(validator: &Validator<'_>, group: Vec<Received>, min_chunk: usize
             }),
         }
     }
+    let encoded = encode.then(|| {
+        let mut bytes = Vec::new();
+        let written = returns.iter().try_for_each(|r| cache::encode(r, &mut bytes));
+        (written.map(|()| bytes), returns.len() as u64)
+    });
     let accepted = if returns.len() >= min_chunk {
         GroupColumns::Built(dataset::Chunk::build(validator.definition(), &returns))
     } else {
         GroupColumns::Returns(returns)
     };
-    CheckedGroup { outcomes, accepted }
+    CheckedGroup {
+        outcomes,
+        encoded,
+        accepted,
+    }
 }
 
 impl FileSink<'_, '_> {
@@ -340,15 +412,28 @@ impl FileSink<'_, '_> {
         let batch = std::mem::take(&mut self.batch);
         self.batch_bytes = 0;
         let validator = self.validator;
+        let encode = self.recorder.is_some();
         // Workers check a group each and build its columns; order is kept: groups come
         // back in the order their returns were read.
         let groups: Vec<CheckedGroup> = batch
             .into_par_iter()
             .chunks(GROUP_RETURNS)
-            .map(|group| check_group(validator, group, self.accepted.min_group_chunk))
+            .map(|group| check_group(validator, group, self.accepted.min_group_chunk, encode))
             .collect();
         let mut gathered = Vec::new();
         for group in groups {
+            if let Some((encoded, count)) = group.encoded {
+                let kept = encoded.map_err(std::io::Error::other).and_then(|bytes| {
+                    self.recorder
+                        .as_mut()
+                        .map_or(Ok(()), |recorder| recorder.returns(&bytes, count))
+                });
+                if let Err(e) = kept {
+                    // The file is read normally; only its cache entry is given up.
+                    self.recorder = None;
+                    self.result.cache_warning = Some(format!("cannot keep {} in the cache: {e}", self.result.name));
+                }
+            }
             let mut origins = Vec::new();
             for checked in group.outcomes {
                 let first = self.result.rejections.len();
@@ -400,6 +485,12 @@ struct AcceptedState {
 }
 
 impl Accepted<'_> {
+    /// Fails the run: `message` about `file`.
+    fn fail(&self, file: &str, message: String) {
+        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.error.get_or_insert((file.to_owned(), message));
+    }
+
     fn take(&self, mut returns: Vec<(CheckedReturn, dataset::Origin)>, file: &str) {
         if returns.is_empty() {
             return;
@@ -484,7 +575,65 @@ pub fn ingest(
         path: std::env::temp_dir(),
         message: format!("cannot create a temporary folder for the accepted returns: {e}"),
     })?;
-    ingest_into(def, inputs, options, on_file_done, spill, MIN_GROUP_CHUNK)
+    ingest_into(def, inputs, options, on_file_done, spill, MIN_GROUP_CHUNK, None).map(|(run, _)| run)
+}
+
+/// [`ingest`] with a cache: files the cache holds as they are now are not read again,
+/// and what the others give is kept for the next run. The result is the one [`ingest`]
+/// gives; the cache's view of the files (new, changed, unchanged, removed) comes with it,
+/// and [`Cache::warnings`] says what of the cache was not used.
+pub fn ingest_cached(
+    def: &Definition,
+    inputs: &[Input],
+    options: &Options,
+    cache: &Cache,
+    on_file_done: &(dyn Fn() + Sync),
+) -> Result<(Ingested, FileChanges), IngestError> {
+    let spill = dataset::Spill::new().map_err(|e| IngestError::Write {
+        path: std::env::temp_dir(),
+        message: format!("cannot create a temporary folder for the accepted returns: {e}"),
+    })?;
+    ingest_into(def, inputs, options, on_file_done, spill, MIN_GROUP_CHUNK, Some(cache))
+}
+
+/// One file through the cache: replayed when it holds the file as it is now, read (and
+/// recorded) otherwise. Returns the result, the file's key when it could be hashed, how
+/// it compares with the cache, and whether it was read.
+fn cached_file(
+    (file, input): (usize, &Input),
+    validator: &Validator<'_>,
+    accepted: &Accepted<'_>,
+    limits: &Limits,
+    cache: &Cache,
+) -> (FileResult, Option<FileKey>, Change, bool) {
+    let key = FileKey::of(&input.path).ok();
+    let change = cache.classify(&input.name, key.as_ref());
+    if let Some(key) = &key
+        && change == Change::Unchanged
+        && let Some((entry, returns)) = cache.load::<Entry>(input, key)
+    {
+        // Returns handed over before a damaged entry stops would be counted twice if
+        // the file were read after them: a replay that fails fails the run instead.
+        match replay_file(file, &input.name, entry, returns, accepted) {
+            Ok(result) => return (result, Some(key.clone()), change, false),
+            Err(e) => {
+                accepted.fail(
+                    &input.name,
+                    format!("the cache entry of this file is damaged ({e}); run again with --full"),
+                );
+                let result = FileResult {
+                    name: input.name.clone(),
+                    entries: Vec::new(),
+                    rejections: Vec::new(),
+                    cache_warning: None,
+                };
+                return (result, None, change, false);
+            }
+        }
+    }
+    let recorder = key.as_ref().and_then(|k| cache.record(input, k).ok());
+    let result = check_file((file, input), validator, accepted, limits, recorder);
+    (result, key, change, true)
 }
 
 fn ingest_into(
@@ -494,7 +643,8 @@ fn ingest_into(
     on_file_done: &(dyn Fn() + Sync),
     spill: dataset::Spill,
     min_group_chunk: usize,
-) -> Result<Ingested, IngestError> {
+    cache: Option<&Cache>,
+) -> Result<(Ingested, FileChanges), IngestError> {
     let validator = Validator::new(def, options.limits.max_text_chars);
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = options.jobs {
@@ -510,18 +660,57 @@ fn ingest_into(
             error: None,
         }),
     };
-    let results: Vec<FileResult> = pool.install(|| {
-        inputs
-            .par_iter()
-            .enumerate()
-            .map(|input| {
-                let r = check_file(input, &validator, &accepted, &options.limits);
-                on_file_done();
-                r
-            })
-            .collect()
-    });
-    settle(def, results, accepted.finish()?)
+    let mut changes = FileChanges::default();
+    let results: Vec<FileResult> = match cache {
+        None => pool.install(|| {
+            inputs
+                .par_iter()
+                .enumerate()
+                .map(|input| {
+                    let r = check_file(input, &validator, &accepted, &options.limits, None);
+                    on_file_done();
+                    r
+                })
+                .collect()
+        }),
+        Some(cache) => {
+            let files: Vec<(FileResult, Option<FileKey>, Change, bool)> = pool.install(|| {
+                inputs
+                    .par_iter()
+                    .enumerate()
+                    .map(|input| {
+                        let r = cached_file(input, &validator, &accepted, &options.limits, cache);
+                        on_file_done();
+                        r
+                    })
+                    .collect()
+            });
+            let names: std::collections::BTreeSet<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+            changes.removed = cache.removed(&names);
+            let mut keys = Vec::new();
+            let mut results = Vec::with_capacity(files.len());
+            for (mut result, key, change, read) in files {
+                match change {
+                    Change::New => changes.new += 1,
+                    Change::Changed => changes.changed += 1,
+                    Change::Unchanged => changes.unchanged += 1,
+                }
+                changes.read += u64::from(read);
+                if let Some(warning) = result.cache_warning.take() {
+                    cache.warn(warning);
+                }
+                if let Some(key) = key {
+                    keys.push((result.name.clone(), key));
+                }
+                results.push(result);
+            }
+            if let Err(e) = cache.finish(&keys) {
+                cache.warn(format!("cannot write the cache index: {e}"));
+            }
+            results
+        }
+    };
+    settle(def, results, accepted.finish()?).map(|run| (run, changes))
 }
 
 /// Settles duplicates and counts: several accepted returns of one enterprise keep the
@@ -720,7 +909,9 @@ mod tests {
         let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
         let mut summaries = Vec::new();
         for (spill, dir) in [whole, small].into_iter().zip(&dirs) {
-            let run = ingest_into(&def, &inputs, &options, &|| {}, spill, MIN_GROUP_CHUNK).unwrap();
+            let run = ingest_into(&def, &inputs, &options, &|| {}, spill, MIN_GROUP_CHUNK, None)
+                .unwrap()
+                .0;
             write_outputs(&def, &run, dir.path()).unwrap();
             summaries.push(serde_json::to_string(&run.summary).unwrap());
         }
@@ -762,7 +953,9 @@ mod tests {
         let mut summaries = Vec::new();
         for (min_group_chunk, dir) in [1, usize::MAX].into_iter().zip(&dirs) {
             let spill = dataset::Spill::new().unwrap();
-            let run = ingest_into(&def, &inputs, &Options::default(), &|| {}, spill, min_group_chunk).unwrap();
+            let run = ingest_into(&def, &inputs, &Options::default(), &|| {}, spill, min_group_chunk, None)
+                .unwrap()
+                .0;
             write_outputs(&def, &run, dir.path()).unwrap();
             summaries.push(serde_json::to_value(&run.summary).unwrap());
         }

@@ -24,6 +24,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cache;
 pub mod dataset;
 pub mod guard;
 mod ingest;
@@ -39,6 +40,7 @@ pub mod sniff;
 pub mod validate;
 pub mod xlsx;
 
-pub use ingest::{IngestError, Ingested, Input, Options, collect_inputs, ingest, write_outputs};
+pub use cache::{Cache, FileChanges};
+pub use ingest::{IngestError, Ingested, Input, Options, collect_inputs, ingest, ingest_cached, write_outputs};
 pub use limits::Limits;
 pub use rejection::{Location, Rejection, Rule, Severity};

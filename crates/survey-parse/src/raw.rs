@@ -135,6 +135,9 @@ pub struct RawReturn {
     pub answers: Vec<(String, RawCell)>,
     /// Rows of each repeating table.
     pub tables: Vec<(String, Vec<RawRow>)>,
+    /// What reading noticed and the return should carry as warnings (a template read
+    /// without its metadata sheet).
+    pub notes: Vec<crate::rejection::Rejection>,
 }
 
 /// Bytes of text (lines, or returns' values) held in one batch at most, whatever its

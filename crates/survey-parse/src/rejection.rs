@@ -1,11 +1,11 @@
 //! Rejections: every problem found in a return, where it is and why, in Chinese and
 //! English. A rejection is data, not an error: ingest collects them and goes on.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Where a value was found: file, and sheet and cell, or JSON path and line.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Location {
     /// The input file, as given on the command line (or found under a folder).
     pub file: String,
@@ -91,7 +91,7 @@ pub fn a1(row: u32, col: u32) -> String {
 }
 
 /// How bad a problem is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The value was set aside (e.g. an answer to a skipped question); the return is kept.
@@ -101,7 +101,7 @@ pub enum Severity {
 }
 
 /// Why something was rejected. The code (`as_str`) is stable: analysts filter on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rule {
     /// The file could not be read at all (I/O).
@@ -126,6 +126,8 @@ pub enum Rule {
     DuplicateKey,
     /// The JSON or workbook does not have the shape of a return.
     NotAReturn,
+    /// A sheet the return needs is missing (deleted, or renamed beyond recognition).
+    MissingSheet,
     /// A return of another survey.
     OtherSurvey,
     /// A return made from another version of the definition.
@@ -179,6 +181,7 @@ impl Rule {
             Rule::InvalidJson => "invalid-json",
             Rule::DuplicateKey => "duplicate-key",
             Rule::NotAReturn => "not-a-return",
+            Rule::MissingSheet => "missing-sheet",
             Rule::OtherSurvey => "other-survey",
             Rule::OtherVersion => "other-version",
             Rule::UnknownQuestion => "unknown-question",
@@ -203,7 +206,7 @@ impl Rule {
 
 /// One problem in one return (or one file), with everything an analyst needs to find
 /// and fix it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rejection {
     /// Where.
     #[serde(flatten)]

@@ -13,7 +13,7 @@ use survey_def::expr::{self, Answers, Value};
 use survey_def::{Definition, Question, QuestionKind};
 
 /// A return that passed every check.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CheckedReturn {
     /// Where it came from.
     pub source: Location,
@@ -190,6 +190,8 @@ impl<'d> Validator<'d> {
             _ => None,
         };
         let mut rejections = run.rejections;
+        // What reading noticed (a template read by its layout) goes with the return.
+        rejections.extend(raw.notes.iter().cloned());
         if !rejections.is_empty() {
             // The enterprise as the return gives it, checked or not: the office traces a
             // rejected return to who sent it.

@@ -22,6 +22,10 @@ pub enum Role {
     PreviousReturn,
     /// A file of the previous wave's dataset.
     PreviousDataset,
+    /// The definition the previous wave was ingested with, when not this wave's.
+    PreviousDefinition,
+    /// The id mapping of the previous wave's enterprises.
+    PreviousIds,
 }
 
 /// One file the run read, for `run.json`.

@@ -20,6 +20,7 @@ const KNOWN_KEYS: &[&str] = &[
     "frame",
     "previous",
     "dataset",
+    "ids",
     "output",
     "language",
     "gates",
@@ -49,6 +50,8 @@ struct PipelineFile {
 struct PreviousFile {
     dataset: Option<String>,
     inputs: Option<Vec<String>>,
+    definition: Option<String>,
+    ids: Option<String>,
 }
 
 /// The previous wave a run compares with.
@@ -76,6 +79,11 @@ pub struct Pipeline {
     pub frame: Option<PathBuf>,
     /// The previous wave.
     pub previous: Option<Previous>,
+    /// The definition the previous wave's returns were (or are to be) ingested with, when
+    /// not [`Pipeline::definition`]: the waves are then matched through their roles.
+    pub previous_definition: Option<PathBuf>,
+    /// The id mapping of the previous wave (CSV `previous_id,current_id`).
+    pub previous_ids: Option<PathBuf>,
     /// The output folder (a command line may name another).
     pub output: Option<PathBuf>,
     /// Language of the report workbooks.
@@ -144,6 +152,12 @@ impl Pipeline {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
             _ => PathBuf::from("."),
         };
+        let previous_definition = file
+            .previous
+            .as_ref()
+            .and_then(|p| p.definition.as_ref())
+            .map(PathBuf::from);
+        let previous_ids = file.previous.as_ref().and_then(|p| p.ids.as_ref()).map(PathBuf::from);
         let previous = file.previous.map(|p| match (p.dataset, p.inputs) {
             (Some(dataset), _) => Previous::Dataset(PathBuf::from(dataset)),
             (None, inputs) => Previous::Inputs(inputs.unwrap_or_default()),
@@ -155,6 +169,8 @@ impl Pipeline {
             inputs: file.inputs,
             frame: file.frame.map(PathBuf::from),
             previous,
+            previous_definition,
+            previous_ids,
             output: file.output.map(PathBuf::from),
             language: file.language,
             gates: file.gates,
@@ -201,6 +217,22 @@ fn check_file(file: &PipelineFile, at: &mut impl FnMut(&[&str], String)) {
             }
             (None, Some(inputs)) => check_inputs(inputs, "previous.inputs", &["previous", "inputs"], at),
             _ => {}
+        }
+        for (key, value, what) in [
+            (
+                "definition",
+                &previous.definition,
+                "name the definition the previous wave was ingested with, or leave the key out to use `definition`",
+            ),
+            (
+                "ids",
+                &previous.ids,
+                "name the id mapping (CSV `previous_id,current_id`) or leave the key out",
+            ),
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                at(&["previous", key], format!("`previous.{key}` is empty: {what}"));
+            }
         }
     }
     let gates = &file.gates;

@@ -67,6 +67,9 @@ pub struct RunRecord {
     pub returns: Vec<InputSet>,
     /// Returns counted.
     pub counts: Counts,
+    /// This wave's return files against the cache of the run before: new, changed,
+    /// unchanged and removed, and how many were read (the rest came from the cache).
+    pub input_files: survey_parse::FileChanges,
     /// Every gate set, with threshold, observation and result.
     pub gates: Vec<GateResult>,
     /// The gates that failed, by name.

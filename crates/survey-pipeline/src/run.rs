@@ -15,7 +15,7 @@ use std::time::Instant;
 use survey_analysis::report::{Access, write_atomically};
 use survey_def::{Definition, DefinitionError};
 use survey_files::dataset::IngestSummary;
-use survey_parse::{IngestError, Input};
+use survey_parse::{FileChanges, IngestError, Input};
 
 /// Folder of the output receiving this wave's dataset.
 pub const DATASET_DIR: &str = "dataset";
@@ -23,6 +23,9 @@ pub const DATASET_DIR: &str = "dataset";
 pub const PREVIOUS_DATASET_DIR: &str = "previous-dataset";
 /// Folder of the output receiving the report workbooks and `summary.json`.
 pub const REPORTS_DIR: &str = "reports";
+/// Folder of the output keeping what reading each input file gave, so the next run reads
+/// only new and changed files (one sub-folder per dataset). It holds returns: restricted.
+pub const CACHE_DIR: &str = "cache";
 
 /// How to run a pipeline, beyond what its file says.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +36,8 @@ pub struct RunOptions {
     pub program_version: String,
     /// Limits and worker threads of ingest.
     pub ingest: survey_parse::Options,
+    /// Read every input again, ignoring (and rebuilding) the cache of earlier runs.
+    pub full: bool,
 }
 
 /// A completed run: its record (as written to `run.json`) and where it wrote.
@@ -150,6 +155,11 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions, observer: &dyn Observer) -
     let started = Instant::now();
     let definition_path = pipeline.resolve(&pipeline.definition);
     let def = survey_def::load(&definition_path)?;
+    // The previous wave may have been made with another definition.
+    let previous_def = match &pipeline.previous_definition {
+        Some(p) => Some(survey_def::load(&pipeline.resolve(p))?),
+        None => None,
+    };
     observer.log(
         LogRecord::new(
             Level::Info,
@@ -204,21 +214,38 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions, observer: &dyn Observer) -
         Some(dataset) => Some(dataset.clone()),
         None if !files.previous_returns.is_empty() => {
             let dir = output.join(PREVIOUS_DATASET_DIR);
-            ingest_into(&def, &files.previous_returns, &dir, Step::Previous, options, observer)?;
+            let previous_def = previous_def.as_ref().unwrap_or(&def);
+            ingest_into(
+                previous_def,
+                &files.previous_returns,
+                &dir,
+                Step::Previous,
+                &output,
+                options,
+                observer,
+            )?;
             Some(dir)
         }
         None => None,
     };
     let dataset = output.join(DATASET_DIR);
-    let ingested = ingest_into(&def, &files.returns, &dataset, Step::Ingest, options, observer)?;
+    let (ingested, input_files) =
+        ingest_into(&def, &files.returns, &dataset, Step::Ingest, &output, options, observer)?;
 
     let started = Instant::now();
     let reports = output.join(REPORTS_DIR);
     let analyze_options = survey_analysis::analyze::AnalyzeOptions {
         frame: pipeline.frame.as_ref().map(|f| pipeline.resolve(f)),
         previous: previous_dataset,
+        previous_definition: previous_def,
+        previous_ids: pipeline.previous_ids.as_ref().map(|p| pipeline.resolve(p)),
         lang: pipeline.language,
         program_version: options.program_version.clone(),
+        // The chase list measures each stratum against the gate the run must pass.
+        chase_target_rate: pipeline
+            .gates
+            .min_stratum_response_rate
+            .or(pipeline.gates.min_response_rate),
     };
     let analysis = survey_analysis::analyze::analyze(&def, &dataset, &analyze_options)?;
     survey_analysis::analyze::write_reports(&analysis, &reports)?;
@@ -231,24 +258,36 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions, observer: &dyn Observer) -
         .map_err(write_error(&manifest_path))?;
     let summary = &analysis.summary;
     let flags: u64 = summary.risk.flags.iter().map(|f| f.count).sum();
-    observer.log(
-        LogRecord::new(
-            Level::Info,
-            Step::Analyze,
-            format!(
-                "{} returns in the estimates ({}); {flags} risk flags, {} high; wrote {}",
-                summary.counts.in_estimates,
-                summary.weighting,
-                summary.risk.flags_by_severity.high,
-                reports.display()
-            ),
+    let chase = summary.chase.as_ref().map_or_else(String::new, |c| {
+        format!(
+            "; {} frame enterprises to chase, {} more returns to reach the target",
+            c.enterprises_listed, c.returns_needed
         )
-        .with("in_estimates", summary.counts.in_estimates)
-        .with("weighting", summary.weighting)
-        .with("risk_flags", flags)
-        .with("high_flags", summary.risk.flags_by_severity.high)
-        .with("output", reports.display().to_string())
-        .elapsed(started.elapsed()),
+    });
+    let mut record = LogRecord::new(
+        Level::Info,
+        Step::Analyze,
+        format!(
+            "{} returns in the estimates ({}); {flags} risk flags, {} high{chase}; wrote {}",
+            summary.counts.in_estimates,
+            summary.weighting,
+            summary.risk.flags_by_severity.high,
+            reports.display()
+        ),
+    )
+    .with("in_estimates", summary.counts.in_estimates)
+    .with("weighting", summary.weighting)
+    .with("risk_flags", flags)
+    .with("high_flags", summary.risk.flags_by_severity.high);
+    if let Some(c) = &summary.chase {
+        record = record
+            .with("to_chase", c.enterprises_listed)
+            .with("returns_needed", c.returns_needed);
+    }
+    observer.log(
+        record
+            .with("output", reports.display().to_string())
+            .elapsed(started.elapsed()),
     );
 
     let gates = evaluate(&pipeline.gates, &Observations::of(&ingested, summary));
@@ -279,6 +318,7 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions, observer: &dyn Observer) -
             superseded: ingested.superseded,
             in_estimates: summary.counts.in_estimates,
         },
+        input_files,
         gates,
         failed_gates,
     };
@@ -289,38 +329,76 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions, observer: &dyn Observer) -
     Ok(Outcome { record, output })
 }
 
-/// Ingests `files` into the dataset folder `dir`.
+/// Ingests `files` into the dataset folder `dir`, through the cache kept for it in the
+/// output folder (`cache/<dataset folder>/`): files read by an earlier run as they are now
+/// are not read again. Returns the accounting and how the files compare with the cache.
 fn ingest_into(
     def: &Definition,
     files: &[Input],
     dir: &Path,
     step: Step,
+    output: &Path,
     options: &RunOptions,
     observer: &dyn Observer,
-) -> Result<IngestSummary, RunError> {
+) -> Result<(IngestSummary, FileChanges), RunError> {
     let started = Instant::now();
     let failed = |source| RunError::Ingest { step, source };
+    let cache_dir = output
+        .join(CACHE_DIR)
+        .join(dir.file_name().unwrap_or(std::ffi::OsStr::new(DATASET_DIR)));
+    if options.full
+        && let Err(e) = std::fs::remove_dir_all(&cache_dir)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        return Err(RunError::Write {
+            path: cache_dir,
+            source: e,
+        });
+    }
+    let settings = survey_parse::cache::settings(def, &options.ingest.limits).map_err(|source| RunError::Read {
+        path: def.source.clone(),
+        source,
+    })?;
+    let cache = survey_parse::Cache::open(&cache_dir, settings);
     observer.files_started(step, files.len());
-    let ingested = survey_parse::ingest(def, files, &options.ingest, &|| observer.file_done());
+    let ingested = survey_parse::ingest_cached(def, files, &options.ingest, &cache, &|| observer.file_done());
     observer.files_finished();
-    let ingested = ingested.map_err(failed)?;
+    for warning in cache.warnings() {
+        observer.log(LogRecord::new(Level::Warn, step, warning));
+    }
+    let (ingested, changes) = ingested.map_err(failed)?;
     survey_parse::write_outputs(def, &ingested, dir).map_err(failed)?;
     let s = ingested.summary;
     observer.log(
         LogRecord::new(
             Level::Info,
             step,
-            format!("{}; wrote {}", s.counts_line(), dir.display()),
+            format!(
+                "{}; files: {} new, {} changed, {} unchanged, {} removed ({} read, {} from the cache); wrote {}",
+                s.counts_line(),
+                changes.new,
+                changes.changed,
+                changes.unchanged,
+                changes.removed,
+                changes.read,
+                files.len() as u64 - changes.read,
+                dir.display()
+            ),
         )
         .with("received", s.received)
         .with("accepted", s.accepted)
         .with("rejected", s.rejected)
         .with("superseded", s.superseded)
         .with("warnings", s.warnings)
+        .with("files_new", changes.new)
+        .with("files_changed", changes.changed)
+        .with("files_unchanged", changes.unchanged)
+        .with("files_removed", changes.removed)
+        .with("files_read", changes.read)
         .with("output", dir.display().to_string())
         .elapsed(started.elapsed()),
     );
-    Ok(s)
+    Ok((s, changes))
 }
 
 /// Finds every file the run reads, checks that none is among the outputs, and
@@ -338,6 +416,12 @@ fn resolve_files(pipeline: &Pipeline, output: &Path) -> Result<Files, RunError> 
     ];
     if let Some(frame) = &pipeline.frame {
         single.push((pipeline.resolve(frame), Role::Frame));
+    }
+    if let Some(definition) = &pipeline.previous_definition {
+        single.push((pipeline.resolve(definition), Role::PreviousDefinition));
+    }
+    if let Some(ids) = &pipeline.previous_ids {
+        single.push((pipeline.resolve(ids), Role::PreviousIds));
     }
     let (mut previous_returns, mut previous_dataset, mut dataset_files) = (Vec::new(), None, Vec::new());
     match &pipeline.previous {

@@ -6,9 +6,8 @@
 //! required question by its type, and checks the result.
 
 use crate::check::{self, Record};
-use crate::names;
 use crate::occupations;
-use crate::population::Enterprise;
+use crate::population::{self, Enterprise};
 use crate::random::{self, Rng, chance, int, uniform};
 use crate::sectors::{self, Sector};
 use std::collections::{BTreeMap, BTreeSet};
@@ -171,18 +170,9 @@ fn profile(ctx: &Context, e: &Enterprise, submitted_on: i32, b: &mut Builder, rn
         ],
     );
     b.maybe(rng, 0.9, "ownership", text(ownership));
-    let surname = names::SURNAMES[int(rng, 0, names::SURNAMES.len() as i64 - 1) as usize];
-    let given = names::GIVEN_NAMES[int(rng, 0, names::GIVEN_NAMES.len() as i64 - 1) as usize];
-    b.maybe(rng, 0.85, "contact_person", Value::Text(format!("{surname}{given}")));
-    let phone = if chance(rng, 0.5) {
-        format!("021-{}{:07}", int(rng, 5, 6), int(rng, 0, 9_999_999))
-    } else {
-        format!(
-            "1{}{:09}",
-            *random::pick(rng, &[(3, 3.0), (5, 2.0), (8, 2.0)]),
-            int(rng, 0, 999_999_999)
-        )
-    };
+    let person = population::person_name(rng);
+    b.maybe(rng, 0.85, "contact_person", Value::Text(person));
+    let phone = population::phone_number(rng);
     b.maybe(rng, 0.8, "contact_phone", Value::Text(phone));
     if let Some(q) = &ctx.def.survey().submitted_at_question {
         b.set(q, Value::Date(submitted_on));

@@ -1,5 +1,6 @@
 //! The sampling frame: every enterprise of the district's population, with its credit
-//! code, name, industry, size and sub-district.
+//! code, name, industry, size and sub-district, and the register's contact person and
+//! telephone.
 
 use crate::names;
 use crate::random::{self, Rng};
@@ -206,6 +207,36 @@ fn enterprise_name(rng: &mut Rng, sector: Sector, large: bool) -> String {
     format!("上海{trade}{word}{suffix}")
 }
 
+/// A person's name: a surname and a given name.
+pub(crate) fn person_name(rng: &mut Rng) -> String {
+    let surname = names::SURNAMES[random::int(rng, 0, names::SURNAMES.len() as i64 - 1) as usize];
+    let given = names::GIVEN_NAMES[random::int(rng, 0, names::GIVEN_NAMES.len() as i64 - 1) as usize];
+    format!("{surname}{given}")
+}
+
+/// A Shanghai telephone number: a landline (`021-…`) or a mobile.
+pub(crate) fn phone_number(rng: &mut Rng) -> String {
+    if random::chance(rng, 0.5) {
+        format!("021-{}{:07}", random::int(rng, 5, 6), random::int(rng, 0, 9_999_999))
+    } else {
+        format!(
+            "1{}{:09}",
+            *random::pick(rng, &[(3, 3.0), (5, 2.0), (8, 2.0)]),
+            random::int(rng, 0, 999_999_999)
+        )
+    }
+}
+
+/// The contact person and telephone the register lists for the enterprise with credit
+/// code `id`. Drawn from a stream of the code alone, so listing them moves no other draw
+/// of the population, its returns or its previous wave; the contact need not be the one
+/// a return names, as a register's seldom is.
+fn register_contact(id: &str) -> (String, String) {
+    let mut rng = random::stream(0, &format!("frame-contact {id}"), 0);
+    let person = person_name(&mut rng);
+    (person, phone_number(&mut rng))
+}
+
 /// What drawing an enterprise needs from the definition, worked out once.
 pub(crate) struct Draws {
     bands: Vec<(String, u64, Option<u64>)>,
@@ -285,11 +316,11 @@ fn csv_field(text: &str) -> String {
 }
 
 /// The header line of the frame CSV.
-pub(crate) const FRAME_CSV_HEADER: &str =
-    "enterprise_id,name,industry_division,industry_section,size_class,employees,subdistrict\n";
+pub(crate) const FRAME_CSV_HEADER: &str = "enterprise_id,name,industry_division,industry_section,size_class,employees,subdistrict,contact_person,contact_phone\n";
 
 /// One enterprise as a line of the frame CSV.
 pub(crate) fn frame_csv_row(e: &Enterprise) -> String {
+    let (person, phone) = register_contact(&e.id);
     let row = [
         csv_field(&e.id),
         csv_field(&e.name),
@@ -298,6 +329,8 @@ pub(crate) fn frame_csv_row(e: &Enterprise) -> String {
         csv_field(&e.size_class),
         e.employees.to_string(),
         csv_field(&e.subdistrict),
+        csv_field(&person),
+        csv_field(&phone),
     ];
     let mut line = row.join(",");
     line.push('\n');

@@ -74,7 +74,9 @@ fn frame_codes_are_valid_unique_and_cover_the_respondents() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("enterprise_id,name,industry_division,industry_section,size_class,employees,subdistrict")
+        Some(
+            "enterprise_id,name,industry_division,industry_section,size_class,employees,subdistrict,contact_person,contact_phone"
+        )
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), summary.population);

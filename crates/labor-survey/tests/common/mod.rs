@@ -167,9 +167,10 @@ pub fn filled_from_json(def: &survey_def::Definition, ret: &serde_json::Value) -
             }
             survey_def::QuestionKind::MultipleChoice(_) => {
                 for code in v.as_array().unwrap() {
-                    filled
-                        .answers
-                        .insert(format!("{id}:{}", code.as_str().unwrap()), survey_forms::CellValue::Bool(true));
+                    filled.answers.insert(
+                        format!("{id}:{}", code.as_str().unwrap()),
+                        survey_forms::CellValue::Bool(true),
+                    );
                 }
             }
             survey_def::QuestionKind::Date => {

@@ -5,13 +5,15 @@
 
 mod measures;
 mod occupations;
+mod waves;
 
 use crate::context::Context;
 use crate::figures::{
     ALL, Breakdown, DOMAIN_COLUMN, ESTIMATE_COLUMN, Figure, FigureLine, FigureTable, Meaning, MeasureLine,
-    QualityCounts, figure_cells, long_table, long_table_columns,
+    QualityCounts, WaveChange, figure_cells, long_table, long_table_columns,
 };
 use crate::lines::Vacancies;
+use crate::previous::PreviousWave;
 use crate::publication::{AuditSummary, Publication, Relation};
 use crate::report::book::{Audience, Book, BookPlan, Cell, Chart, ChartKind, Format, Print, Sheet, Table};
 pub use measures::quantity;
@@ -20,6 +22,8 @@ pub use occupations::TOP_OCCUPATIONS;
 use occupations::{OCCUPATION_MAJOR, occupation_measures, top_occupations};
 use serde::Serialize;
 use survey_def::QuestionKind;
+pub use waves::{PreviousFigure, PreviousWaveSummary};
+use waves::{add_previous_columns, headline_changes, previous_headline, previous_wave_notes};
 
 /// File name of the workbook.
 pub const DEMAND_FILE: &str = "sector-demand.xlsx";
@@ -53,6 +57,10 @@ pub struct Headline {
     pub available: bool,
     /// Why there is no estimate, when there is none.
     pub problem: Option<String>,
+    /// The previous wave's figure and the change, when a previous wave is given and it
+    /// measures this too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<PreviousFigure>,
 }
 
 impl Headline {
@@ -80,6 +88,7 @@ pub fn headline(id: &str, label: &str, f: &Figure) -> Headline {
         published,
         available: e.is_some(),
         problem: f.problem.clone(),
+        previous: None,
     }
 }
 
@@ -92,6 +101,20 @@ pub struct DemandSummary {
     pub quality: QualityCounts,
     /// What the interval audit of the workbook's tables found.
     pub audit: AuditSummary,
+    /// The previous wave the headline is compared with, when one is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_wave: Option<PreviousWaveSummary>,
+}
+
+/// Whether `table` is the headline table: the printed measures over all enterprises that
+/// are not all shares (those are the needs table).
+fn is_headline(table: &FigureTable) -> bool {
+    table.sheet.is_some()
+        && table.breakdown.id == ALL
+        && !table
+            .measures
+            .iter()
+            .all(|m| matches!(m.meaning, Meaning::Share { .. }))
 }
 
 /// Quantity of the weighted count of enterprises answering yes to `question`.
@@ -292,9 +315,11 @@ fn demand_figures(ctx: &Context<'_>) -> Publication {
     Publication { tables, relations }
 }
 
-/// Builds the demand workbook.
-pub fn demand_report(ctx: &Context<'_>) -> (Book, DemandSummary) {
-    let mut publication = demand_figures(ctx);
+/// Builds the demand workbook; with the `previous` wave, its headline sheet shows the
+/// previous wave's figure and the change beside each figure both waves measure.
+pub fn demand_report(ctx: &Context<'_>, previous: Option<&PreviousWave<'_>>) -> (Book, DemandSummary) {
+    // The previous wave's figures are estimated and audited as its own workbook's are.
+    let (mut publication, before) = rayon::join(|| demand_figures(ctx), || previous.map(previous_headline));
     let audit = publication.protect(ctx);
     let mut quality = QualityCounts::default();
     for t in publication.tables.iter().filter(|t| t.sheet.is_some()) {
@@ -311,13 +336,10 @@ pub fn demand_report(ctx: &Context<'_>) -> (Book, DemandSummary) {
         "TopOccupations",
     ];
     let mut headline = Vec::new();
+    let mut headline_sheet = None;
     for figures in publication.tables.iter().filter(|t| t.sheet.is_some()) {
         match figures.breakdown.id {
-            ALL if figures
-                .measures
-                .iter()
-                .all(|m| matches!(m.meaning, Meaning::Share { .. })) =>
-            {
+            ALL if !is_headline(figures) => {
                 sheets.push(Sheet {
                     print: Print::default(),
                     name: figures.sheet.clone().unwrap_or_default(),
@@ -340,6 +362,16 @@ pub fn demand_report(ctx: &Context<'_>) -> (Book, DemandSummary) {
                 let mut sheet = breakdown_sheet(ctx, table_names[0], figures, None);
                 sheet.title = ctx.tr("主要指标（全部企业）", "Headline figures (all enterprises)");
                 sheet.intro.truncate(1);
+                if let (Some(wave), Some(before)) = (previous, &before) {
+                    let changes = headline_changes(&figures.measures, before);
+                    for (h, c) in headline.iter_mut().zip(&changes) {
+                        h.previous = PreviousFigure::of(c);
+                    }
+                    add_previous_columns(ctx, &mut sheet.table, wave, &figures.measures, &changes, before);
+                    let printed = figures.measures.iter().filter(|m| !m.hidden);
+                    let by_measure: Vec<(String, WaveChange)> = printed.map(|m| m.id.clone()).zip(changes).collect();
+                    headline_sheet = Some((sheet.name.clone(), by_measure));
+                }
                 sheets.push(sheet);
             }
             id => {
@@ -370,6 +402,20 @@ pub fn demand_report(ctx: &Context<'_>) -> (Book, DemandSummary) {
         sheets.push(strata);
     }
 
+    let mut figure_rows = publication.figure_rows(&ctx.tr("全部", "All"));
+    if let Some((sheet, changes)) = &headline_sheet {
+        for row in figure_rows
+            .iter_mut()
+            .filter(|r| &r.sheet == sheet && r.breakdown == ALL)
+        {
+            row.change = changes
+                .iter()
+                .find(|(id, _)| *id == row.measure)
+                .map(|(_, c)| c.clone());
+        }
+    }
+    let mut notes = vec![demand_definitions(ctx)];
+    notes.extend(previous.map(|wave| previous_wave_notes(ctx, wave)));
     let book = ctx.book(BookPlan {
         file_name: DEMAND_FILE,
         title: ctx.tr(
@@ -378,14 +424,18 @@ pub fn demand_report(ctx: &Context<'_>) -> (Book, DemandSummary) {
         ),
         audience: Audience::Published,
         sheets,
-        notes: vec![demand_definitions(ctx)],
+        notes,
         audit: Some(&audit),
-        figures: publication.figure_rows(&ctx.tr("全部", "All")),
+        figures: figure_rows,
     });
+    let previous_wave = previous
+        .zip(before.as_ref())
+        .map(|(wave, before)| PreviousWaveSummary::of(wave, &headline, before));
     let summary = DemandSummary {
         headline,
         quality,
         audit,
+        previous_wave,
     };
     (book, summary)
 }

@@ -20,6 +20,7 @@
 //! ([`QualityCounts`]).
 
 mod breakdown;
+mod change;
 mod estimator;
 mod meaning;
 mod quality;
@@ -31,6 +32,7 @@ use std::fmt::Display;
 use survey_def::Lang;
 
 pub use breakdown::{ALL, ALL_CODE, Breakdown, Domain, REMAINDER};
+pub use change::{Change, WaveChange};
 pub use estimator::{Estimator, OverallFigures};
 pub use meaning::{Meaning, MeasureLine};
 pub use quality::QualityCounts;

@@ -18,7 +18,7 @@ mod csv;
 mod ledger;
 
 use crate::context::Context;
-use crate::figures::{Figure, FigureTable};
+use crate::figures::{Figure, FigureTable, WaveChange};
 use crate::{CellStatus, SuppressionReason};
 use serde::Serialize;
 
@@ -96,6 +96,9 @@ pub struct FigureRow {
     pub domain_label: String,
     /// The figure.
     pub figure: Figure,
+    /// The previous wave's figure of the measure and the change, on the headline sheet
+    /// of an analysis with a previous wave (`None` elsewhere).
+    pub change: Option<WaveChange>,
 }
 
 impl Publication {
@@ -119,6 +122,7 @@ impl Publication {
                     domain: domain.to_owned(),
                     domain_label: domain_label.to_owned(),
                     figure: figure.clone(),
+                    change: None,
                 };
                 rows.push(row(crate::figures::ALL_CODE, all_label, &m.line.all));
                 for (d, f) in table.breakdown.domains.iter().zip(&m.line.domains) {

@@ -7,8 +7,9 @@
 
 use crate::dataset::{AnswerColumns, Dataset, names_read};
 use crate::figures::tr;
+use crate::previous::PreviousWave;
 use std::collections::BTreeSet;
-use survey_def::expr::{Answers, Value, eval};
+use survey_def::expr::{Answers, Value, eval, previous_references};
 use survey_def::{Definition, Lang};
 
 /// Separator between a question's label and its value in the evidence text.
@@ -86,13 +87,73 @@ pub fn names_read_by_rules(def: &Definition) -> (BTreeSet<String>, BTreeSet<(Str
 }
 
 /// Evaluates every risk rule of `def` on every return of `data`; evidence in `lang`.
+/// `previous()` reads nothing: no previous wave is at hand.
 pub fn assess(def: &Definition, lang: Lang, data: &Dataset) -> Assessment {
-    let rules = def.risk_rules();
     let (questions, columns) = names_read_by_rules(def);
-    let mut verdicts = Vec::with_capacity(data.len() * rules.len());
-    let mut flags = Vec::new();
+    run_rules(
+        def,
+        lang,
+        data.len(),
+        AnswerColumns::new(data, def, &questions, &columns),
+    )
+}
+
+/// Evaluates every risk rule of `def` on every return of this wave's `data`, with
+/// `previous(question)` reading the same enterprise's answer in `previous`, when given.
+pub fn assess_with_previous(
+    def: &Definition,
+    lang: Lang,
+    data: &Dataset,
+    previous: Option<&PreviousWave<'_>>,
+) -> Assessment {
+    let (questions, columns) = names_read_by_rules(def);
+    let read_before = names_read_before(def);
     let decoded = AnswerColumns::new(data, def, &questions, &columns);
-    for row in 0..data.len() {
+    let decoded = match previous {
+        Some(wave) => decoded.with_previous(wave.data, &wave.matching, &read_before, wave.rows_of(data)),
+        None => decoded,
+    };
+    run_rules(def, lang, data.len(), decoded)
+}
+
+/// Evaluates every risk rule of `def` (this wave's definition) on the returns of the
+/// previous wave, each name read from the previous wave's question holding the same thing
+/// (missing where there is none). `previous()` reads nothing there: the wave before it is
+/// not at hand.
+pub fn assess_previous_wave(def: &Definition, lang: Lang, wave: &PreviousWave<'_>) -> Assessment {
+    let (questions, columns) = names_read_by_rules(def);
+    let decoded = AnswerColumns::read_as(wave.data, def, Some(&wave.matching), &questions, &columns);
+    run_rules(def, lang, wave.data.len(), decoded)
+}
+
+/// Questions the rules read through `previous()`.
+fn names_read_before(def: &Definition) -> BTreeSet<String> {
+    def.risk_rules()
+        .iter()
+        .flat_map(|r| previous_references(&r.when))
+        .map(|r| r.name)
+        .collect()
+}
+
+/// Evaluates every rule on each of `rows` returns decoded in `decoded`.
+fn run_rules(def: &Definition, lang: Lang, rows: usize, decoded: AnswerColumns<'_>) -> Assessment {
+    let rules = def.risk_rules();
+    // The questions each rule reads in the previous wave, shown beside its evidence.
+    let before: Vec<Vec<String>> = rules
+        .iter()
+        .map(|r| {
+            let mut names: Vec<String> = Vec::new();
+            for r in previous_references(&r.when) {
+                if !names.contains(&r.name) {
+                    names.push(r.name);
+                }
+            }
+            names
+        })
+        .collect();
+    let mut verdicts = Vec::with_capacity(rows * rules.len());
+    let mut flags = Vec::new();
+    for row in 0..rows {
         let answers = decoded.row(row);
         for (k, rule) in rules.iter().enumerate() {
             let verdict = match eval(&rule.when, &answers) {
@@ -101,21 +162,43 @@ pub fn assess(def: &Definition, lang: Lang, data: &Dataset) -> Assessment {
                 _ => Verdict::Undecided,
             };
             if verdict == Verdict::Tripped {
-                flags.push(Flag {
-                    row,
-                    rule: k,
-                    evidence: evidence_text(def, lang, &rule.evidence, &answers),
-                });
+                let mut evidence = evidence_text(def, lang, &rule.evidence, &answers);
+                let then = previous_evidence_text(def, lang, &before[k], &answers);
+                if !then.is_empty() {
+                    if !evidence.is_empty() {
+                        evidence.push_str(EVIDENCE_ITEM_SEPARATOR);
+                    }
+                    evidence.push_str(&then);
+                }
+                flags.push(Flag { row, rule: k, evidence });
             }
             verdicts.push(verdict);
         }
     }
     Assessment {
-        rows: data.len(),
+        rows,
         rules: rules.len(),
         verdicts,
         flags,
     }
+}
+
+/// "question label (previous wave): value" for each question a rule reads through
+/// `previous()`, joined by "; ".
+fn previous_evidence_text(def: &Definition, lang: Lang, names: &[String], answers: &dyn Answers) -> String {
+    names
+        .iter()
+        .map(|q| {
+            let label = def.question(q).map_or(q.as_str(), |question| question.label.get(lang));
+            let value = answers.previous(q).unwrap_or(&Value::Missing);
+            format!(
+                "{label}{}{EVIDENCE_LABEL_SEPARATOR}{}",
+                tr(lang, "（上期）", " (previous wave)"),
+                answer_text(def, lang, q, value)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(EVIDENCE_ITEM_SEPARATOR)
 }
 
 /// "question label: value" for each evidence question, joined by "; ".

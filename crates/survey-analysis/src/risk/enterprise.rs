@@ -184,7 +184,14 @@ pub fn enterprise_sheet(ctx: &Context<'_>, facts: &EnterpriseFacts, current: &As
 
 /// The flags tripped now that did not trip in the previous wave, with what the previous
 /// wave said (`new` pairs each current flag with the previous verdict).
-pub fn new_flags_sheet(ctx: &Context<'_>, facts: &EnterpriseFacts, new: &[(&Flag, Verdict)]) -> Sheet {
+/// `compared` marks the rules compared with the previous wave; the others are named in a
+/// footnote.
+pub fn new_flags_sheet(
+    ctx: &Context<'_>,
+    facts: &EnterpriseFacts,
+    new: &[(&Flag, Verdict)],
+    compared: &[bool],
+) -> Sheet {
     let mut new: Vec<&(&Flag, Verdict)> = new.iter().collect();
     new.sort_by(|(a, _), (b, _)| flag_order(ctx, facts, a, b));
     let mut columns = flag_columns(ctx);
@@ -223,10 +230,33 @@ pub fn new_flags_sheet(ctx: &Context<'_>, facts: &EnterpriseFacts, new: &[(&Flag
             name: "RiskNewFlags".into(),
             columns,
             rows,
-            footnotes: vec![ctx.tr(
-                "上期因缺少回答无法判断的规则按未触发处理，本期触发即列为新增。",
-                "A rule the previous wave could not decide (answers missing) counts as not tripped there, so tripping it now is new.",
-            )],
+            footnotes: {
+                let mut notes = vec![ctx.tr(
+                    "上期因缺少回答无法判断的规则按未触发处理，本期触发即列为新增。",
+                    "A rule the previous wave could not decide (answers missing) counts as not tripped there, so tripping it now is new.",
+                )];
+                let not_compared: Vec<&str> = ctx
+                    .def
+                    .risk_rules()
+                    .iter()
+                    .zip(compared)
+                    .filter(|(_, c)| !**c)
+                    .map(|(r, _)| r.id.as_str())
+                    .collect();
+                if !not_compared.is_empty() {
+                    notes.push(ctx.tr(
+                        &format!(
+                            "以下规则不作新增比较（规则本身读取上期回答，或读取上期问卷没有的题目）：{}。",
+                            not_compared.join("、")
+                        ),
+                        &format!(
+                            "Not compared for new flags (the rule reads the previous wave itself, or a question the previous wave does not have): {}.",
+                            not_compared.join(", ")
+                        ),
+                    ));
+                }
+                notes
+            },
         },
         chart: None,
     }

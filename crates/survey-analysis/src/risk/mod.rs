@@ -25,19 +25,22 @@ mod notes;
 mod tests;
 mod waves;
 
-pub use assess::{Assessment, Flag, Verdict, answer_text, assess, names_read_by_rules, number_text};
+pub use assess::{
+    Assessment, Flag, Verdict, answer_text, assess, assess_previous_wave, assess_with_previous, names_read_by_rules,
+    number_text,
+};
 pub use estimates::ANY_RULE;
 pub use waves::{HbStatus, vacancies_per_return};
 
 use crate::context::Context;
-use crate::dataset::Dataset;
 use crate::figures::QualityCounts;
+use crate::previous::PreviousWave;
 use crate::report::book::{Audience, Book, BookPlan};
 use enterprise::{EnterpriseFacts, enterprise_sheet, new_flags_sheet};
 use estimates::{breakdown_sheet, by_rule_sheet};
 use serde::Serialize;
 use survey_def::Severity;
-use waves::{WaveComparison, change_sheet, compare, new_flags};
+use waves::{WaveComparison, change_sheet, compare, new_flags, rules_compared};
 
 /// File name of the workbook.
 pub const RISK_FILE: &str = "risk-flags.xlsx";
@@ -81,8 +84,8 @@ pub struct WaveSummary {
     pub enterprises_matched: u64,
     /// Of those, Hidiroglou-Berthelot outliers in headcount.
     pub headcount_outliers: u64,
-    /// Of those, Hidiroglou-Berthelot outliers in vacancies (absent when the definition
-    /// maps no vacancy table).
+    /// Of those, Hidiroglou-Berthelot outliers in vacancies (absent when either wave's
+    /// definition maps no vacancy table).
     pub vacancy_outliers: Option<u64>,
     /// Matched enterprises not assessed for headcount (0 or missing in a wave).
     pub headcount_not_assessed: u64,
@@ -95,6 +98,11 @@ pub struct WaveSummary {
     /// Flags new since the previous wave, by severity. Which enterprises they are is for
     /// officials only: the restricted workbook lists them, this summary never does.
     pub new_flags_by_severity: SeverityCounts,
+    /// Rules whose flags are not compared with the previous wave (they read `previous()`,
+    /// or a question the previous wave does not have), in definition order; left out when
+    /// every rule is compared.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules_not_compared: Vec<String>,
 }
 
 /// What `summary.json` says of the risk workbook.
@@ -133,7 +141,7 @@ fn count_flags<'a>(ctx: &Context<'_>, flags: impl Iterator<Item = &'a Flag>) -> 
     (counts, by_severity)
 }
 
-fn wave_summary(ctx: &Context<'_>, waves: &WaveComparison, new: &[(&Flag, Verdict)]) -> WaveSummary {
+fn wave_summary(ctx: &Context<'_>, waves: &WaveComparison, new: &[(&Flag, Verdict)], compared: &[bool]) -> WaveSummary {
     let (new_flags, new_flags_by_severity) = count_flags(ctx, new.iter().map(|(f, _)| *f));
     let not_assessed =
         |c: &waves::Compared| c.count(HbStatus::Zero) + c.count(HbStatus::Missing) + c.count(HbStatus::NotRun);
@@ -146,13 +154,21 @@ fn wave_summary(ctx: &Context<'_>, waves: &WaveComparison, new: &[(&Flag, Verdic
         headcount_screen_not_run: waves.headcount.outcome.as_ref().err().map(ToString::to_string),
         new_flags,
         new_flags_by_severity,
+        rules_not_compared: ctx
+            .def
+            .risk_rules()
+            .iter()
+            .zip(compared)
+            .filter(|(_, c)| !**c)
+            .map(|(r, _)| r.id.clone())
+            .collect(),
     }
 }
 
-/// Builds the risk workbook; `previous` is the previous wave's dataset, read with the
-/// same definition and columns, for the wave-over-wave sheets.
-pub fn risk_report(ctx: &Context<'_>, previous: Option<&Dataset>) -> (Book, RiskSummary) {
-    let current = assess(ctx.def, ctx.lang, ctx.data);
+/// Builds the risk workbook; `previous` is the previous wave, read with its own
+/// definition, for the rules' `previous()` and the wave-over-wave sheets.
+pub fn risk_report(ctx: &Context<'_>, previous: Option<&PreviousWave<'_>>) -> (Book, RiskSummary) {
+    let current = assess_with_previous(ctx.def, ctx.lang, ctx.data, previous);
     let facts = EnterpriseFacts::of(ctx, ctx.data);
     let mut quality = QualityCounts::default();
     let mut sheets = vec![
@@ -179,17 +195,18 @@ pub fn risk_report(ctx: &Context<'_>, previous: Option<&Dataset>) -> (Book, Risk
     }
     let mut wave = None;
     if let Some(previous) = previous {
-        let before = assess(ctx.def, ctx.lang, previous);
+        let before = assess_previous_wave(ctx.def, ctx.lang, previous);
         let waves = compare(ctx, previous);
-        let new = new_flags(&current, &before, &waves);
-        sheets.push(new_flags_sheet(ctx, &facts, &new));
+        let compared = rules_compared(ctx.def, previous);
+        let new = new_flags(&current, &before, &waves, &compared);
+        sheets.push(new_flags_sheet(ctx, &facts, &new, &compared));
         sheets.push(change_sheet(ctx, &facts, &waves));
-        wave = Some(wave_summary(ctx, &waves, &new));
+        wave = Some(wave_summary(ctx, &waves, &new, &compared));
     }
 
     let mut notes = vec![notes::rules_section(ctx)];
-    if wave.is_some() {
-        notes.push(notes::waves_section(ctx));
+    if let Some(previous) = previous {
+        notes.push(notes::waves_section(ctx, previous));
     }
     let book = ctx.book(BookPlan {
         file_name: RISK_FILE,

@@ -3,6 +3,7 @@
 
 use super::assess::number_text;
 use crate::context::Context;
+use crate::previous::PreviousWave;
 use crate::report::book::NoteSection;
 use crate::{HbParameters, type7_quantile};
 use std::collections::BTreeSet;
@@ -24,6 +25,17 @@ pub fn rules_section(ctx: &Context<'_>) -> NoteSection {
             "Employment at risk = the employees of the enterprises that tripped the rule (weighted), 0 for the others; a flagged enterprise that did not give its employees is a missing answer, handled as in the other totals. Disclosure control counts only the flagged enterprises: a cell resting on fewer of them than the threshold is suppressed.",
         ),
     ];
+    if ctx
+        .def
+        .risk_rules()
+        .iter()
+        .any(|r| !survey_def::expr::previous_references(&r.when).is_empty())
+    {
+        paragraphs.push(ctx.tr(
+            "previous(题目) 读取同一企业（按企业代码匹配）在上期问卷中对该题的回答；上期问卷定义不同时，按角色或相同题目代码找到对应题目。企业上期没有问卷、或未提供上期数据时，该值为缺答，规则无法判断，按未触发处理。",
+            "previous(question) reads the same enterprise's answer to the question in the previous wave (matched by enterprise id); when the previous wave had another definition, the question holding the same role, or else of the same id, is read. Where the enterprise has no return in the previous wave, or no previous wave was given, the answer is missing and the rule is undecided, so it does not trip.",
+        ));
+    }
     for rule in ctx.def.risk_rules() {
         let s = rule;
         let basis = s.basis.as_ref().map(|b| b.get(ctx.lang).to_owned());
@@ -74,13 +86,11 @@ pub fn rules_section(ctx: &Context<'_>) -> NoteSection {
 }
 
 /// The section on the comparison with the previous wave.
-pub fn waves_section(ctx: &Context<'_>) -> NoteSection {
+pub fn waves_section(ctx: &Context<'_>, previous: &PreviousWave<'_>) -> NoteSection {
     let p = HbParameters::default();
     // The quartile convention, shown so a reader can reproduce it in R (type 7).
     let example = type7_quantile(&[1.0, 2.0, 3.0, 4.0], 0.25).map_or_else(|| "?".to_owned(), number_text);
-    NoteSection {
-        heading: ctx.tr("与上期比较与HB异常值", "Previous wave and Hidiroglou-Berthelot outliers"),
-        paragraphs: vec![
+    let mut paragraphs = vec![
             ctx.tr(
                 "两期问卷按统一社会信用代码匹配。上期问卷按同一问卷定义判断风险规则；“新增风险”为本期触发、上期同一企业未触发（含无法判断）的规则，只比较两期都有问卷的企业。",
                 "Returns of the two waves are matched by enterprise id. The previous wave's returns are judged by the same rules of the same definition; a new flag is a rule tripped now that the same enterprise did not trip in the previous wave (including where it could not be decided there). Only enterprises with returns in both waves are compared.",
@@ -107,6 +117,36 @@ pub fn waves_section(ctx: &Context<'_>) -> NoteSection {
                 "某期数值为0或未填的企业不作判断（比率无法衡量新开、关闭或无空缺的企业），比较表下注明各有多少家。比较表只列出在职工人数或职位空缺上为异常的企业，逐项注明两个指标的判断；其余匹配企业的变化在界限之内或未判断。异常只提示核实，不等于填报错误。",
                 "Enterprises with 0 or no answer in either wave are not assessed (a ratio cannot judge an enterprise that opened, closed or has no vacancies); the notes under the change sheet count them. The change sheet lists only the enterprises that are outliers in headcount or vacancies, with the judgement on each measure; the other matched enterprises' changes are inside the bounds or not assessed. An outlier is a prompt to check, not a finding of error.",
             ),
-        ],
+    ];
+    if !previous.matching.same_definition {
+        paragraphs.push(ctx.tr(
+            &format!(
+                "上期问卷按其自己的问卷定义（{}）读取。两期题目按问卷定义中的角色对应：企业代码、[analysis]与[design]中的各角色、岗位空缺表各列的角色；其余题目按相同题目代码、相同回答类型对应。本期规则读取上期没有对应题目的回答时视为缺答；职工人数按两期各自的“employees”角色比较。",
+                previous.identity()
+            ),
+            &format!(
+                "The previous wave's returns are read with their own definition ({}). Questions of the two waves are matched by the roles the definitions declare: the enterprise id, the [analysis] and [design] roles and the column roles of the vacancy table; any other question by the same id with the same kind of answer. A rule reading a question the previous wave has no match for reads a missing answer there; headcount is compared through each wave's own `employees` role.",
+                previous.identity()
+            ),
+        ));
+        if !previous.matching.roles_missing.is_empty() {
+            paragraphs.push(ctx.tr(
+                &format!(
+                    "上期问卷定义没有的角色（不作比较）：{}。",
+                    previous.matching.roles_missing.join("；")
+                ),
+                &format!(
+                    "Roles the previous wave's definition does not have (not compared): {}.",
+                    previous.matching.roles_missing.join("; ")
+                ),
+            ));
+        }
+    }
+    NoteSection {
+        heading: ctx.tr(
+            "与上期比较与HB异常值",
+            "Previous wave and Hidiroglou-Berthelot outliers",
+        ),
+        paragraphs,
     }
 }

@@ -3,7 +3,8 @@
 //! parameters (layoff 20 persons or 10%, arrears escalation at 2 months or 500,000 yuan).
 
 use super::*;
-use crate::dataset::{TableLines, texts_of};
+use crate::dataset::{Dataset, TableLines, texts_of};
+use crate::previous::{PreviousWave, WaveMatch};
 use crate::report::book::{Cell, Sheet};
 use crate::sample::Sample;
 use polars::prelude::{Column, DataFrame, NamedFrom, Series};
@@ -59,7 +60,13 @@ fn rule_index(def: &Definition, id: &str) -> usize {
 fn run(def: &Definition, data: &Dataset, previous: Option<&Dataset>) -> (Book, RiskSummary) {
     let sample = Sample::build(def, &data.enterprise_ids, None).unwrap();
     let ctx = Context::new(def, def.analysis().unwrap(), Lang::En, data, &sample, None);
-    risk_report(&ctx, previous)
+    let wave = previous.map(|p| same_definition(def, p));
+    risk_report(&ctx, wave.as_ref())
+}
+
+/// The previous wave `data`, ingested with `def` as this one.
+fn same_definition<'a>(def: &'a Definition, data: &'a Dataset) -> PreviousWave<'a> {
+    PreviousWave::new(WaveMatch::between(def, def), def, data)
 }
 
 fn sheet<'a>(book: &'a Book, table: &str) -> &'a Sheet {
@@ -438,7 +445,7 @@ fn new_flags_are_those_the_same_enterprise_did_not_trip_before() {
     // The cells of the matched enterprises, as they would read.
     let sample = Sample::build(&def, &now.enterprise_ids, None).unwrap();
     let ctx = Context::new(&def, def.analysis().unwrap(), Lang::En, &now, &sample, None);
-    let waves = super::waves::compare(&ctx, &before);
+    let waves = super::waves::compare(&ctx, &same_definition(&def, &before));
     let vacancies = waves.vacancies.as_ref().unwrap();
     let cells = |i: usize| -> Vec<Cell> {
         let mut cells = super::waves::change_cells(&waves.headcount, i, Lang::En).to_vec();
@@ -521,7 +528,7 @@ fn the_wave_screen_lists_real_changes_where_most_headcounts_are_unchanged() {
         + "\n[analysis.outliers]\nheadcount_floor_share = 0.0\nheadcount_floor_persons = 0.0\n";
     let no_floors = survey_def::load_str(&text, &shipped).unwrap();
     let ctx = Context::new(&no_floors, no_floors.analysis().unwrap(), Lang::En, &now, &sample, None);
-    let waves = super::waves::compare(&ctx, &before);
+    let waves = super::waves::compare(&ctx, &same_definition(&no_floors, &before));
     let outliers: Vec<usize> = (0..43).filter(|&i| super::waves::is_outlier(&waves, i)).collect();
     assert_eq!(outliers, [42]);
 }
@@ -533,4 +540,63 @@ fn numbers_show_without_a_trailing_zero() {
     assert_eq!(number_text(0.25), "0.25");
     assert_eq!(number_text(0.1 + 0.2), "0.3");
     assert_eq!(number_text(1234567.5), "1234567.5");
+}
+
+/// The shipped definition with one more rule comparing the headcount with the previous
+/// wave's.
+fn with_previous_rule() -> Definition {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../survey-defs/spring-2024.toml");
+    let text = std::fs::read_to_string(&shipped).unwrap()
+        + r#"
+[[risk_rules]]
+id = "headcount_fall_since_last_wave"
+label = { zh = "职工人数较上期大幅下降", en = "Headcount down since the last wave" }
+severity = "medium"
+when = "employees_now < 0.8 * previous(employees_now)"
+reason = { zh = "较上期减少20%以上。", en = "Down a fifth or more since the last wave." }
+evidence = ["employees_now"]
+"#;
+    survey_def::load_str(&text, &shipped).unwrap()
+}
+
+#[test]
+fn previous_reads_the_same_enterprise_in_the_previous_wave() {
+    let def = with_previous_rule();
+    let rule = rule_index(&def, "headcount_fall_since_last_wave");
+    // A: 79 < 0.8 x 100 = 80, trips. B: 80 is not below 80. C: no return before, so its
+    // previous headcount is missing and the rule is undecided. D: no headcount now.
+    // E: in the previous wave only.
+    let now = dataset(
+        &["A", "B", "C", "D"],
+        vec![ints("employees_now", &[Some(79), Some(80), Some(50), None])],
+        HashMap::new(),
+    );
+    let before = dataset(
+        &["A", "B", "D", "E"],
+        vec![ints("employees_now", &[Some(100), Some(100), Some(40), Some(10)])],
+        HashMap::new(),
+    );
+    let wave = same_definition(&def, &before);
+    let assessment = assess_with_previous(&def, Lang::En, &now, Some(&wave));
+    let verdicts: Vec<Verdict> = (0..4).map(|row| assessment.verdict(row, rule)).collect();
+    assert_eq!(
+        verdicts,
+        [Verdict::Tripped, Verdict::Clear, Verdict::Undecided, Verdict::Undecided]
+    );
+    let flag = assessment.flags.iter().find(|f| f.rule == rule).unwrap();
+    assert_eq!(flag.row, 0);
+    assert_eq!(flag.evidence, "Employees now: 79; Employees now (previous wave): 100");
+    // Without a previous wave nothing can be compared.
+    let alone = assess(&def, Lang::En, &now);
+    assert!((0..4).all(|row| alone.verdict(row, rule) == Verdict::Undecided));
+
+    // The rule compares the waves itself, so it says nothing of what is new; the others do.
+    let (_, summary) = run(&def, &now, Some(&before));
+    let wave = summary.previous.unwrap();
+    assert_eq!(wave.rules_not_compared, ["headcount_fall_since_last_wave"]);
+    assert!(
+        wave.new_flags
+            .iter()
+            .all(|c| c.rule != "headcount_fall_since_last_wave" || c.count == 0)
+    );
 }

@@ -5,10 +5,14 @@
 use super::assess::{Assessment, Flag, Verdict, number_text};
 use super::enterprise::EnterpriseFacts;
 use crate::context::Context;
-use crate::dataset::{Dataset, numbers_of};
+use crate::dataset::{Dataset, names_read, numbers_of};
 use crate::figures::tr;
+use crate::previous::PreviousWave;
 use crate::report::book::{Cell, Column, ColumnStyle, Format, Print, Sheet, Table};
 use crate::{HbError, HbOutcome, HbParameters, hidiroglou_berthelot};
+use std::collections::BTreeSet;
+use survey_def::Definition;
+use survey_def::expr::previous_references;
 use survey_def::{Lang, VacancyColumns};
 
 /// How the Hidiroglou-Berthelot rule judged one matched enterprise.
@@ -160,14 +164,10 @@ pub fn vacancies_per_return(data: &Dataset, spec: &VacancyColumns) -> Vec<Option
         .collect()
 }
 
-/// Matches the returns of both waves and compares headcount and vacancies.
-pub fn compare(ctx: &Context<'_>, previous: &Dataset) -> WaveComparison {
-    let previous_row: Vec<Option<usize>> = ctx
-        .data
-        .enterprise_ids
-        .iter()
-        .map(|id| previous.row_of.get(id).copied())
-        .collect();
+/// Matches the returns of both waves and compares headcount and vacancies, each read by
+/// its wave's own definition (the `employees` role and the vacancy table's openings).
+pub fn compare(ctx: &Context<'_>, previous: &PreviousWave<'_>) -> WaveComparison {
+    let previous_row = previous.rows_of(ctx.data);
     let matched: Vec<(usize, usize)> = previous_row
         .iter()
         .enumerate()
@@ -180,19 +180,23 @@ pub fn compare(ctx: &Context<'_>, previous: &Dataset) -> WaveComparison {
             &hb_parameters(ctx, measure),
         )
     };
-    let employees = &ctx.spec.employees;
     let headcount = side_by_side(
-        previous.numbers(employees),
-        ctx.data.numbers(employees),
+        previous.employees(),
+        ctx.data.numbers(&ctx.spec.employees),
         Measure::Headcount,
     );
-    let vacancies = ctx.spec.vacancies.as_ref().map(|spec| {
-        side_by_side(
-            vacancies_per_return(previous, spec),
-            vacancies_per_return(ctx.data, spec),
-            Measure::Vacancies,
-        )
-    });
+    let vacancies = ctx
+        .spec
+        .vacancies
+        .as_ref()
+        .zip(previous.vacancies())
+        .map(|(now, before)| {
+            side_by_side(
+                vacancies_per_return(previous.data, before),
+                vacancies_per_return(ctx.data, now),
+                Measure::Vacancies,
+            )
+        });
     WaveComparison {
         matched,
         previous_row,
@@ -201,12 +205,42 @@ pub fn compare(ctx: &Context<'_>, previous: &Dataset) -> WaveComparison {
     }
 }
 
+/// Whether each rule of `def` can say what is new since the previous wave: it reads no
+/// `previous()` (a change between the waves is its subject already, and the wave before
+/// the previous one is not at hand) and every name it reads is in the previous wave.
+pub fn rules_compared(def: &Definition, previous: &PreviousWave<'_>) -> Vec<bool> {
+    let m = &previous.matching;
+    def.risk_rules()
+        .iter()
+        .map(|rule| {
+            let mut questions = BTreeSet::new();
+            let mut columns = BTreeSet::new();
+            names_read(&rule.when, &mut questions, &mut columns);
+            let question_read = |q: &String| match def.question(q) {
+                // `count(table)`: the table is there when one of its columns is.
+                Some(t) if t.kind.table().is_some() => t.columns().iter().any(|c| m.column(q, &c.id).is_some()),
+                _ => m.question(q).is_some(),
+            };
+            previous_references(&rule.when).is_empty()
+                && questions.iter().all(question_read)
+                && columns.iter().all(|(t, c)| m.column(t, c).is_some())
+        })
+        .collect()
+}
+
 /// Flags tripped now by an enterprise in both waves whose previous return did not trip
-/// the same rule (tripped: no; clear or undecided: yes), with the previous verdict.
-pub fn new_flags<'a>(current: &'a Assessment, before: &Assessment, waves: &WaveComparison) -> Vec<(&'a Flag, Verdict)> {
+/// the same rule (tripped: no; clear or undecided: yes), with the previous verdict. Only
+/// the rules `compared` marks are compared.
+pub fn new_flags<'a>(
+    current: &'a Assessment,
+    before: &Assessment,
+    waves: &WaveComparison,
+    compared: &[bool],
+) -> Vec<(&'a Flag, Verdict)> {
     current
         .flags
         .iter()
+        .filter(|f| compared.get(f.rule).copied().unwrap_or(false))
         .filter_map(|f| {
             let row = waves.previous_row[f.row]?;
             let verdict = before.verdict(row, f.rule);
@@ -345,6 +379,12 @@ pub fn change_sheet(ctx: &Context<'_>, facts: &EnterpriseFacts, waves: &WaveComp
             ),
         ),
     ];
+    if ctx.spec.vacancies.is_some() && waves.vacancies.is_none() {
+        intro.push(ctx.tr(
+            "上期问卷定义未设岗位空缺表，职位空缺不作比较。",
+            "Vacancies are not compared: the previous wave's definition maps no vacancy table.",
+        ));
+    }
     if listed == 0 {
         intro.push(ctx.tr("没有HB异常的企业。", "No matched enterprise is an outlier."));
     }

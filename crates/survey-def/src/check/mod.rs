@@ -119,6 +119,7 @@ pub(crate) fn check_definition(
         row: None,
         params: &file.parameters,
         choices: &choice_codes,
+        previous_wave: false,
     };
     let compiled: Vec<Question> = declared
         .iter()

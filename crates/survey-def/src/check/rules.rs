@@ -14,6 +14,11 @@ use std::collections::{HashMap, HashSet};
 /// Compiles each risk rule whose condition is a valid yes/no expression, reporting
 /// evidence that names no question or column.
 pub(super) fn compile_risk_rules(ck: &mut Checker<'_>, file: &DefinitionFile, scope: Scope<'_>) -> Vec<RiskRule> {
+    // A rule may compare an answer with the same enterprise's in the previous wave.
+    let scope = Scope {
+        previous_wave: true,
+        ..scope
+    };
     let mut out = Vec::new();
     for (i, rule) in file.risk_rules.iter().enumerate() {
         let at = vec![key("risk_rules"), Seg::Index(i)];
@@ -138,4 +143,71 @@ pub(super) fn compile_policies(
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{DefinitionError, ProblemKind, load_str};
+    use std::path::Path;
+
+    /// The small complete definition the definition fixtures vary.
+    fn minimal() -> String {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/definitions/good/minimal.toml");
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    /// The problems of `text` as (kind, line, message).
+    fn problems(text: &str) -> Vec<(ProblemKind, usize, String)> {
+        match load_str(text, Path::new("demo.toml")) {
+            Ok(_) => Vec::new(),
+            Err(DefinitionError::Invalid { problems, .. }) => {
+                problems.into_iter().map(|p| (p.kind, p.at.line, p.message)).collect()
+            }
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn a_risk_rule_may_read_the_previous_wave() {
+        let text = minimal().replace(
+            r#"when = "planned_reductions >= $layoff_persons""#,
+            r#"when = "employees < 0.8 * previous(employees) or previous(subdistrict) != subdistrict""#,
+        );
+        let def = load_str(&text, Path::new("demo.toml")).unwrap();
+        let rule = &def.risk_rules()[0];
+        let read: Vec<String> = crate::expr::previous_references(&rule.when)
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(read, ["employees", "subdistrict"]);
+    }
+
+    #[test]
+    fn previous_outside_a_risk_rule_is_a_problem_where_it_is_written() {
+        let need = minimal().replace(
+            r#"need = "total_vacancies > 0""#,
+            r#"need = "total_vacancies > previous(total_vacancies)""#,
+        );
+        let found = problems(&need);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, ProblemKind::ExpressionType);
+        assert!(
+            found[0].2.starts_with("need: previous() reads the previous wave"),
+            "{found:?}"
+        );
+        let calculate = minimal().replace(
+            r#"calculate = "sum(vacancies.openings)""#,
+            r#"calculate = "previous(total_vacancies)""#,
+        );
+        let found = problems(&calculate);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].2.starts_with("calculate: previous()"), "{found:?}");
+        let constraint = minimal().replace(
+            r#"constraint = "hard_to_fill <= openings""#,
+            r#"constraint = "hard_to_fill <= previous(employees)""#,
+        );
+        let found = problems(&constraint);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].2.starts_with("constraint: previous()"), "{found:?}");
+    }
 }

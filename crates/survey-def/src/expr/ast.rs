@@ -98,6 +98,9 @@ pub enum Func {
     Length,
     /// `date('YYYY-MM-DD')`: a date literal.
     Date,
+    /// `previous(question)`: this enterprise's answer to the question in the previous
+    /// wave; risk rules only.
+    Previous,
 }
 
 impl Func {
@@ -117,6 +120,7 @@ impl Func {
             "count_selected" => Func::CountSelected,
             "length" => Func::Length,
             "date" => Func::Date,
+            "previous" => Func::Previous,
             _ => return None,
         })
     }
@@ -136,6 +140,7 @@ impl Func {
         "count_selected",
         "length",
         "date",
+        "previous",
     ];
 }
 

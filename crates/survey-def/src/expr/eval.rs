@@ -11,7 +11,7 @@ use super::ast::{BinOp, Expr, ExprKind, Func};
 use crate::codes;
 
 /// A value during evaluation, and an answer in a return.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     /// No answer.
     Missing,
@@ -61,6 +61,12 @@ pub trait Answers {
     fn rows(&self, table: &str) -> usize;
     /// A definition parameter.
     fn param(&self, name: &str) -> Option<f64>;
+    /// This enterprise's answer to a question in the previous wave (`previous(name)`);
+    /// `None` when it has no return there or there is no previous wave.
+    fn previous(&self, name: &str) -> Option<&Value> {
+        let _ = name;
+        None
+    }
 }
 
 /// Evaluates a checked expression.
@@ -283,6 +289,10 @@ fn call(func: Func, args: &[Expr], answers: &dyn Answers) -> Value {
             Value::Text(t) => codes::parse_iso_date(&t).map_or(Value::Missing, Value::Date),
             _ => Value::Missing,
         },
+        Func::Previous => match args.first().map(|a| &a.kind) {
+            Some(ExprKind::Name(name)) => answers.previous(name).cloned().unwrap_or(Value::Missing),
+            _ => Value::Missing,
+        },
     }
 }
 
@@ -295,6 +305,61 @@ mod tests {
     struct Return {
         answers: HashMap<&'static str, Value>,
         vacancies: Vec<Value>,
+    }
+
+    /// A return with the same enterprise's answers in the previous wave.
+    struct WithPrevious {
+        now: Return,
+        before: HashMap<&'static str, Value>,
+    }
+
+    impl Answers for WithPrevious {
+        fn answer(&self, name: &str) -> Option<&Value> {
+            self.now.answer(name)
+        }
+        fn column(&self, table: &str, column: &str) -> Vec<&Value> {
+            self.now.column(table, column)
+        }
+        fn rows(&self, table: &str) -> usize {
+            self.now.rows(table)
+        }
+        fn param(&self, name: &str) -> Option<f64> {
+            self.now.param(name)
+        }
+        fn previous(&self, name: &str) -> Option<&Value> {
+            self.before.get(name)
+        }
+    }
+
+    #[test]
+    fn previous_reads_the_previous_wave_and_is_missing_without_it() {
+        let rule = parse("staff < 0.8 * previous(staff)").unwrap();
+        let with = |now: f64, before: Option<f64>| WithPrevious {
+            now: Return {
+                answers: [("staff", Value::Number(now))].into_iter().collect(),
+                vacancies: vec![],
+            },
+            before: before.map(|b| ("staff", Value::Number(b))).into_iter().collect(),
+        };
+        // 79 < 0.8 * 100 = 80 trips; 80 does not.
+        assert_eq!(eval(&rule, &with(79.0, Some(100.0))), Value::Bool(true));
+        assert_eq!(eval(&rule, &with(80.0, Some(100.0))), Value::Bool(false));
+        // Not in the previous wave: missing, so the rule cannot be decided.
+        assert_eq!(eval(&rule, &with(10.0, None)), Value::Missing);
+        assert_eq!(
+            eval(&parse("missing(previous(staff))").unwrap(), &with(10.0, None)),
+            Value::Bool(true)
+        );
+        // Answers without a previous wave (the trait's default) read it as missing.
+        let alone = Return {
+            answers: [("staff", Value::Number(10.0))].into_iter().collect(),
+            vacancies: vec![],
+        };
+        assert_eq!(eval(&rule, &alone), Value::Missing);
+        assert_eq!(
+            eval(&parse("coalesce(previous(staff), staff)").unwrap(), &alone),
+            Value::Number(10.0)
+        );
     }
 
     impl Answers for Return {

@@ -11,4 +11,4 @@ mod types;
 
 pub use ast::{BinOp, Expr, ExprKind, Func, MAX_NESTING, Span, SyntaxError, parse};
 pub use eval::{Answers, Value, eval, is_relevant};
-pub use types::{NameInfo, Reference, Scope, TypeError, ValueType, check, closest, references};
+pub use types::{NameInfo, Reference, Scope, TypeError, ValueType, check, closest, previous_references, references};

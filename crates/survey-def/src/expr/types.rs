@@ -64,6 +64,9 @@ pub struct Scope<'a> {
     pub params: &'a BTreeMap<String, f64>,
     /// Choice lists: id to codes.
     pub choices: &'a HashMap<String, Vec<String>>,
+    /// Whether `previous(question)` may be used: only where the previous wave is at hand
+    /// (risk rules), never in what checks a return on its own.
+    pub previous_wave: bool,
 }
 
 /// A type error with its position in the expression.
@@ -103,6 +106,28 @@ pub fn references(expr: &Expr) -> Vec<Reference> {
             span: e.span.clone(),
         }),
         _ => {}
+    });
+    out
+}
+
+/// Lists every question read through `previous(question)`, the previous wave's answer.
+pub fn previous_references(expr: &Expr) -> Vec<Reference> {
+    let mut out = Vec::new();
+    expr.walk(&mut |e| {
+        if let ExprKind::Call(Func::Previous, args) = &e.kind
+            && let [
+                Expr {
+                    kind: ExprKind::Name(name),
+                    span,
+                },
+            ] = args.as_slice()
+        {
+            out.push(Reference {
+                name: name.clone(),
+                table: None,
+                span: span.clone(),
+            });
+        }
     });
     out
 }
@@ -537,6 +562,41 @@ impl Checker<'_> {
                     _ => self.fail(&args[0].span, "date() takes a literal 'YYYY-MM-DD'".into(), None),
                 }
             }
+            Func::Previous => self.previous(args, span),
+        }
+    }
+
+    /// `previous(question)`: the answer the same enterprise gave to a top-level question
+    /// in the previous wave, of the question's own type. Only risk rules see the previous
+    /// wave; a return is checked, and its skip logic and calculations run, on its own.
+    fn previous(&mut self, args: &[Expr], span: &Span) -> Option<ValueType> {
+        if !self.scope.previous_wave {
+            return self.fail(
+                span,
+                "previous() reads the previous wave, which only risk rules see: a return is checked on its own".into(),
+                Some("compare with the previous wave in a [[risk_rules]] `when`".into()),
+            );
+        }
+        if !self.arity("previous", args, span, 1, 1) {
+            return None;
+        }
+        let arg = &args[0];
+        let ExprKind::Name(name) = &arg.kind else {
+            return self.fail(
+                &arg.span,
+                "previous() takes a question id, as in previous(employees_now)".into(),
+                None,
+            );
+        };
+        match self.scope.questions.get(name) {
+            Some(NameInfo { ty: Some(ty), .. }) => Some(ty.clone()),
+            Some(NameInfo { ty: None, .. }) => self.fail(
+                &arg.span,
+                format!("`{name}` is a repeating table: previous() reads one answer"),
+                Some("read a question that holds one value per return".into()),
+            ),
+            // Unknown names and table columns get the usual message and hint.
+            None => self.name(name, &arg.span, false),
         }
     }
 }
@@ -549,4 +609,126 @@ pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
         .filter(|(d, c)| *d <= (name.len().max(c.len()) / 3).max(1))
         .min()
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::parse;
+
+    /// Questions `employees` (a number), `status` (a code of list `status`) and the table
+    /// `vacancies` with a number column `openings`.
+    fn questions() -> HashMap<String, NameInfo> {
+        let info = |ty: Option<ValueType>, order: usize| NameInfo {
+            ty,
+            order,
+            columns: None,
+        };
+        let mut columns = HashMap::new();
+        columns.insert("openings".to_owned(), info(Some(ValueType::Number), 0));
+        let mut q = HashMap::new();
+        q.insert("employees".to_owned(), info(Some(ValueType::Number), 0));
+        q.insert("status".to_owned(), info(Some(ValueType::Code("status".into())), 1));
+        q.insert(
+            "vacancies".to_owned(),
+            NameInfo {
+                ty: None,
+                order: 2,
+                columns: Some(columns),
+            },
+        );
+        q
+    }
+
+    /// The type `text` checks to, or the messages of its errors, in a risk rule's scope
+    /// (`previous_wave`) or another.
+    fn checked(text: &str, previous_wave: bool) -> Result<ValueType, Vec<String>> {
+        let questions = questions();
+        let params = BTreeMap::from([("floor".to_owned(), 0.8)]);
+        let choices = HashMap::from([("status".to_owned(), vec!["normal".to_owned(), "stopped".to_owned()])]);
+        let scope = Scope {
+            questions: &questions,
+            row: None,
+            params: &params,
+            choices: &choices,
+            previous_wave,
+        };
+        check(&parse(text).unwrap(), scope).map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| format!("{} ({})", e.message, e.hint.unwrap_or_default()))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn previous_has_the_type_of_its_question_in_a_risk_rule() {
+        assert_eq!(
+            checked("employees < $floor * previous(employees)", true),
+            Ok(ValueType::Bool)
+        );
+        assert_eq!(checked("previous(employees)", true), Ok(ValueType::Number));
+        assert_eq!(
+            checked("previous(status) == 'normal' and status == 'stopped'", true),
+            Ok(ValueType::Bool)
+        );
+        assert_eq!(checked("missing(previous(employees))", true), Ok(ValueType::Bool));
+        // Its codes are checked against the question's list, as the question's are.
+        let errors = checked("previous(status) == 'closed'", true).unwrap_err();
+        assert!(
+            errors[0].contains("'closed' is not a code of choice list `status`"),
+            "{errors:?}"
+        );
+        let errors = checked("previous(status) > 1", true).unwrap_err();
+        assert!(errors[0].contains("orders numbers or dates"), "{errors:?}");
+    }
+
+    #[test]
+    fn previous_reads_one_top_level_question() {
+        for (text, phrase) in [
+            ("previous(vacancies) > 0", "`vacancies` is a repeating table"),
+            ("previous(openings) > 0", "`openings` is a column of table `vacancies`"),
+            ("previous(employes) > 0", "unknown question `employes`"),
+            ("previous(1) > 0", "previous() takes a question id"),
+            ("previous(employees + 1) > 0", "previous() takes a question id"),
+            ("previous(previous(employees)) > 0", "previous() takes a question id"),
+            (
+                "previous(employees, status) > 0",
+                "previous() takes 1 argument(s), got 2",
+            ),
+        ] {
+            let errors = checked(text, true).unwrap_err();
+            assert!(errors.iter().any(|e| e.contains(phrase)), "{text}: {errors:?}");
+        }
+        // An unknown name is named with its hint, as anywhere else.
+        let questions = questions();
+        let params = BTreeMap::new();
+        let choices = HashMap::new();
+        let scope = Scope {
+            questions: &questions,
+            row: None,
+            params: &params,
+            choices: &choices,
+            previous_wave: true,
+        };
+        let errors = check(&parse("previous(employes) > 0").unwrap(), scope).unwrap_err();
+        assert_eq!(errors[0].hint.as_deref(), Some("did you mean `employees`?"));
+        assert_eq!(errors[0].span, 9..17);
+    }
+
+    #[test]
+    fn previous_is_refused_outside_risk_rules() {
+        let errors = checked("employees < previous(employees)", false).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("only risk rules see"), "{errors:?}");
+    }
+
+    #[test]
+    fn previous_references_lists_the_questions_read_in_the_previous_wave() {
+        let e = parse("employees < 0.8 * previous(employees) or previous(status) == 'stopped'").unwrap();
+        let names: Vec<String> = previous_references(&e).into_iter().map(|r| r.name).collect();
+        assert_eq!(names, ["employees", "status"]);
+        // `references` lists them too: the current answer of the same name is read as well.
+        assert_eq!(references(&e).len(), 3);
+    }
 }

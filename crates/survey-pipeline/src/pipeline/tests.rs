@@ -77,6 +77,42 @@ fn previous_returns_are_a_list_of_inputs() {
 }
 
 #[test]
+fn the_previous_wave_may_name_its_definition_and_an_id_mapping() {
+    let p = load(
+        "definition = \"autumn.toml\"\ninputs = [\"r\"]\nprevious = { dataset = \"spring/dataset\", definition = \"../survey-defs/spring-2024.toml\", ids = \"id-map.csv\" }\n",
+    )
+    .unwrap();
+    assert_eq!(p.previous, Some(Previous::Dataset("spring/dataset".into())));
+    assert_eq!(
+        p.previous_definition.map(|d| p.base.join(d)),
+        Some(PathBuf::from("pipelines/../survey-defs/spring-2024.toml"))
+    );
+    assert_eq!(p.previous_ids, Some(PathBuf::from("id-map.csv")));
+    let p =
+        load("definition = \"d.toml\"\ninputs = [\"r\"]\nprevious = { inputs = [\"p/\"], definition = \"p.toml\" }\n")
+            .unwrap();
+    assert_eq!(p.previous, Some(Previous::Inputs(vec!["p/".into()])));
+    assert_eq!(p.previous_definition, Some(PathBuf::from("p.toml")));
+    assert_eq!(p.previous_ids, None);
+    // Without them the previous wave is this definition's, with its own ids.
+    let p = load("definition = \"d.toml\"\ninputs = [\"r\"]\nprevious = { inputs = [\"p/\"] }\n").unwrap();
+    assert_eq!((p.previous_definition, p.previous_ids), (None, None));
+}
+
+#[test]
+fn an_empty_previous_definition_or_mapping_is_located() {
+    let text =
+        "definition = \"d.toml\"\ninputs = [\"r\"]\nprevious = { inputs = [\"p/\"], definition = \" \", ids = \"\" }\n";
+    assert_eq!(
+        problems(text),
+        [
+            "3:31: `previous.definition` is empty: name the definition the previous wave was ingested with, or leave the key out to use `definition`",
+            "3:49: `previous.ids` is empty: name the id mapping (CSV `previous_id,current_id`) or leave the key out",
+        ]
+    );
+}
+
+#[test]
 fn unknown_keys_are_located_with_a_hint() {
     let text =
         "definition = \"d.toml\"\ninputs = [\"r\"]\nframe = \"f.csv\"\n\n[gates]\nmin_respons_rate = 0.5\nmax_cv = 1\n";
