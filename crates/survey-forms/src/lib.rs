@@ -28,6 +28,7 @@
 pub mod layout;
 mod schema;
 mod template;
+pub mod words;
 
 pub use schema::json_schema;
 pub use template::{CellValue, FilledAnswers, TemplateError, write_filled, write_template};

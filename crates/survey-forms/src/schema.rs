@@ -12,11 +12,22 @@
 //! ```
 //!
 //! `answers` holds one property per question (a repeating table is an array of row
-//! objects). Unanswered questions are omitted or `null`. What the schema cannot say
-//! (skip logic, cross-field constraints, check digits) is checked at ingest.
+//! objects). Unanswered questions are omitted or `null`; a question required of every
+//! return may not be `null`.
+//!
+//! The schema says what ingest decides wherever JSON Schema can say it: a question that
+//! skip logic asks and the definition requires is required when asked (`if`/`then` on
+//! the condition, for the conditions a schema can state: a yes/no question, a choice
+//! compared with codes, a number compared with a constant, `and`/`or` of those, and a
+//! condition reading a question that was itself skipped), and the policy chain
+//! (received ⇒ applied ⇒ aware). What it cannot say is checked at ingest only: check
+//! characters, cross-field constraints, calendar dates that do not exist, occupation codes
+//! of no major group, and conditions on table totals; `tests` in `labor-survey` send edge
+//! returns through both and list these exceptions.
 
 use serde_json::{Map, Value, json};
 use survey_def::codes::INDUSTRY_DIVISIONS;
+use survey_def::expr::{BinOp, Expr, ExprKind};
 use survey_def::{Choices, Definition, Lang, Question, QuestionKind};
 
 /// Pattern of a unified social credit code: 18 symbols of the 31-symbol set, either case,
@@ -36,11 +47,32 @@ pub fn json_schema(def: &Definition, lang: Lang) -> Value {
         if !q.is_asked() {
             continue;
         }
-        answers.insert(q.id().to_owned(), question_schema(q, lang));
+        let mut schema = question_schema(q, lang);
         // A question with skip logic may rightly be absent: only unconditional ones are
-        // required here.
+        // required of every return (and may not be null); the others when asked, below.
         if q.required && q.relevant.is_none() {
             required.push(Value::from(q.id()));
+            not_null(&mut schema);
+        }
+        answers.insert(q.id().to_owned(), schema);
+    }
+    let mut rules = Vec::new();
+    for q in def.questions().iter().filter(|q| q.is_asked() && q.required) {
+        if q.relevant.is_some()
+            && let Some(skipped) = not_asked(def, q, 0)
+        {
+            rules.push(json!({
+                "if": { "not": skipped },
+                "then": { "required": [q.id()], "properties": { q.id(): { "not": { "type": "null" } } } },
+            }));
+        }
+    }
+    for policy in def.policies() {
+        for (later, earlier) in [(&policy.received, &policy.applied), (&policy.applied, &policy.aware)] {
+            rules.push(json!({
+                "if": { "required": [later], "properties": { later: { "const": true } } },
+                "then": { "required": [earlier], "properties": { earlier: { "const": true } } },
+            }));
         }
     }
     json!({
@@ -61,6 +93,7 @@ pub fn json_schema(def: &Definition, lang: Lang) -> Value {
                 "additionalProperties": false,
                 "required": required,
                 "properties": answers,
+                "allOf": rules,
             }
         }
     })
@@ -141,4 +174,135 @@ fn value_schema(q: &Question, lang: Lang) -> Value {
         s["description"] = json!(help.get(lang));
     }
     s
+}
+
+/// Takes `null` out of an answer's schema: a required answer may not be left null.
+fn not_null(schema: &mut Value) {
+    if let Some(Value::Array(types)) = schema.get_mut("type") {
+        types.retain(|t| t != "null");
+    }
+    if let Some(Value::Array(codes)) = schema.get_mut("enum") {
+        codes.retain(|c| !c.is_null());
+    }
+}
+
+/// Deepest chain of skip logic followed (a condition reading a question with its own
+/// condition); definitions are far shallower, and expressions read only earlier questions.
+const MAX_CHAIN: usize = 16;
+
+/// Answers under which ingest does not ask `q`: its condition is false, or it cannot be
+/// decided because it reads a question that was itself not asked. `None` when the
+/// condition is not one a schema can state.
+fn not_asked(def: &Definition, q: &Question, depth: usize) -> Option<Value> {
+    let condition = q.relevant.as_ref()?;
+    if depth > MAX_CHAIN {
+        return None;
+    }
+    let mut cases = vec![false_schema(def, condition)?];
+    // An `or` decides on one side alone: a skipped question on the other does not make
+    // it undecided, which the cases below would assume.
+    let mut has_or = false;
+    condition.walk(&mut |e| has_or |= matches!(e.kind, ExprKind::Binary(BinOp::Or, ..)));
+    let mut names = Vec::new();
+    condition.walk(&mut |e| {
+        if let ExprKind::Name(n) = &e.kind {
+            names.push(n.clone());
+        }
+    });
+    names.sort();
+    names.dedup();
+    for name in names {
+        let read = def.question(&name)?;
+        if read.relevant.is_none() {
+            continue;
+        }
+        if has_or {
+            return None;
+        }
+        cases.push(json!({ "allOf": [missing(&name), not_asked(def, read, depth + 1)?] }));
+    }
+    Some(if cases.len() == 1 {
+        cases.remove(0)
+    } else {
+        json!({ "anyOf": cases })
+    })
+}
+
+/// `name` is unanswered: absent or null.
+fn missing(name: &str) -> Value {
+    json!({ "anyOf": [
+        { "not": { "required": [name] } },
+        { "properties": { name: { "type": "null" } } },
+    ] })
+}
+
+/// `name` is answered and its answer satisfies `schema`.
+fn answered(name: &str, schema: Value) -> Value {
+    json!({ "required": [name], "properties": { name: { "allOf": [{ "not": { "type": "null" } }, schema] } } })
+}
+
+/// Answers under which `e` is false (not merely undecided), for the shapes a schema can
+/// state; `None` for any other.
+fn false_schema(def: &Definition, e: &Expr) -> Option<Value> {
+    let name_of = |e: &Expr| match &e.kind {
+        ExprKind::Name(n) if def.question(n).is_some() => Some(n.clone()),
+        _ => None,
+    };
+    let constant = |e: &Expr| match &e.kind {
+        ExprKind::Number(n) => Some(*n),
+        ExprKind::Param(p) => def.parameter(p),
+        ExprKind::Neg(inner) => match inner.kind {
+            ExprKind::Number(n) => Some(-n),
+            _ => None,
+        },
+        _ => None,
+    };
+    let is_boolean = |n: &str| def.question(n).is_some_and(|q| matches!(q.kind, QuestionKind::Boolean));
+    match &e.kind {
+        ExprKind::Name(n) if is_boolean(n) => Some(answered(n, json!({ "const": false }))),
+        ExprKind::Not(inner) => {
+            let n = name_of(inner).filter(|n| is_boolean(n))?;
+            Some(answered(&n, json!({ "const": true })))
+        }
+        ExprKind::Binary(BinOp::And, a, b) => Some(json!({ "anyOf": [false_schema(def, a)?, false_schema(def, b)?] })),
+        ExprKind::Binary(BinOp::Or, a, b) => Some(json!({ "allOf": [false_schema(def, a)?, false_schema(def, b)?] })),
+        ExprKind::Binary(op, left, right) => {
+            let n = name_of(left)?;
+            if let ExprKind::Text(code) = &right.kind {
+                return match op {
+                    BinOp::Eq => Some(answered(&n, json!({ "not": { "const": code } }))),
+                    BinOp::Ne => Some(answered(&n, json!({ "const": code }))),
+                    _ => None,
+                };
+            }
+            let k = constant(right)?;
+            let bound = match op {
+                BinOp::Gt => json!({ "maximum": k }),
+                BinOp::Ge => json!({ "exclusiveMaximum": k }),
+                BinOp::Lt => json!({ "minimum": k }),
+                BinOp::Le => json!({ "exclusiveMinimum": k }),
+                BinOp::Eq => json!({ "not": { "const": k } }),
+                BinOp::Ne => json!({ "const": k }),
+                _ => return None,
+            };
+            Some(answered(&n, json!({ "allOf": [{ "type": "number" }, bound] })))
+        }
+        ExprKind::In { value, list, negated } => {
+            let n = name_of(value)?;
+            let codes: Option<Vec<Value>> = list
+                .iter()
+                .map(|l| match &l.kind {
+                    ExprKind::Text(t) => Some(json!(t)),
+                    _ => None,
+                })
+                .collect();
+            let within = json!({ "enum": codes? });
+            Some(if *negated {
+                answered(&n, within)
+            } else {
+                answered(&n, json!({ "not": within }))
+            })
+        }
+        _ => None,
+    }
 }

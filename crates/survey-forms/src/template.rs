@@ -42,6 +42,12 @@ struct Formats {
     help: Format,
     answer: Format,
     answer_date: Format,
+    /// An answer cell that holds a code or text: formatted as text, so Excel keeps an
+    /// all-digit credit code or a phone number as typed instead of turning it into a
+    /// rounded number.
+    answer_text: Format,
+    /// The skip-logic sentence beside a question.
+    condition: Format,
     note: Format,
 }
 
@@ -67,7 +73,14 @@ impl Formats {
                 .set_font_color(Color::RGB(0x595959))
                 .set_font_size(9),
             answer_date: answer.clone().set_num_format("yyyy-mm-dd"),
+            // Built-in format 49, Excel's own "Text".
+            answer_text: answer.clone().set_num_format_index(49),
             answer,
+            condition: Format::new()
+                .set_text_wrap()
+                .set_italic()
+                .set_font_color(Color::RGB(0x9C5700))
+                .set_font_size(9),
             note: Format::new().set_text_wrap(),
         }
     }
@@ -192,6 +205,7 @@ pub fn write_filled(def: &Definition, lang: Lang, filled: &FilledAnswers) -> Res
     let mut tables = Vec::new();
     for (table, (_, name)) in def.tables().zip(&table_names) {
         tables.push(table_sheet(
+            def,
             table,
             lang,
             &f,
@@ -271,7 +285,7 @@ fn cover_sheet(
     }
     let how = if zh {
         format!(
-            "请在“{answer_name}”表的黄色单元格中作答；带 * 的为必答题。选择题请从下拉列表中选择。{}不要修改题目编号（灰色列）或删除工作表。",
+            "请在“{answer_name}”表的黄色单元格中作答。带 * 的题目必答；注明“仅当……时作答”的题目只在条件成立时作答，条件不成立请留空（带 * 的在条件成立时必答）。选择题请从下拉列表中选择。{}不要修改题目编号（灰色列）或删除工作表。",
             if tables.is_empty() {
                 String::new()
             } else {
@@ -283,7 +297,7 @@ fn cover_sheet(
         )
     } else {
         format!(
-            "Answer in the yellow cells of sheet \"{answer_name}\"; questions marked * are required. Pick choices from the dropdown lists. {}Do not change the question ids (grey column) or delete sheets.",
+            "Answer in the yellow cells of sheet \"{answer_name}\". Questions marked * are required when asked: a question noted \"Answer only if ...\" is asked only when that holds; otherwise leave it blank. Pick choices from the dropdown lists. {}Do not change the question ids (grey column) or delete sheets.",
             if tables.is_empty() {
                 String::new()
             } else {
@@ -304,6 +318,7 @@ fn cover_sheet(
         sheet.write_string_with_format(row, 0, *k, &f.header)?;
         sheet.write_string_with_format(row, 1, v, &f.note)?;
     }
+    print_setup(&mut sheet, survey.title.get(lang), lang, false, None, true)?;
     protect(&mut sheet);
     sheet.set_active(true);
     Ok(sheet)
@@ -419,8 +434,21 @@ fn answer_sheet(
             let spec = q;
             sheet.write_string_with_format(row, layout::ANSWER_ID_COL, &spec.id, &f.id)?;
             sheet.write_string_with_format(row, layout::ANSWER_LABEL_COL, label_text(spec, lang), &f.label)?;
-            if let Some(help) = &spec.help {
-                sheet.write_string_with_format(row, layout::ANSWER_HELP_COL, help.get(lang), &f.help)?;
+            match (&spec.relevant, &spec.help) {
+                // The condition first, in words: a respondent skips the question on it.
+                (Some(condition), help) => {
+                    let mut text = crate::words::answer_only_if(condition, def, None, lang);
+                    text.push_str(if zh { "。" } else { "." });
+                    if let Some(help) = help {
+                        text.push('\n');
+                        text.push_str(help.get(lang));
+                    }
+                    sheet.write_string_with_format(row, layout::ANSWER_HELP_COL, text, &f.condition)?;
+                }
+                (None, Some(help)) => {
+                    sheet.write_string_with_format(row, layout::ANSWER_HELP_COL, help.get(lang), &f.help)?;
+                }
+                (None, None) => {}
             }
             if let Some(unit) = spec.unit() {
                 sheet.write_string(row, layout::ANSWER_UNIT_COL, unit.label(lang))?;
@@ -451,7 +479,7 @@ fn answer_sheet(
                         filled.answers.get(&id),
                         lang,
                         f,
-                        false,
+                        CellKind::Text,
                     )?;
                     sheet.add_data_validation(
                         row,
@@ -464,7 +492,6 @@ fn answer_sheet(
                 }
                 continue;
             }
-            let is_date = matches!(spec.kind, QuestionKind::Date);
             write_cell(
                 &mut sheet,
                 row,
@@ -472,7 +499,7 @@ fn answer_sheet(
                 filled.answers.get(&spec.id),
                 lang,
                 f,
-                is_date,
+                CellKind::of(&spec.kind),
             )?;
             let validation = validation(spec, lang, lists)?;
             sheet.add_data_validation(
@@ -485,6 +512,14 @@ fn answer_sheet(
             row += 1;
         }
     }
+    print_setup(
+        &mut sheet,
+        def.survey().title.get(lang),
+        lang,
+        true,
+        Some((1, 1)),
+        false,
+    )?;
     protect(&mut sheet);
     Ok(sheet)
 }
@@ -493,6 +528,7 @@ fn answer_sheet(
 const DEFAULT_TABLE_ROWS: u32 = 30;
 
 fn table_sheet(
+    def: &Definition,
     table: &Question,
     lang: Lang,
     f: &Formats,
@@ -516,29 +552,104 @@ fn table_sheet(
     for (i, col) in columns.iter().enumerate() {
         let c = i as u16;
         let spec = *col;
-        let label = match spec.unit() {
+        let mut label = match spec.unit() {
             Some(unit) => format!("{} ({})", label_text(spec, lang), unit.label(lang)),
             None => label_text(spec, lang),
         };
+        if let Some(condition) = &spec.relevant {
+            label.push('\n');
+            label.push_str(&crate::words::answer_only_if(condition, def, Some(table), lang));
+        }
         sheet.write_string_with_format(layout::TABLE_LABEL_ROW, c, label, &f.header)?;
         sheet.write_string_with_format(layout::TABLE_ID_ROW, c, &spec.id, &f.id)?;
         sheet.set_column_width(c, 20)?;
-        let is_date = matches!(spec.kind, QuestionKind::Date);
+        let kind = CellKind::of(&spec.kind);
         let filled_rows = filled.map_or(0, |rows| rows.len() as u32);
         let last = layout::TABLE_FIRST_ROW + rows.max(filled_rows) - 1;
         for r in layout::TABLE_FIRST_ROW..=last {
             let value = filled
                 .and_then(|rows| rows.get((r - layout::TABLE_FIRST_ROW) as usize))
                 .and_then(|row| row.get(&spec.id));
-            write_cell(&mut sheet, r, c, value, lang, f, is_date)?;
+            write_cell(&mut sheet, r, c, value, lang, f, kind)?;
         }
         let validation = validation(spec, lang, lists)?;
         sheet.add_data_validation(layout::TABLE_FIRST_ROW, c, last, c, &validation)?;
     }
-    sheet.set_row_height(layout::TABLE_LABEL_ROW, 45)?;
+    // Room for a column's condition under its label.
+    let conditional = columns.iter().any(|c| c.relevant.is_some());
+    sheet.set_row_height(layout::TABLE_LABEL_ROW, if conditional { 90 } else { 45 })?;
     sheet.set_freeze_panes(layout::TABLE_FIRST_ROW, 0)?;
+    print_setup(
+        &mut sheet,
+        &format!("{} — {}", def.survey().title.get(lang), table.label.get(lang)),
+        lang,
+        true,
+        Some((layout::TABLE_LABEL_ROW, layout::TABLE_ID_ROW)),
+        false,
+    )?;
     protect(&mut sheet);
     Ok(sheet)
+}
+
+/// How an answer cell is formatted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CellKind {
+    /// A number.
+    Number,
+    /// A date, shown `yyyy-mm-dd`.
+    Date,
+    /// Text, a code or a choice: stored as typed.
+    Text,
+}
+
+impl CellKind {
+    fn of(kind: &QuestionKind) -> CellKind {
+        match kind {
+            QuestionKind::Integer(_) | QuestionKind::Decimal(_) | QuestionKind::Table(_) => CellKind::Number,
+            QuestionKind::Date => CellKind::Date,
+            QuestionKind::Text { .. }
+            | QuestionKind::Boolean
+            | QuestionKind::SingleChoice(_)
+            | QuestionKind::MultipleChoice(_)
+            | QuestionKind::EnterpriseId
+            | QuestionKind::IndustryCode
+            | QuestionKind::OccupationCode
+            | QuestionKind::Subdistrict(_) => CellKind::Text,
+        }
+    }
+}
+
+/// A4 paper (Excel's paper size 9).
+const PAPER_A4: u8 = 9;
+
+/// How a sheet prints: A4, one page wide (columns never spill onto a page of their own,
+/// so an answer box prints beside its question), the header rows on every page, the
+/// survey's title above and "page x of y" below.
+fn print_setup(
+    sheet: &mut Worksheet,
+    title: &str,
+    lang: Lang,
+    landscape: bool,
+    repeat_rows: Option<(u32, u32)>,
+    one_page: bool,
+) -> Result<(), XlsxError> {
+    sheet.set_paper_size(PAPER_A4);
+    if landscape {
+        sheet.set_landscape();
+    } else {
+        sheet.set_portrait();
+    }
+    sheet.set_print_fit_to_pages(1, u16::from(one_page));
+    if let Some((first, last)) = repeat_rows {
+        sheet.set_repeat_rows(first, last)?;
+    }
+    // `&` starts a header code: a title's own ampersands are doubled.
+    sheet.set_header(format!("&L{}", title.replace('&', "&&")));
+    sheet.set_footer(match lang {
+        Lang::Zh => "&C第 &P 页，共 &N 页",
+        Lang::En => "&CPage &P of &N",
+    });
+    Ok(())
 }
 
 /// Writes an answer cell: the value when there is one, else a blank in the answer style.
@@ -549,9 +660,13 @@ fn write_cell(
     value: Option<&CellValue>,
     lang: Lang,
     f: &Formats,
-    is_date: bool,
+    kind: CellKind,
 ) -> Result<(), XlsxError> {
-    let format = if is_date { &f.answer_date } else { &f.answer };
+    let format = match kind {
+        CellKind::Number => &f.answer,
+        CellKind::Date => &f.answer_date,
+        CellKind::Text => &f.answer_text,
+    };
     match value {
         None => sheet.write_blank(row, col, format)?,
         Some(CellValue::Number(n)) => sheet.write_number_with_format(row, col, *n, format)?,

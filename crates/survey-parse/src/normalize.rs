@@ -99,6 +99,22 @@ pub fn normalize(raw: &RawValue, kind: &QuestionKind) -> Result<Normalized, Unre
         QuestionKind::SingleChoice(c) | QuestionKind::Subdistrict(c) => Value::Text(choice(raw, &c.options)?),
         QuestionKind::MultipleChoice(c) => Value::Codes(multiple(raw, &c.options)?),
         QuestionKind::EnterpriseId => {
+            // An all-digit code typed into a General cell becomes a number, and a
+            // spreadsheet keeps 15 digits of a number: the last digits are gone.
+            if let RawValue::Number(n) = raw
+                && n.abs() >= 1e14
+            {
+                let shown = crate::raw::format_number(*n);
+                return fail(
+                    Rule::InvalidCreditCode,
+                    format!(
+                        "统一社会信用代码被存成了数字（{shown}），表格软件只保留数字的前 15 位，末尾几位已丢失：请把该单元格设为文本格式后重新输入代码"
+                    ),
+                    format!(
+                        "the credit code was stored as a number ({shown}); spreadsheets keep only 15 digits of a number, so its last digits are lost: format the cell as text and type the code again"
+                    ),
+                );
+            }
             let t = scalar_text(raw)?;
             match normalize_uscc(&clean(&t)) {
                 Ok(code) => Value::Text(code),

@@ -38,7 +38,68 @@ struct Book<'a> {
     limits: &'a Limits,
 }
 
+/// Rows at the top of a sheet searched for a template's header (respondents insert a
+/// few rows above it; a wide export has its header at the top).
+const HEAD_ROWS: u32 = 20;
+
+/// Header words of the answer sheet's question-id column, in both languages.
+const ID_HEADERS: [&str; 2] = ["题目编号", "Question id"];
+
+fn is_id_header(v: &RawValue) -> bool {
+    matches!(v, RawValue::Text(t) if ID_HEADERS.contains(&t.trim()))
+}
+
 impl Book<'_> {
+    /// The text cells of the first [`HEAD_ROWS`] rows of sheet `name`; a sheet that
+    /// cannot be read has none (it is reported when read in full).
+    fn head(&mut self, name: &str) -> Vec<((u32, u32), String)> {
+        let Ok(mut reader) = self.xlsx.worksheet_cells_reader(name) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        while let Ok(Some(cell)) = reader.next_cell() {
+            let (row, col) = cell.get_position();
+            if row >= HEAD_ROWS || out.len() as u64 >= self.limits.max_cells_per_sheet {
+                break;
+            }
+            if let RawValue::Text(t) = cell_value(cell.get_value().clone()) {
+                out.push(((row, col), t.chars().take(256).collect()));
+            }
+        }
+        out
+    }
+
+    /// The sheet whose top holds the answer sheet's id-column header, whatever it is
+    /// called.
+    fn find_answer_sheet(&mut self, names: &[String]) -> Option<String> {
+        names
+            .iter()
+            .filter(|n| n.as_str() != layout::META_SHEET && n.as_str() != layout::LISTS_SHEET)
+            .find(|n| self.head(n).iter().any(|(_, t)| ID_HEADERS.contains(&t.trim())))
+            .cloned()
+    }
+
+    /// The sheet whose top holds a row naming at least half of `table`'s columns (two at
+    /// least): the table's id row, whatever the sheet is called.
+    fn find_table_sheet(&mut self, names: &[String], table: &survey_def::Question, skip: &str) -> Option<String> {
+        let wanted = table.columns().iter().filter(|c| c.is_asked()).count();
+        let enough = wanted.div_ceil(2).max(2.min(wanted));
+        names
+            .iter()
+            .filter(|n| n.as_str() != layout::META_SHEET && n.as_str() != layout::LISTS_SHEET && n.as_str() != skip)
+            .find(|n| {
+                let head = self.head(n);
+                let mut per_row: BTreeMap<u32, usize> = BTreeMap::new();
+                for ((r, _), t) in &head {
+                    if table.column(t.trim()).is_some() {
+                        *per_row.entry(*r).or_default() += 1;
+                    }
+                }
+                per_row.values().any(|&n| n >= enough)
+            })
+            .cloned()
+    }
+
     fn sheet(&mut self, name: &str) -> Result<SheetCells, Box<Rejection>> {
         let damaged = |e: calamine::XlsxError| {
             Box::new(Rejection::file(
@@ -148,8 +209,12 @@ pub fn read_xlsx(
     };
     let mut book = Book { xlsx, file, limits };
     let names = book.xlsx.sheet_names();
+    // A template return is one with the metadata sheet, or, when a respondent deleted
+    // it, one with the answer sheet's id column; anything else is a wide export.
     let result = if names.iter().any(|n| n == layout::META_SHEET) {
         read_template(&mut book, modified, def).map(|r| vec![Received::Return(Box::new(r))])
+    } else if let Some(answer_sheet) = book.find_answer_sheet(&names) {
+        read_unlabelled_template(&mut book, &answer_sheet, modified, def).map(|r| vec![Received::Return(Box::new(r))])
     } else {
         read_wide(&mut book, &names, modified, def)
     };
@@ -171,7 +236,7 @@ fn read_template(book: &mut Book<'_>, modified: Option<i64>, def: &Definition) -
             metadata.insert(k, v);
         }
     }
-    let mut ret = RawReturn {
+    let ret = RawReturn {
         source: Location::file(file),
         survey_id: metadata.get(meta::SURVEY_ID).cloned(),
         version: metadata.get(meta::VERSION).cloned(),
@@ -202,24 +267,164 @@ fn read_template(book: &mut Book<'_>, modified: Option<i64>, def: &Definition) -
         return Ok(ret);
     }
     let names = book.xlsx.sheet_names();
+    // The sheet the metadata names, or the one holding the id column when it was renamed.
     let answer_sheet = metadata
         .get(meta::ANSWER_SHEET)
         .and_then(|n| sheet_named(&names, n))
+        .or_else(|| book.find_answer_sheet(&names))
         .ok_or_else(|| {
             Box::new(Rejection::file(
                 Location::file(file),
-                Rule::NotAReturn,
-                "找不到答题工作表（可能被删除或改名）",
-                "the answer sheet is missing (deleted or renamed?)",
+                Rule::MissingSheet,
+                "找不到答题工作表（没有含“题目编号”列的工作表，可能已被删除）",
+                "the answer sheet is missing: no sheet has the question-id column (was it deleted?)",
             ))
         })?;
+    let table_sheets: Vec<Option<String>> = def
+        .tables()
+        .map(|t| {
+            metadata
+                .get(&format!("{}{}", meta::TABLE_PREFIX, t.id()))
+                .and_then(|n| sheet_named(&names, n))
+        })
+        .collect();
+    read_answers(book, ret, def, &answer_sheet, &names, table_sheets)
+}
+
+/// A template return whose metadata sheet was deleted: still a template return, read by
+/// the layout of the one version (of those the definition reads) whose questions its
+/// id column lists, with a warning; one rejection naming the missing sheet when no
+/// version or more than one fits.
+fn read_unlabelled_template(
+    book: &mut Book<'_>,
+    answer_sheet: &str,
+    modified: Option<i64>,
+    def: &Definition,
+) -> Result<RawReturn, Box<Rejection>> {
+    let file = book.file;
+    let cells = book.sheet(answer_sheet)?;
+    let header = cells.iter().find(|(_, v)| is_id_header(v)).map(|(&p, _)| p);
+    let ids: std::collections::BTreeSet<String> = match header {
+        Some((header_row, id_col)) => cells
+            .iter()
+            .filter(|&(&(r, c), _)| c == id_col && r > header_row)
+            .filter_map(|(_, v)| match v {
+                RawValue::Text(t) if !t.trim().is_empty() => Some(t.trim().to_owned()),
+                _ => None,
+            })
+            .collect(),
+        None => Default::default(),
+    };
+    let mut versions = vec![def];
+    versions.extend(def.earlier_versions().iter().map(|e| &*e.definition));
+    let fitting: Vec<&Definition> = versions
+        .into_iter()
+        .filter(|d| {
+            let known = layout_ids(d);
+            !ids.is_empty() && ids.iter().all(|id| known.contains(id)) && ids.len() * 2 >= known.len()
+        })
+        .collect();
+    let missing = |zh: String, en: String| {
+        Box::new(Rejection::file(
+            Location::file(file),
+            Rule::MissingSheet,
+            format!(
+                "隐藏的问卷信息表“{}”已被删除，{zh}；请用原始问卷文件重新填写",
+                layout::META_SHEET
+            ),
+            format!(
+                "the hidden metadata sheet `{}` was deleted and {en}; fill in the original questionnaire file again",
+                layout::META_SHEET
+            ),
+        ))
+    };
+    let chosen = match fitting.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(missing(
+                "答题表的题目与本调查的任何版本都不一致".into(),
+                "its questions fit no version of this survey".into(),
+            ));
+        }
+        many => {
+            let list: Vec<&str> = many.iter().map(|d| d.survey().version.as_str()).collect();
+            return Err(missing(
+                format!("无法判断问卷版本（{} 均相符）", list.join("、")),
+                format!(
+                    "its version cannot be told from its layout ({} all fit)",
+                    list.join(", ")
+                ),
+            ));
+        }
+    };
+    let survey = chosen.survey();
+    let mut notes = vec![Rejection::file(
+        Location::file(file),
+        Rule::MissingSheet,
+        format!(
+            "隐藏的问卷信息表“{}”已被删除；按题目布局识别为版本 {} 读取",
+            layout::META_SHEET,
+            survey.version
+        ),
+        format!(
+            "the hidden metadata sheet `{}` was deleted; read as version {} by its layout",
+            layout::META_SHEET,
+            survey.version
+        ),
+    )];
+    for n in &mut notes {
+        n.severity = crate::rejection::Severity::Warning;
+    }
+    let ret = RawReturn {
+        source: Location::file(file),
+        survey_id: Some(survey.id.clone()),
+        version: Some(survey.version.clone()),
+        file_modified: modified,
+        notes,
+        ..RawReturn::default()
+    };
+    let names = book.xlsx.sheet_names();
+    let table_sheets = vec![None; chosen.tables().count()];
+    read_answers(book, ret, chosen, answer_sheet, &names, table_sheets)
+}
+
+/// The ids the answer sheet of `def`'s template lists: asked top-level questions, and
+/// each option of a multiple choice.
+fn layout_ids(def: &Definition) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for q in def
+        .questions()
+        .iter()
+        .filter(|q| q.is_asked() && q.kind.table().is_none())
+    {
+        out.insert(q.id.clone());
+        if let QuestionKind::MultipleChoice(c) = &q.kind {
+            for o in &c.options {
+                out.insert(format!("{}{}{}", q.id, layout::OPTION_SEPARATOR, o.code));
+            }
+        }
+    }
+    out
+}
+
+/// Reads the answers of a template return from `answer_sheet` and each table from its
+/// sheet (`table_sheets`, by the metadata, in `def.tables()` order), finding a table
+/// sheet by its id row when the metadata does not name one that exists. A table whose
+/// sheet cannot be found is a rejection: its rows would otherwise be lost unseen.
+fn read_answers(
+    book: &mut Book<'_>,
+    mut ret: RawReturn,
+    def: &Definition,
+    answer_sheet: &str,
+    names: &[String],
+    table_sheets: Vec<Option<String>>,
+) -> Result<RawReturn, Box<Rejection>> {
+    let file = book.file;
+    let answer_sheet = answer_sheet.to_owned();
     let cells = book.sheet(&answer_sheet)?;
     // Columns are found by their header, rows by question id: moved or inserted rows and
     // columns do not matter.
-    let header = cells
-        .iter()
-        .find(|(_, v)| matches!(v, RawValue::Text(t) if t.trim() == "题目编号" || t.trim() == "Question id"))
-        .map(|(&p, _)| p);
+    let header = cells.iter().find(|(_, v)| is_id_header(v)).map(|(&p, _)| p);
     let (header_row, id_col) = header.unwrap_or((layout::ANSWER_FIRST_ROW - 1, u32::from(layout::ANSWER_ID_COL)));
     let value_col = cells
         .iter()
@@ -252,10 +457,21 @@ fn read_template(book: &mut Book<'_>, modified: Option<i64>, def: &Definition) -
             },
         ));
     }
-    for table in def.tables() {
-        let key = format!("{}{}", meta::TABLE_PREFIX, table.id());
-        let Some(sheet) = metadata.get(&key).and_then(|n| sheet_named(&names, n)) else {
-            continue;
+    for (table, named) in def.tables().zip(table_sheets) {
+        let Some(sheet) = named.or_else(|| book.find_table_sheet(names, table, &answer_sheet)) else {
+            return Err(Box::new(Rejection::file(
+                Location::file(file),
+                Rule::MissingSheet,
+                format!(
+                    "找不到“{}”工作表（没有含其列编号行的工作表，可能已被删除），该表的内容无法读取",
+                    table.label.zh
+                ),
+                format!(
+                    "the sheet of table `{}` ({}) is missing: no sheet has its row of column ids (was it deleted?), so its rows cannot be read",
+                    table.id(),
+                    table.label.en
+                ),
+            )));
         };
         let cells = book.sheet(&sheet)?;
         ret.tables
