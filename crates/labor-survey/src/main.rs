@@ -14,10 +14,16 @@ use std::process::ExitCode;
 use survey_def::contract::Verdict;
 use survey_def::{Definition, DefinitionError, Lang};
 
-/// Exit code: the definition (or input) has problems.
+/// Exit code: the command ran and found something: problems in a definition checked,
+/// returns that cannot be read under it, a failed quality gate, rejected returns with
+/// `--strict`.
 const EXIT_PROBLEMS: u8 = 1;
-/// Exit code: the command could not run (unreadable input, unwritable output).
+/// Exit code: the command could not run: a broken definition given to any command but
+/// `check`, a missing input, an unwritable output.
 const EXIT_FAILURE: u8 = 2;
+
+/// The exit policy, shown under every command's `--help`.
+const EXIT_HELP: &str = "Exit status: 0 done; 1 findings (problems found by `check`, a failed gate of `run`, rejected returns with `ingest --strict`); 2 cannot run (a broken definition given to any other command, a missing input, an unwritable output).";
 
 /// mimalloc rather than the system allocator: returns are parsed and checked as many
 /// small strings on every core at once, often freed on another thread than the one that
@@ -29,7 +35,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(
     name = "labor-survey",
     version,
-    about = "Employer labor-demand surveys: definitions, questionnaires, returns, reports"
+    about = "Employer labor-demand surveys: definitions, questionnaires, returns, reports",
+    after_help = EXIT_HELP
 )]
 struct Cli {
     #[command(subcommand)]
@@ -66,6 +73,7 @@ enum Command {
     /// Load and check definitions; report every problem with file, line, column and a hint.
     ///
     /// Exits 0 when every definition is clean, 1 when any has a problem.
+    #[command(after_help = EXIT_HELP)]
     Check {
         /// Definition files (TOML).
         #[arg(required = true)]
@@ -80,6 +88,7 @@ enum Command {
         against: Option<PathBuf>,
     },
     /// Write the blank questionnaire workbook enterprises fill in.
+    #[command(after_help = EXIT_HELP)]
     Template {
         /// Definition file.
         definition: PathBuf,
@@ -95,6 +104,7 @@ enum Command {
     /// Writes responses.parquet, one Parquet file per repeating table, rejects.xlsx,
     /// rejects.jsonl and ingest.json into OUT_DIR. Exits 0 (1 with --strict when any
     /// return is rejected; 2 when the run cannot complete).
+    #[command(after_help = EXIT_HELP)]
     Ingest {
         /// Definition file.
         definition: PathBuf,
@@ -123,6 +133,7 @@ enum Command {
     /// frame's population (strata: section x size class), and chase.xlsx (for officials
     /// only) lists the frame enterprises without an accepted return; without, they
     /// describe the respondents only. Exits 0, or 2 when the analysis cannot run.
+    #[command(after_help = EXIT_HELP)]
     Analyze {
         /// Definition file.
         definition: PathBuf,
@@ -159,6 +170,7 @@ enum Command {
     /// headers, choice labels as values, and the lines of each repeating table; as an
     /// Excel workbook (.xlsx) or CSV files in UTF-8 with a byte order mark (.csv, a file
     /// per table beside it). Names enterprises: written owner-only.
+    #[command(after_help = EXIT_HELP)]
     Export {
         /// Definition file.
         definition: PathBuf,
@@ -177,6 +189,7 @@ enum Command {
     /// Write a realistic, reproducible set of returns for a survey: a sampling frame, a
     /// mix of template workbooks, a wide workbook, JSON and JSON Lines (with a share of
     /// flawed returns recorded in manifest.json), and a previous wave.
+    #[command(after_help = EXIT_HELP)]
     Sample {
         /// Definition file.
         definition: PathBuf,
@@ -205,6 +218,7 @@ enum Command {
     /// Writes dataset/, reports/ (and previous-dataset/) and run.json into the output
     /// folder. Exits 0 when every gate passes, 1 when a gate fails (the reports are
     /// written all the same), 2 when the run cannot complete.
+    #[command(after_help = EXIT_HELP)]
     Run {
         /// Pipeline file (TOML); paths in it are relative to its folder.
         pipeline: PathBuf,
@@ -223,6 +237,7 @@ enum Command {
         full: bool,
     },
     /// Write the JSON Schema (draft 2020-12) that a JSON return satisfies.
+    #[command(after_help = EXIT_HELP)]
     Schema {
         /// Definition file.
         definition: PathBuf,
@@ -242,6 +257,7 @@ enum Command {
     /// thread and all cores), a bare serde_json parse of the JSON Lines file and its full
     /// ingest, and the analysis of that dataset against a bare polars scan of its Parquet
     /// files. Prints the table and the ratios. Takes minutes; not a test.
+    #[command(after_help = EXIT_HELP)]
     Bench {
         /// Responding enterprises of the generated sample.
         #[arg(long, default_value_t = survey_bench::DEFAULT_ENTERPRISES)]
@@ -272,6 +288,7 @@ enum Command {
     /// Runs one benchmark stage given as JSON and prints its measurement (`bench` runs it
     /// in a child process).
     #[command(hide = true)]
+    #[command(after_help = EXIT_HELP)]
     BenchStage {
         /// The stage, as JSON.
         stage: String,
@@ -692,7 +709,8 @@ fn with_definition(path: &Path, job: impl FnOnce(&survey_def::Definition) -> Res
                 path.display(),
                 problems.len()
             );
-            ExitCode::from(EXIT_PROBLEMS)
+            // A command given a broken definition cannot run; finding problems is `check`'s job.
+            ExitCode::from(EXIT_FAILURE)
         }
         Err(other) => {
             eprintln!("error: {other}");

@@ -427,3 +427,65 @@ fn check_against_an_earlier_definition_says_whether_its_returns_read() {
     assert_eq!(json["differences"][0]["item"], "vacancies.occupation");
     assert_eq!(json["differences"][0]["change"], "was occupation_code, is text");
 }
+
+/// One exit policy: `check` reports a broken definition as findings (1); every other
+/// command given it cannot run (2). Every `--help` states the policy.
+#[test]
+fn a_broken_definition_exits_2_from_every_command_but_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.toml");
+    let text_of = std::fs::read_to_string(shipped()).unwrap();
+    std::fs::write(&broken, text_of.replacen("type = \"integer\"", "type = \"integr\"", 1)).unwrap();
+    let b = broken.to_str().unwrap();
+    let out = |name: &str| dir.path().join(name).display().to_string();
+    let dataset = repo().join("sample-data/returns");
+    let pipeline = dir.path().join("pipeline.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "definition = {b:?}\ninputs = [{:?}]\noutput = {:?}\n",
+            dataset.display().to_string(),
+            out("run")
+        ),
+    )
+    .unwrap();
+    let commands: Vec<(&str, Vec<String>)> = vec![
+        ("check", vec!["check".into(), b.into()]),
+        (
+            "template",
+            vec!["template".into(), b.into(), "-o".into(), out("t.xlsx")],
+        ),
+        ("schema", vec!["schema".into(), b.into(), "-o".into(), out("s.json")]),
+        (
+            "ingest",
+            vec![
+                "ingest".into(),
+                b.into(),
+                dataset.display().to_string(),
+                "-o".into(),
+                out("ds"),
+            ],
+        ),
+        (
+            "analyze",
+            vec!["analyze".into(), b.into(), out("ds"), "-o".into(), out("r")],
+        ),
+        (
+            "export",
+            vec!["export".into(), b.into(), out("ds"), "-o".into(), out("e.csv")],
+        ),
+        ("sample", vec!["sample".into(), b.into(), "-o".into(), out("sample")]),
+        ("run", vec!["run".into(), pipeline.display().to_string()]),
+    ];
+    for (name, args) in commands {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let result = run(&args);
+        let expected = if name == "check" { 1 } else { 2 };
+        assert_eq!(result.status.code(), Some(expected), "{name}: {}", text(&result.stderr));
+        let help = run(&[name, "--help"]);
+        assert!(
+            text(&help.stdout).contains("Exit status: 0 done; 1 findings"),
+            "{name} --help"
+        );
+    }
+}

@@ -27,7 +27,7 @@ use survey_def::Definition;
 use survey_files::write::Access;
 
 /// Bumped whenever what an entry holds, or how it is written, changes.
-const CACHE_FORMAT: u32 = 1;
+const CACHE_FORMAT: u32 = 2;
 /// The index of a cache folder.
 const INDEX_FILE: &str = "index.json";
 /// Largest cache index read (a line of JSON per input file).
@@ -116,6 +116,8 @@ pub(crate) struct Entry<E> {
     pub(crate) entries: Vec<E>,
     /// The file's problems.
     pub(crate) rejections: Vec<crate::rejection::Rejection>,
+    /// The file's problems past the listing cap, by rule: (errors, warnings).
+    pub(crate) unlisted: BTreeMap<crate::rejection::Rule, (u64, u64)>,
     /// How many accepted returns the returns file holds.
     pub(crate) accepted: u64,
     /// SHA-256 of the returns file: a damaged one is found before any of it is used.
@@ -429,6 +431,7 @@ impl Recorder {
         self,
         entries: &[E],
         rejections: &[crate::rejection::Rejection],
+        unlisted: &BTreeMap<crate::rejection::Rule, (u64, u64)>,
     ) -> std::io::Result<()> {
         let returns = self.returns.into_inner().map_err(|e| e.into_error())?;
         returns.as_file().sync_all()?;
@@ -442,6 +445,7 @@ impl Recorder {
             key: &self.key,
             entries,
             rejections,
+            unlisted,
             accepted: self.accepted,
             returns_sha256: hex::encode(self.hasher.finalize()),
         };
@@ -463,6 +467,7 @@ struct EntryRef<'a, E> {
     key: &'a FileKey,
     entries: &'a [E],
     rejections: &'a [crate::rejection::Rejection],
+    unlisted: &'a BTreeMap<crate::rejection::Rule, (u64, u64)>,
     accepted: u64,
     returns_sha256: String,
 }

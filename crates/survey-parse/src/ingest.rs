@@ -49,6 +49,20 @@ pub struct Input {
     pub path: PathBuf,
     /// How reports name it (the path as found from the command line).
     pub name: String,
+    /// Why the entry cannot be read at all, when walking a folder found so (a dangling
+    /// link, a folder that cannot be listed): it is a rejection of its own, counted.
+    pub problem: Option<String>,
+}
+
+impl Input {
+    /// A file to read, named by its path.
+    pub fn file(path: PathBuf) -> Input {
+        Input {
+            name: path.display().to_string(),
+            path,
+            problem: None,
+        }
+    }
 }
 
 /// Options of a run.
@@ -60,8 +74,19 @@ pub struct Options {
     pub jobs: Option<usize>,
 }
 
-/// Lists the files named by `inputs`: files as given, folders walked recursively
-/// (hidden files and Excel lock files `~$…` skipped), sorted so runs are repeatable.
+/// Whether a name found in a folder is left out: hidden files and folders (`.…`, which
+/// include the tool's own temporary files) and Excel lock files (`~$…`).
+fn left_out(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with('.') || name.starts_with("~$")
+}
+
+/// Lists the files named by `inputs`: files as given, folders walked recursively (hidden
+/// files and folders and Excel lock files skipped), sorted so runs are repeatable. Every
+/// entry found is listed, whatever it is — a FIFO or device becomes a rejection when
+/// read, never a hang — and an entry that cannot be reached (a dangling link, a folder
+/// that cannot be listed) is listed with its problem, so it is counted and the run goes
+/// on. Only an input given here that does not exist stops the run.
 pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<Input>, IngestError> {
     let mut out = Vec::new();
     for input in inputs {
@@ -69,32 +94,33 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<Input>, IngestError> {
             path: input.clone(),
             message: e.to_string(),
         })?;
-        if meta.is_file() {
-            out.push(Input {
-                path: input.clone(),
-                name: input.display().to_string(),
-            });
+        if !meta.is_dir() {
+            out.push(Input::file(input.clone()));
             continue;
         }
-        for entry in walkdir::WalkDir::new(input).follow_links(true).sort_by_file_name() {
-            let entry = entry.map_err(|e| IngestError::Input {
-                path: input.clone(),
-                message: e.to_string(),
-            })?;
-            let name = entry.file_name().to_string_lossy();
-            if entry.depth() > 0 && (name.starts_with('.') || name.starts_with("~$")) {
-                continue;
-            }
-            if entry.file_type().is_file() {
-                out.push(Input {
-                    path: entry.path().to_owned(),
-                    name: entry.path().display().to_string(),
-                });
+        let walk = walkdir::WalkDir::new(input)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !left_out(e.file_name()));
+        for entry in walk {
+            match entry {
+                Ok(entry) if entry.file_type().is_dir() => {}
+                Ok(entry) => out.push(Input::file(entry.path().to_owned())),
+                Err(e) => {
+                    let path = e.path().map_or_else(|| input.clone(), Path::to_owned);
+                    if path.file_name().is_some_and(left_out) {
+                        continue;
+                    }
+                    let mut unreachable = Input::file(path);
+                    unreachable.problem = Some(e.to_string());
+                    out.push(unreachable);
+                }
             }
         }
     }
     out.sort();
-    out.dedup();
+    out.dedup_by(|a, b| a.path == b.path);
     Ok(out)
 }
 
@@ -169,6 +195,8 @@ struct FileResult {
     name: String,
     entries: Vec<Entry>,
     rejections: Vec<Rejection>,
+    /// Problems past [`MAX_REJECTIONS_PER_FILE`] by rule: (errors, warnings).
+    unlisted: BTreeMap<crate::rejection::Rule, (u64, u64)>,
     /// Why the file's result could not be kept in the cache.
     cache_warning: Option<String>,
 }
@@ -206,13 +234,24 @@ fn check_file(
             name: input.name.clone(),
             entries: Vec::new(),
             rejections: Vec::new(),
+            unlisted: BTreeMap::new(),
             cache_warning: None,
         },
-        unlisted: 0,
+        unlisted: BTreeMap::new(),
         batch: Vec::new(),
         batch_bytes: 0,
         taken: 0,
     };
+    if let Some(problem) = &input.problem {
+        sink.result.entries.push(Entry::Rejected(None));
+        sink.result.rejections.push(Rejection::file(
+            Location::file(&input.name),
+            crate::rejection::Rule::Unreadable,
+            format!("无法读取：{problem}"),
+            format!("cannot be read: {problem}"),
+        ));
+        return sink.result;
+    }
     let def = accepted.def;
     // A reader bug must cost one file, not the run: a panic becomes that file's rejection.
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -237,18 +276,24 @@ fn check_file(
         recorder,
         ..
     } = sink;
-    if unlisted > 0 {
-        result.rejections.push(Rejection::file(
+    let not_listed: u64 = unlisted.values().map(|(errors, warnings)| errors + warnings).sum();
+    if not_listed > 0 {
+        // A note, counted under no rule: the problems it stands for are counted under
+        // their own (`unlisted`), however many there are.
+        let mut note = Rejection::file(
             Location::file(&input.name),
-            crate::rejection::Rule::TooLarge,
-            format!("此文件另有 {unlisted} 个问题未逐条列出"),
-            format!("{unlisted} further problems in this file are not listed one by one"),
-        ));
+            crate::rejection::Rule::NotListed,
+            format!("此文件另有 {not_listed} 个问题未逐条列出"),
+            format!("{not_listed} further problems in this file are not listed one by one"),
+        );
+        note.severity = Severity::Warning;
+        result.rejections.push(note);
     }
+    result.unlisted = unlisted;
     // A file whose reading failed inside is read again next time, not kept.
     if let Some(recorder) = recorder
         && read.is_ok()
-        && let Err(e) = recorder.finish(&result.entries, &result.rejections)
+        && let Err(e) = recorder.finish(&result.entries, &result.rejections, &result.unlisted)
     {
         result.cache_warning = Some(format!("cannot keep {} in the cache: {e}", input.name));
     }
@@ -290,6 +335,7 @@ fn replay_file(
         name: name.to_owned(),
         entries: entry.entries,
         rejections: entry.rejections,
+        unlisted: entry.unlisted,
         cache_warning: None,
     })
 }
@@ -316,7 +362,8 @@ struct FileSink<'a, 'd> {
     validator: &'a Validator<'d>,
     accepted: &'a Accepted<'a>,
     result: FileResult,
-    unlisted: usize,
+    /// Problems past [`MAX_REJECTIONS_PER_FILE`], counted by rule (errors and warnings).
+    unlisted: BTreeMap<crate::rejection::Rule, (u64, u64)>,
     batch: Vec<Received>,
     /// About how many bytes the returns of `batch` hold.
     batch_bytes: usize,
@@ -403,7 +450,11 @@ impl FileSink<'_, '_> {
             if self.result.rejections.len() < MAX_REJECTIONS_PER_FILE {
                 self.result.rejections.push(r);
             } else {
-                self.unlisted += 1;
+                let count = self.unlisted.entry(r.rule).or_default();
+                match r.severity {
+                    Severity::Error => count.0 += 1,
+                    Severity::Warning => count.1 += 1,
+                }
             }
         }
     }
@@ -625,6 +676,7 @@ fn cached_file(
                     name: input.name.clone(),
                     entries: Vec::new(),
                     rejections: Vec::new(),
+                    unlisted: BTreeMap::new(),
                     cache_warning: None,
                 };
                 return (result, None, change, false);
@@ -736,6 +788,7 @@ fn settle(def: &Definition, results: Vec<FileResult>, accepted: dataset::Spill) 
     let mut superseded_returns = Vec::new();
     let mut files = Vec::new();
     let mut rejections = Vec::new();
+    let mut unlisted: BTreeMap<crate::rejection::Rule, (u64, u64)> = BTreeMap::new();
     let (mut n_received, mut n_accepted, mut n_rejected, mut n_superseded) = (0u64, 0u64, 0u64, 0u64);
     // Returns come from the file they are read from: the winner's file is its input's.
     let locate = |f: usize, e: usize| -> (String, Option<String>) {
@@ -810,6 +863,11 @@ fn settle(def: &Definition, results: Vec<FileResult>, accepted: dataset::Spill) 
         n_rejected += status.rejected;
         n_superseded += status.superseded;
         rejections.extend(own_rejections);
+        for (rule, (errors, warnings)) in &result.unlisted {
+            let count = unlisted.entry(*rule).or_insert((0, 0));
+            count.0 += errors;
+            count.1 += warnings;
+        }
         files.push(status);
     }
     rejections.sort_by(|a, b| (&a.location, &a.question, a.rule).cmp(&(&b.location, &b.question, b.rule)));
@@ -819,10 +877,19 @@ fn settle(def: &Definition, results: Vec<FileResult>, accepted: dataset::Spill) 
         .sort_by(|a, b| (&a.enterprise_id, &a.file, &a.record).cmp(&(&b.enterprise_id, &b.file, &b.record)));
     // Problems a later return resolved are listed (marked) but no longer counted.
     let mut by_rule: BTreeMap<String, u64> = BTreeMap::new();
-    for r in rejections.iter().filter(|r| r.resolved_by.is_none()) {
+    let listed = |r: &&Rejection| r.rule != crate::rejection::Rule::NotListed;
+    for r in rejections.iter().filter(listed).filter(|r| r.resolved_by.is_none()) {
         *by_rule.entry(r.rule.as_str().to_owned()).or_default() += 1;
     }
-    let warnings = rejections.iter().filter(|r| r.severity == Severity::Warning).count() as u64;
+    let mut warnings = rejections
+        .iter()
+        .filter(listed)
+        .filter(|r| r.severity == Severity::Warning)
+        .count() as u64;
+    for (rule, (errors, unlisted_warnings)) in unlisted {
+        *by_rule.entry(rule.as_str().to_owned()).or_default() += errors + unlisted_warnings;
+        warnings += unlisted_warnings;
+    }
     Ok(Ingested {
         summary: IngestSummary {
             received: n_received,

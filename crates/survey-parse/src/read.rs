@@ -15,6 +15,9 @@ use survey_def::Definition;
 /// Bytes of a file's head used to decide its kind.
 const SNIFF_BYTES: usize = 64 * 1024;
 
+/// Why an input that is not a regular file is not read.
+const NOT_A_FILE: &str = "not a regular file (a folder, FIFO, device or socket)";
+
 fn unreadable(file: &str, rule: Rule, zh: impl Into<String>, en: impl Into<String>) -> Received {
     let loc = Location::file(file);
     Received::Unreadable {
@@ -27,6 +30,11 @@ fn unreadable(file: &str, rule: Rule, zh: impl Into<String>, en: impl Into<Strin
 /// positioned after its head, and the head.
 fn open(path: &Path) -> std::io::Result<(u64, Option<i64>, std::fs::File, Vec<u8>)> {
     let meta = std::fs::metadata(path)?;
+    // Opening a FIFO blocks until a writer comes, and a device never ends: only regular
+    // files are opened at all.
+    if !meta.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, NOT_A_FILE));
+    }
     let modified = meta
         .modified()
         .ok()
@@ -49,10 +57,36 @@ pub fn read_file(path: &Path, file: &str, def: &Definition, limits: &Limits, sin
             format!("cannot read the file: {e}"),
         )
     };
-    let (size, modified, handle, head) = match open(path) {
+    let (size, modified, mut handle, mut head) = match open(path) {
         Ok(opened) => opened,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput && e.to_string() == NOT_A_FILE => {
+            return sink(unreadable(
+                file,
+                Rule::NotAFile,
+                "不是普通文件（文件夹、管道、设备或套接字），未读取",
+                "not a regular file (a folder, FIFO, device or socket); not read",
+            ));
+        }
         Err(e) => return sink(io_failure(e)),
     };
+    // A text file may open with any amount of blank space: the head is read on until
+    // something else shows (up to the size limit), so its kind is decided on content.
+    while head
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(&head)
+        .iter()
+        .all(u8::is_ascii_whitespace)
+        && (head.len() as u64) < size
+        && (head.len() as u64) <= limits.max_file_bytes
+    {
+        let before = head.len();
+        if let Err(e) = (&mut handle).take(SNIFF_BYTES as u64).read_to_end(&mut head) {
+            return sink(io_failure(e));
+        }
+        if head.len() == before {
+            break;
+        }
+    }
     let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let kind = sniff::sniff(extension.as_deref(), &head);
     match kind {

@@ -106,6 +106,8 @@ pub enum Severity {
 pub enum Rule {
     /// The file could not be read at all (I/O).
     Unreadable,
+    /// The input is not a regular file (a FIFO, device or socket): never opened.
+    NotAFile,
     /// Empty file.
     EmptyFile,
     /// The content is not a supported return format (PDF, HTML, image...).
@@ -164,6 +166,9 @@ pub enum Rule {
     TooManyRows,
     /// A later return for the same enterprise replaced this one.
     Superseded,
+    /// A note standing for a file's problems past the listing cap; they are counted
+    /// under their own rules.
+    NotListed,
 }
 
 impl Rule {
@@ -171,6 +176,7 @@ impl Rule {
     pub fn as_str(self) -> &'static str {
         match self {
             Rule::Unreadable => "unreadable",
+            Rule::NotAFile => "not-a-file",
             Rule::EmptyFile => "empty-file",
             Rule::UnsupportedFormat => "unsupported-format",
             Rule::LegacyXls => "legacy-xls",
@@ -200,6 +206,7 @@ impl Rule {
             Rule::PolicyChain => "policy-chain",
             Rule::TooManyRows => "too-many-rows",
             Rule::Superseded => "superseded",
+            Rule::NotListed => "not-listed",
         }
     }
 }

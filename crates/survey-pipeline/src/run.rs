@@ -474,7 +474,14 @@ fn resolve_files(pipeline: &Pipeline, output: &Path) -> Result<Files, RunError> 
         (&previous_returns, Role::PreviousReturn),
         (&dataset_files, Role::PreviousDataset),
     ] {
-        to_fingerprint.extend(list.iter().map(|i| (i.path.clone(), name_of(base, &i.path), role)));
+        // An entry that is no regular file (a FIFO, a device, a dangling link) is not
+        // opened here either: ingest rejects it by name, and it is not a file read.
+        let readable = |i: &&Input| i.problem.is_none() && std::fs::metadata(&i.path).is_ok_and(|m| m.is_file());
+        to_fingerprint.extend(
+            list.iter()
+                .filter(readable)
+                .map(|i| (i.path.clone(), name_of(base, &i.path), role)),
+        );
     }
     let mut fingerprints = Vec::with_capacity(to_fingerprint.len());
     for (path, name, role) in to_fingerprint {
