@@ -665,6 +665,19 @@ fn ingest(
     let mut rejected_any = false;
     let code = with_definition(definition, |def| {
         let files = survey_parse::collect_inputs(inputs).map_err(|e| e.to_string())?;
+        // The outputs must not land among the inputs, as `run` also refuses: the next
+        // ingest would read its own rejects and summary back as returns.
+        let absolute = |p: &Path| survey_pipeline::inputs::absolute(p).map_err(|e| format!("{}: {e}", p.display()));
+        let output_abs = absolute(output)?;
+        for input in inputs {
+            if survey_pipeline::inputs::overlap(&absolute(input)?, &output_abs) {
+                return Err(format!(
+                    "the output folder {} and the input {} overlap: put the outputs outside the inputs",
+                    output.display(),
+                    input.display()
+                ));
+            }
+        }
         let bar = if quiet {
             indicatif::ProgressBar::hidden()
         } else {

@@ -235,7 +235,9 @@ fn duplicates_keep_the_latest_submission_and_name_what_replaced_them() {
     // Written in the order that would favour the early one if order decided.
     write_json(dir.path(), "z-early.json", &early);
     write_json(dir.path(), "a-late.json", &late);
-    let out = dir.path().join("out");
+    // The outputs go beside the returns, never among them.
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("out");
     let result = ingest(&[dir.path()], &out, &[]);
     assert!(result.status.success(), "{}", text(&result.stderr));
     let summary = ingest_summary(&out);
@@ -256,7 +258,8 @@ fn returns_of_another_survey_or_version_are_recognised() {
     let mut old = valid_json_return(&credit_code(31), "2024-02-20T10:00:00+08:00");
     old["version"] = serde_json::json!("0.9.0");
     write_json(dir.path(), "old-version.json", &old);
-    let out = dir.path().join("out");
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("out");
     assert!(ingest(&[dir.path()], &out, &[]).status.success());
     let rejects = rejects(&out);
     assert_eq!(rejection_for(&rejects, "other-survey.json")[0]["rule"], "other-survey");
@@ -458,7 +461,9 @@ fn a_corrected_return_resolves_the_rejected_one_it_follows() {
     write_json(dir.path(), "c-good.json", &good);
     write_json(dir.path(), "d-late-broken.json", &late_broken);
 
-    let out = dir.path().join("out");
+    // The outputs go beside the returns, never among them.
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("out");
     let result = ingest(&[dir.path()], &out, &[]);
     assert!(
         result.status.success() || result.status.code() == Some(1),

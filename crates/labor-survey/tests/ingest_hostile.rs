@@ -346,7 +346,9 @@ fn answers_in_the_wrong_shape_are_reported_not_dropped() {
     bytes.extend(serde_json::to_vec(&bom).unwrap());
     std::fs::write(dir.path().join("with-bom.json"), bytes).unwrap();
 
-    let out = dir.path().join("out");
+    // The outputs go beside the returns, never among them.
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("out");
     let result = run(&[
         "ingest",
         shipped().to_str().unwrap(),

@@ -120,3 +120,21 @@ fn problems_past_the_listing_cap_are_counted_under_their_own_rules() {
         "listed {listed} + not listed {said}"
     );
 }
+
+/// An output folder inside an input folder would be read back by the next run: refused,
+/// as `run` refuses it, before anything is read or written.
+#[test]
+fn an_output_folder_inside_the_inputs_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let returns = dir.path().join("returns");
+    std::fs::create_dir(&returns).unwrap();
+    write_return(&returns.join("a.json"), 601);
+    for out in [returns.join("out"), returns.clone(), dir.path().to_owned()] {
+        let output = ingest(&[&returns], &out);
+        assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+        assert!(text(&output.stderr).contains("overlap"), "{}", text(&output.stderr));
+    }
+    assert!(!returns.join("out").exists(), "nothing written");
+    let output = ingest(&[&returns], &dir.path().join("elsewhere"));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
