@@ -8,11 +8,7 @@ use common::*;
 use std::path::Path;
 
 fn ingest(inputs: &[&Path], out: &Path) -> std::process::Output {
-    let mut args = vec!["ingest".to_owned(), shipped().display().to_string()];
-    args.extend(inputs.iter().map(|p| p.display().to_string()));
-    args.extend(["-o".to_owned(), out.display().to_string(), "--quiet".to_owned()]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    run(&args)
+    ingest_with(&shipped(), inputs, out)
 }
 
 fn write_return(path: &Path, n: u32) {

@@ -10,11 +10,7 @@ use std::path::{Path, PathBuf};
 use survey_forms::CellValue;
 
 fn ingest(inputs: &[&Path], out: &Path) -> std::process::Output {
-    let mut args = vec!["ingest".to_owned(), shipped().display().to_string()];
-    args.extend(inputs.iter().map(|p| p.display().to_string()));
-    args.extend(["-o".to_owned(), out.display().to_string(), "--quiet".to_owned()]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    run(&args)
+    ingest_with(&shipped(), inputs, out)
 }
 
 /// A filled template (zh) for enterprise `n`, edited by `edit` (part name, bytes).

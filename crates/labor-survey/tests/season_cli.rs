@@ -16,11 +16,7 @@ fn revised() -> PathBuf {
 }
 
 fn ingest(definition: &Path, inputs: &[&Path], out: &Path) {
-    let mut args = vec!["ingest".to_owned(), definition.display().to_string()];
-    args.extend(inputs.iter().map(|p| p.display().to_string()));
-    args.extend(["-o".to_owned(), out.display().to_string(), "--quiet".to_owned()]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let output = run(&args);
+    let output = ingest_with(definition, inputs, out);
     assert!(output.status.success(), "{}", text(&output.stderr));
 }
 

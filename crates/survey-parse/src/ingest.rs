@@ -295,7 +295,7 @@ fn check_file(
         && read.is_ok()
         && let Err(e) = recorder.finish(&result.entries, &result.rejections, &result.unlisted)
     {
-        result.cache_warning = Some(format!("cannot keep {} in the cache: {e}", input.name));
+        result.cache_warning = Some(format!("cannot keep a file's result in the cache: {e}"));
     }
     result
 }
@@ -482,7 +482,7 @@ impl FileSink<'_, '_> {
                 if let Err(e) = kept {
                     // The file is read normally; only its cache entry is given up.
                     self.recorder = None;
-                    self.result.cache_warning = Some(format!("cannot keep {} in the cache: {e}", self.result.name));
+                    self.result.cache_warning = Some(format!("cannot keep a file's result in the cache: {e}"));
                 }
             }
             let mut origins = Vec::new();

@@ -186,3 +186,12 @@ pub fn filled_from_json(def: &survey_def::Definition, ret: &serde_json::Value) -
     }
     filled
 }
+
+/// Runs `labor-survey ingest DEFINITION INPUTS... -o OUT --quiet`.
+pub fn ingest_with(definition: &Path, inputs: &[&Path], out: &Path) -> Output {
+    let mut args = vec!["ingest".to_owned(), definition.display().to_string()];
+    args.extend(inputs.iter().map(|p| p.display().to_string()));
+    args.extend(["-o".to_owned(), out.display().to_string(), "--quiet".to_owned()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(&args)
+}
