@@ -664,20 +664,11 @@ fn ingest(
 ) -> ExitCode {
     let mut rejected_any = false;
     let code = with_definition(definition, |def| {
-        let files = survey_parse::collect_inputs(inputs).map_err(|e| e.to_string())?;
-        // The outputs must not land among the inputs, as `run` also refuses: the next
-        // ingest would read its own rejects and summary back as returns.
-        let absolute = |p: &Path| survey_pipeline::inputs::absolute(p).map_err(|e| format!("{}: {e}", p.display()));
-        let output_abs = absolute(output)?;
-        for input in inputs {
-            if survey_pipeline::inputs::overlap(&absolute(input)?, &output_abs) {
-                return Err(format!(
-                    "the output folder {} and the input {} overlap: put the outputs outside the inputs",
-                    output.display(),
-                    input.display()
-                ));
-            }
-        }
+        // Found as `run` finds them, and kept clear of the output folder: the next ingest
+        // must not read this one's rejects and summary back as returns.
+        let files = survey_pipeline::inputs::Collector::new(Path::new(""), output)
+            .and_then(|c| c.returns_at(inputs))
+            .map_err(|e| e.to_string())?;
         let bar = if quiet {
             indicatif::ProgressBar::hidden()
         } else {

@@ -424,15 +424,17 @@ fn the_chase_list_names_every_frame_enterprise_without_an_accepted_return() {
 fn without_the_rejects_everyone_is_not_received_against_the_target_given() {
     let dir = tempfile::tempdir().unwrap();
     let full = ingest_sample(dir.path());
-    // A dataset written before rejections were recorded: everything but rejects.jsonl.
+    // A dataset written before rejections were recorded: everything but rejects.jsonl,
+    // sealed as such.
     let dataset = dir.path().join("older-dataset");
     std::fs::create_dir(&dataset).unwrap();
     for entry in std::fs::read_dir(&full).unwrap() {
         let entry = entry.unwrap();
-        if entry.file_name() != "rejects.jsonl" {
+        if !["rejects.jsonl", "manifest.json"].contains(&entry.file_name().to_str().unwrap()) {
             std::fs::copy(entry.path(), dataset.join(entry.file_name())).unwrap();
         }
     }
+    survey_files::dataset::Manifest::seal(&dataset, Default::default()).unwrap();
     // The shipped frame with two more columns, an address and a remark, which the list
     // shows as they are and the estimates never read.
     let shipped_frame = std::fs::read_to_string(frame_path()).unwrap();

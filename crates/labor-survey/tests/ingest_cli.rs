@@ -430,7 +430,7 @@ fn two_runs_on_the_same_inputs_write_identical_bytes() {
     assert!(ingest(&[&returns], &b, &["--jobs", "1"]).status.success());
     let mut names: Vec<_> = std::fs::read_dir(&a).unwrap().map(|e| e.unwrap().file_name()).collect();
     names.sort();
-    assert_eq!(names.len(), 5, "{names:?}");
+    assert_eq!(names.len(), 6, "{names:?}");
     for name in names {
         assert_eq!(
             std::fs::read(a.join(&name)).unwrap(),

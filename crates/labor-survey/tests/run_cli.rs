@@ -525,11 +525,14 @@ fn a_killed_run_leaves_no_partial_file_under_a_final_name() {
         let _ = child.kill();
         child.wait().unwrap();
         for (name, bytes) in files(&o) {
-            let file_name = name.rsplit('/').next().unwrap();
-            if file_name.starts_with('.') {
-                continue; // a temporary file, never a final name
+            if name.split('/').any(|part| part.starts_with('.')) {
+                continue; // a temporary file or staging folder, never a final name
             }
             assert_complete(&name, &bytes);
+        }
+        if o.join("dataset").exists() {
+            // The dataset is complete or absent.
+            survey_files::dataset::Manifest::verify(&o.join("dataset")).unwrap_or_else(|e| panic!("killed-{i}: {e}"));
         }
         if o.join("run.json").exists() {
             // run.json is written last: with it, every output is there.

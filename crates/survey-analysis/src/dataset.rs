@@ -63,6 +63,10 @@ pub enum DatasetError {
         /// The definition the dataset was read with, whose role reads the column.
         definition: PathBuf,
     },
+    /// The folder's files were not written together by one ingest run (a file missing,
+    /// changed or added since), or it has no manifest.
+    #[error(transparent)]
+    Manifest(#[from] survey_files::dataset::ManifestError),
     /// `ingest.json` is unreadable.
     #[error("cannot read {}: {message}", path.display())]
     Summary {
@@ -120,6 +124,9 @@ impl Dataset {
                 dir: dir.to_owned(),
             });
         }
+        // Files of one run only: a folder holding an interrupted run's files beside an
+        // earlier run's, or a file copied in by hand, would give figures of no wave.
+        survey_files::dataset::Manifest::verify(dir)?;
         let parquet = |source| DatasetError::Parquet {
             path: path.clone(),
             source,
@@ -734,6 +741,7 @@ mod tests {
         .unwrap();
         let file = std::fs::File::create(dir.path().join(RESPONSES_FILE)).unwrap();
         ParquetWriter::new(file).finish(&mut frame).unwrap();
+        survey_files::dataset::Manifest::seal(dir.path(), Default::default()).unwrap();
         let wanted: BTreeSet<String> = ["employees_now", "employees_before_festival"]
             .into_iter()
             .map(str::to_owned)

@@ -307,7 +307,7 @@ impl Cache {
         survey_files::write::create_dir(&self.dir, Access::Restricted)?;
         let entry = self.entry_name(&input.name, key);
         let returns = tempfile::Builder::new()
-            .prefix(survey_files::write::TEMP_PREFIX)
+            .prefix(&survey_files::write::temp_prefix())
             .tempfile_in(&self.dir)?;
         Ok(Recorder {
             dir: self.dir.clone(),

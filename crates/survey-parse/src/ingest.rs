@@ -908,34 +908,64 @@ fn settle(def: &Definition, results: Vec<FileResult>, accepted: dataset::Spill) 
     })
 }
 
-/// Writes the dataset and the reports into `out_dir`.
+/// Writes the dataset and the reports as the folder `out_dir`, whole: everything is
+/// written into a temporary folder beside it, sealed with a `manifest.json` of every
+/// file's size and SHA-256, and then put in place of `out_dir` in one step. Until then an
+/// earlier dataset there stays as it was; a run that fails or is killed leaves it so, and
+/// its temporary folder is removed (by this run, or by the next one if it was killed).
+///
+/// Since the folder is replaced, `out_dir` must hold nothing but an earlier dataset: a
+/// folder with other files in it is refused rather than emptied.
 pub fn write_outputs(def: &Definition, ingested: &Ingested, out_dir: &Path) -> Result<(), IngestError> {
-    crate::output::create_restricted_dir(out_dir).map_err(|e| IngestError::Write {
-        path: out_dir.to_owned(),
+    let failed = |path: &Path, e: &dyn std::fmt::Display| IngestError::Write {
+        path: path.to_owned(),
         message: e.to_string(),
-    })?;
-    ingested.accepted.write(def, &ingested.keep, out_dir)?;
-    let path = out_dir.join(REJECTS_JSONL);
-    let lines = report::rejects_jsonl(&ingested.rejections).map_err(|e| IngestError::Write {
-        path: path.clone(),
-        message: e.to_string(),
-    })?;
-    crate::output::write_atomically(&path, &lines)?;
-    let path = out_dir.join(REJECTS_XLSX);
-    let workbook =
-        report::rejects_workbook(def, &ingested.summary, &ingested.rejections).map_err(|e| IngestError::Write {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
-    crate::output::write_atomically(&path, &workbook)?;
-    let path = out_dir.join(INGEST_JSON);
-    let mut json = serde_json::to_vec_pretty(&ingested.summary).map_err(|e| IngestError::Write {
-        path: path.clone(),
-        message: e.to_string(),
-    })?;
+    };
+    let Some(name) = out_dir.file_name() else {
+        return Err(failed(
+            out_dir,
+            &"name a folder for the dataset (it is replaced whole on every run)",
+        ));
+    };
+    let foreign = survey_files::dataset::foreign_files(out_dir).map_err(|e| failed(out_dir, &e))?;
+    if !foreign.is_empty() {
+        let shown: Vec<&str> = foreign.iter().take(5).map(String::as_str).collect();
+        return Err(failed(
+            out_dir,
+            &format!(
+                "it holds {} that ingest did not write ({}{}); the dataset folder is replaced whole on every run, so choose a new folder or one holding only an earlier dataset",
+                if foreign.len() == 1 {
+                    "an entry".to_owned()
+                } else {
+                    format!("{} entries", foreign.len())
+                },
+                shown.join(", "),
+                if foreign.len() > shown.len() { ", …" } else { "" }
+            ),
+        ));
+    }
+    let parent = match out_dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent).map_err(|e| failed(parent, &e))?;
+    survey_files::write::remove_leftovers(parent);
+    let target = parent.join(name);
+    let staged = survey_files::write::temp_dir_in(parent, survey_files::write::Access::Restricted)
+        .map_err(|e| failed(parent, &e))?;
+    let dir = staged.path();
+    ingested.accepted.write(def, &ingested.keep, dir)?;
+    let lines = report::rejects_jsonl(&ingested.rejections).map_err(|e| failed(&target.join(REJECTS_JSONL), &e))?;
+    crate::output::write_atomically(&dir.join(REJECTS_JSONL), &lines)?;
+    let workbook = report::rejects_workbook(def, &ingested.summary, &ingested.rejections)
+        .map_err(|e| failed(&target.join(REJECTS_XLSX), &e))?;
+    crate::output::write_atomically(&dir.join(REJECTS_XLSX), &workbook)?;
+    let mut json = serde_json::to_vec_pretty(&ingested.summary).map_err(|e| failed(&target.join(INGEST_JSON), &e))?;
     json.push(b'\n');
-    crate::output::write_atomically(&path, &json)?;
-    Ok(())
+    crate::output::write_atomically(&dir.join(INGEST_JSON), &json)?;
+    survey_files::dataset::Manifest::seal(dir, report::definition_info(def))
+        .map_err(|e| failed(&target.join(survey_files::dataset::MANIFEST_JSON), &e))?;
+    survey_files::write::replace_dir(staged, &target).map_err(|e| failed(&target, &e))
 }
 
 #[cfg(test)]

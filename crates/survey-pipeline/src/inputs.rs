@@ -141,6 +141,114 @@ pub enum InputError {
         /// Which entries (`inputs`, `previous.inputs`).
         what: &'static str,
     },
+    /// The output folder and an input hold one another: the run would read its own
+    /// outputs back as returns, or write among its inputs.
+    #[error(
+        "the output folder {} and the input {} overlap: put the outputs outside the inputs",
+        output.display(),
+        input.display()
+    )]
+    Overlap {
+        /// The input file or folder.
+        input: PathBuf,
+        /// The output folder.
+        output: PathBuf,
+    },
+    /// A path could not be resolved (its folder is unreadable, or the working folder is
+    /// gone).
+    #[error("cannot resolve {}: {source}", path.display())]
+    Resolve {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// The one way returns are found, for `ingest` and `run` alike: entries resolved to files
+/// (folders walked, patterns matched, relative paths from one base folder), named as
+/// reports show them, and every place read kept clear of the output folder, so a run never
+/// reads its own outputs back as returns.
+#[derive(Debug)]
+pub struct Collector {
+    base: PathBuf,
+    output: PathBuf,
+    output_abs: PathBuf,
+}
+
+impl Collector {
+    /// A collector for entries relative to `base` whose run writes into `output`.
+    pub fn new(base: &Path, output: &Path) -> Result<Collector, InputError> {
+        let output_abs = absolute(output).map_err(|source| InputError::Resolve {
+            path: output.to_owned(),
+            source,
+        })?;
+        Ok(Collector {
+            base: base.to_owned(),
+            output: output.to_owned(),
+            output_abs,
+        })
+    }
+
+    /// Refuses `place` (an input file or folder, as found: not relative to the base) when
+    /// it and the output folder hold one another.
+    pub fn keep_clear(&self, place: &Path) -> Result<(), InputError> {
+        let place = place.to_owned();
+        let abs = absolute(&place).map_err(|source| InputError::Resolve {
+            path: place.clone(),
+            source,
+        })?;
+        if overlap(&abs, &self.output_abs) {
+            return Err(InputError::Overlap {
+                input: place,
+                output: self.output.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The returns named by the entries of a pipeline (files, folders, glob patterns),
+    /// each entry (a pattern by the folder it searches) kept clear of the output.
+    pub fn returns(&self, entries: &[String], what: &'static str) -> Result<Vec<Input>, InputError> {
+        for entry in entries {
+            self.keep_clear(&self.base.join(searched(entry)))?;
+        }
+        return_files(&self.base, entries, what)
+    }
+
+    /// The returns under `paths` as given on a command line (the shell has expanded any
+    /// pattern: each is a file or a folder), kept clear of the output.
+    pub fn returns_at(&self, paths: &[PathBuf]) -> Result<Vec<Input>, InputError> {
+        let joined: Vec<PathBuf> = paths.iter().map(|p| self.base.join(p)).collect();
+        for path in &joined {
+            self.keep_clear(path)?;
+        }
+        let mut files = survey_parse::collect_inputs(&joined)?;
+        for file in &mut files {
+            file.name = name_of(&self.base, &file.path);
+        }
+        if files.is_empty() {
+            return Err(InputError::Empty { what: "the inputs" });
+        }
+        Ok(files)
+    }
+}
+
+/// The folder an input entry reads from: the entry itself, or a pattern's leading
+/// components before the first one with a wildcard.
+pub fn searched(entry: &str) -> PathBuf {
+    if !is_pattern(entry) {
+        return PathBuf::from(entry);
+    }
+    let literal: PathBuf = Path::new(entry)
+        .components()
+        .take_while(|c| !matches!(c, Component::Normal(n) if is_pattern(&n.to_string_lossy())))
+        .collect();
+    if literal.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        literal
+    }
 }
 
 /// Resolves entries (files, folders, patterns, relative to `base`) to the files to read,
@@ -320,6 +428,14 @@ mod tests {
                 3
             )
         );
+    }
+
+    #[test]
+    fn a_pattern_searches_the_folder_before_its_first_wildcard() {
+        assert_eq!(searched("returns/**/*.xlsx"), PathBuf::from("returns"));
+        assert_eq!(searched("returns/2024-*/x.json"), PathBuf::from("returns"));
+        assert_eq!(searched("*.jsonl"), PathBuf::from("."));
+        assert_eq!(searched("returns/a.jsonl"), PathBuf::from("returns/a.jsonl"));
     }
 
     #[test]

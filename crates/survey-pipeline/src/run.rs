@@ -5,12 +5,11 @@
 use crate::events::{Level, LogRecord, Observer, Step};
 use crate::gates::{GateResult, GateValue, Observations, evaluate};
 use crate::inputs::{
-    self, InputError, InputFile, MANIFEST_FILE, Role, absolute, fingerprint, manifest, name_of, published_inputs,
-    return_files,
+    self, InputError, InputFile, MANIFEST_FILE, Role, fingerprint, manifest, name_of, published_inputs,
 };
 use crate::pipeline::{Pipeline, Previous};
 use crate::record::{Counts, DefinitionIdentity, RUN_FILE, RunRecord, Status};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 use survey_analysis::report::{Access, write_atomically};
 use survey_def::{Definition, DefinitionError};
@@ -205,6 +204,9 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions, observer: &dyn Observer) -
         move |source| RunError::Write { path, source }
     };
     std::fs::create_dir_all(&output).map_err(write_error(&output))?;
+    // Temporary files and folders of runs killed earlier (a dataset being staged beside
+    // its folder, half-written outputs) go before this run starts.
+    survey_files::write::remove_leftovers(&output);
     match std::fs::remove_file(&record_path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(write_error(&record_path)(e)),
         _ => {}
@@ -405,11 +407,17 @@ fn ingest_into(
 /// fingerprints them.
 fn resolve_files(pipeline: &Pipeline, output: &Path) -> Result<Files, RunError> {
     let base = &pipeline.base;
-    let returns =
-        return_files(base, &pipeline.inputs, "inputs").map_err(|source| RunError::Inputs { what: "inputs", source })?;
-    // Places that must stay clear of the output: each input entry (a pattern by the
-    // folder it searches), the single files and the previous dataset.
-    let mut places: Vec<PathBuf> = pipeline.inputs.iter().map(|e| pipeline.resolve(searched(e))).collect();
+    let inputs_error = |what: &'static str| {
+        move |source: InputError| match source {
+            InputError::Overlap { input, output } => RunError::Overlap { input, output },
+            source => RunError::Inputs { what, source },
+        }
+    };
+    let collector = inputs::Collector::new(base, output).map_err(|e| match e {
+        InputError::Resolve { path, source } => RunError::Write { path, source },
+        other => inputs_error("output")(other),
+    })?;
+    // The single files the run reads must stay clear of the output too.
     let mut single: Vec<(PathBuf, Role)> = vec![
         (pipeline.path.clone(), Role::Pipeline),
         (pipeline.resolve(&pipeline.definition), Role::Definition),
@@ -423,43 +431,32 @@ fn resolve_files(pipeline: &Pipeline, output: &Path) -> Result<Files, RunError> 
     if let Some(ids) = &pipeline.previous_ids {
         single.push((pipeline.resolve(ids), Role::PreviousIds));
     }
+    let returns = collector
+        .returns(&pipeline.inputs, "inputs")
+        .map_err(inputs_error("inputs"))?;
     let (mut previous_returns, mut previous_dataset, mut dataset_files) = (Vec::new(), None, Vec::new());
     match &pipeline.previous {
         Some(Previous::Inputs(entries)) => {
-            previous_returns = return_files(base, entries, "previous.inputs").map_err(|source| RunError::Inputs {
-                what: "previous.inputs",
-                source,
-            })?;
-            places.extend(entries.iter().map(|e| pipeline.resolve(searched(e))));
+            previous_returns = collector
+                .returns(entries, "previous.inputs")
+                .map_err(inputs_error("previous.inputs"))?;
         }
         Some(Previous::Dataset(dir)) => {
             let dir = pipeline.resolve(dir);
+            collector.keep_clear(&dir).map_err(inputs_error("previous.dataset"))?;
             dataset_files = survey_parse::collect_inputs(std::slice::from_ref(&dir)).map_err(|e| RunError::Inputs {
                 what: "previous.dataset",
                 source: InputError::Listing(e),
             })?;
-            places.push(dir.clone());
             previous_dataset = Some(dir);
         }
         None => {}
     }
-    places.extend(single.iter().map(|(p, _)| p.clone()));
-
-    let output_abs = absolute(output).map_err(|source| RunError::Write {
-        path: output.to_owned(),
-        source,
-    })?;
-    for place in &places {
-        let abs = absolute(place).map_err(|source| RunError::Read {
-            path: place.clone(),
-            source,
+    for (path, _) in &single {
+        collector.keep_clear(path).map_err(|e| match e {
+            InputError::Resolve { path, source } => RunError::Read { path, source },
+            other => inputs_error("inputs")(other),
         })?;
-        if inputs::overlap(&abs, &output_abs) {
-            return Err(RunError::Overlap {
-                input: place.clone(),
-                output: output.to_owned(),
-            });
-        }
     }
 
     let mut to_fingerprint: Vec<(PathBuf, String, Role)> = single
@@ -500,23 +497,6 @@ fn resolve_files(pipeline: &Pipeline, output: &Path) -> Result<Files, RunError> 
         previous_dataset,
         fingerprints,
     })
-}
-
-/// The folder an input entry reads from: the entry itself, or a pattern's leading
-/// components before the first one with a wildcard.
-fn searched(entry: &str) -> PathBuf {
-    if !inputs::is_pattern(entry) {
-        return PathBuf::from(entry);
-    }
-    let literal: PathBuf = Path::new(entry)
-        .components()
-        .take_while(|c| !matches!(c, Component::Normal(n) if inputs::is_pattern(&n.to_string_lossy())))
-        .collect();
-    if literal.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        literal
-    }
 }
 
 /// The log record of a checked gate.
@@ -562,14 +542,6 @@ fn show(value: GateValue) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_pattern_searches_the_folder_before_its_first_wildcard() {
-        assert_eq!(searched("returns/**/*.xlsx"), PathBuf::from("returns"));
-        assert_eq!(searched("returns/2024-*/x.json"), PathBuf::from("returns"));
-        assert_eq!(searched("*.jsonl"), PathBuf::from("."));
-        assert_eq!(searched("returns/a.jsonl"), PathBuf::from("returns/a.jsonl"));
-    }
 
     #[test]
     fn gate_values_read_plainly() {

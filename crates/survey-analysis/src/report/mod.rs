@@ -21,13 +21,11 @@ pub fn folder(access: Access) -> &'static str {
 }
 
 /// Creates the folder for outputs of `access` under `out` and returns its path; a
-/// restricted folder is made owner-only on Unix, even when it existed.
+/// restricted folder is made owner-only on Unix, even when it existed. Temporary files
+/// that killed runs left there are removed.
 pub fn create_output_dir(out: &Path, access: Access) -> std::io::Result<std::path::PathBuf> {
     let dir = out.join(folder(access));
-    match access {
-        Access::Published => std::fs::create_dir_all(&dir)?,
-        Access::Restricted => survey_files::write::create_dir(&dir, Access::Restricted)?,
-    }
+    survey_files::write::create_dir(&dir, access)?;
     Ok(dir)
 }
 

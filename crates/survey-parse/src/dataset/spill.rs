@@ -143,7 +143,8 @@ fn write_run_file(frame: &mut DataFrame, path: &Path) -> PolarsResult<()> {
 }
 
 impl Spill {
-    /// An empty spill in a new temporary folder (under `TMPDIR`).
+    /// An empty spill in a new temporary folder (under `TMPDIR`, where the runs of a killed
+    /// ingest are removed by the next one).
     pub fn new() -> std::io::Result<Spill> {
         Spill::with_sizes(RUN_ROWS, OUTPUT_BATCH)
     }
@@ -151,7 +152,11 @@ impl Spill {
     /// An empty spill with runs and batches of the given sizes (tests use small ones).
     pub(crate) fn with_sizes(run_rows: usize, batch_rows: usize) -> std::io::Result<Spill> {
         Ok(Spill {
-            dir: tempfile::Builder::new().prefix(".labor-survey-runs-").tempdir()?,
+            dir: {
+                let temp = std::env::temp_dir();
+                survey_files::write::remove_leftovers(&temp);
+                survey_files::write::temp_dir_in(&temp, survey_files::write::Access::Restricted)?
+            },
             run_rows: run_rows.max(1),
             batch_rows: batch_rows.max(1),
             runs: Vec::new(),
@@ -504,7 +509,7 @@ impl Output {
         };
         let dir = path.parent().unwrap_or(Path::new("."));
         let tmp = tempfile::Builder::new()
-            .prefix(".labor-survey-")
+            .prefix(&survey_files::write::temp_prefix())
             .tempfile_in(dir)
             .map_err(io)?;
         let file = tmp.as_file().try_clone().map_err(io)?;
