@@ -235,6 +235,10 @@ enum Command {
         /// folder (and build it anew).
         #[arg(long)]
         full: bool,
+        /// Memory ingest may use (`800M`, `2G`): files are read side by side only as far
+        /// as they fit; a file that alone would need more is rejected.
+        #[arg(long, default_value = "1G", value_parser = parse_bytes)]
+        max_memory: u64,
     },
     /// Write the JSON Schema (draft 2020-12) that a JSON return satisfies.
     #[command(after_help = EXIT_HELP)]
@@ -281,9 +285,32 @@ enum Command {
         /// Seed of the generated data.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Also time `ingest` over big files, each case in its own process: a JSON array,
+        /// a wide workbook and one whose text answers are all distinct shared strings
+        /// (1.4 million asked at 50 MB), each alone, then four such files at once with
+        /// --jobs 2. Workbooks stop where the ingest's default limits would refuse them
+        /// (the table says which limit and how far short of the size asked).
+        #[arg(long)]
+        big_files: bool,
+        /// Size of each big file, in MB.
+        #[arg(long, default_value_t = survey_bench::DEFAULT_BIG_FILE_MB)]
+        big_file_mb: u64,
         /// How the table is printed.
         #[arg(long, value_enum, default_value_t = TableFormat::Text)]
         format: TableFormat,
+    },
+    /// Reads one .ods or .xls workbook and writes its cells to stdout (ingest runs this
+    /// in a child process, under memory and time limits).
+    #[command(hide = true)]
+    ReadWorkbook {
+        /// `ods` or `xls`.
+        kind: String,
+        /// The workbook.
+        path: PathBuf,
+        /// Most cells a sheet may span.
+        max_cells: String,
+        /// Longest text kept, in characters.
+        max_text_chars: String,
     },
     /// Runs one benchmark stage given as JSON and prints its measurement (`bench` runs it
     /// in a child process).
@@ -307,9 +334,42 @@ struct LimitArgs {
     /// Longest text answer, in characters.
     #[arg(long, default_value_t = survey_parse::limits::DEFAULT_MAX_TEXT_CHARS)]
     max_text_chars: usize,
-    /// Longest JSON Lines line, in bytes.
-    #[arg(long, default_value_t = survey_parse::limits::DEFAULT_MAX_JSON_LINE_BYTES)]
+    /// Longest return in a streamed JSON file (a JSON Lines line, a JSON array item), in
+    /// bytes.
+    #[arg(long, alias = "max-json-return-bytes", default_value_t = survey_parse::limits::DEFAULT_MAX_JSON_LINE_BYTES)]
     max_json_line_bytes: usize,
+    /// Memory the ingest may use: a number of bytes, or with a unit (`800M`, `2G`).
+    /// Files are read side by side only as far as they fit; a file that alone would need
+    /// more is rejected.
+    #[arg(long, default_value = "1G", value_parser = parse_bytes)]
+    max_memory: u64,
+}
+
+/// A size as `--max-memory` takes it: bytes, or a number with `K`, `M`, `G` (powers of
+/// 1024; a trailing `B` or `iB` is allowed).
+fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size: write e.g. 800M or 2G"))?;
+    let shift = match unit
+        .trim()
+        .to_ascii_uppercase()
+        .trim_end_matches("IB")
+        .trim_end_matches('B')
+    {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        _ => return Err(format!("`{text}`: the unit must be K, M or G")),
+    };
+    number
+        .checked_mul(1 << shift)
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("`{text}` is not a usable size"))
 }
 
 impl LimitArgs {
@@ -319,6 +379,7 @@ impl LimitArgs {
             max_cells_per_sheet: self.max_cells_per_sheet,
             max_text_chars: self.max_text_chars,
             max_json_line_bytes: self.max_json_line_bytes,
+            max_memory: self.max_memory,
             ..survey_parse::Limits::default()
         }
     }
@@ -334,7 +395,22 @@ fn main() -> ExitCode {
     // SAFETY: sets a plain option before any other thread runs.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
     let cli = Cli::parse();
+    // .ods and .xls returns are read by this program in a child process.
+    if let Ok(program) = std::env::current_exe() {
+        survey_parse::isolated::set_child_command(survey_parse::isolated::ChildCommand {
+            program,
+            args: vec!["read-workbook".into()],
+        });
+    }
     match cli.command {
+        Command::ReadWorkbook {
+            kind,
+            path,
+            max_cells,
+            max_text_chars,
+        } => ExitCode::from(
+            u8::try_from(survey_parse::isolated::serve(&kind, &path, &max_cells, &max_text_chars)).unwrap_or(1),
+        ),
         Command::Check {
             definitions,
             format,
@@ -465,7 +541,8 @@ fn main() -> ExitCode {
             log_format,
             quiet,
             full,
-        } => run::run(&pipeline, out, log_format, quiet, full),
+            max_memory,
+        } => run::run(&pipeline, out, log_format, quiet, full, max_memory),
         Command::Schema {
             definition,
             output,
@@ -486,6 +563,8 @@ fn main() -> ExitCode {
             peers,
             definition,
             seed,
+            big_files,
+            big_file_mb,
             format,
         } => {
             let options = survey_bench::BenchOptions {
@@ -496,6 +575,8 @@ fn main() -> ExitCode {
                 keep,
                 peers,
                 seed,
+                big_files,
+                big_file_mb,
             };
             bench(&options, format)
         }
@@ -683,6 +764,13 @@ fn ingest(
         bar.finish_and_clear();
         survey_parse::write_outputs(def, &run, output).map_err(|e| e.to_string())?;
         let s = &run.summary;
+        if run.read_alone > 0 {
+            eprintln!(
+                "{} large files read one at a time, to keep within the memory budget of {} MB (--max-memory)",
+                run.read_alone,
+                options.limits.max_memory / (1024 * 1024)
+            );
+        }
         eprintln!("{}; wrote {}", s.counts_line(), output.display());
         rejected_any = s.rejected > 0;
         Ok(())
@@ -791,7 +879,20 @@ fn bench(options: &survey_bench::BenchOptions, format: TableFormat) -> ExitCode 
 
 #[cfg(test)]
 mod tests {
-    use super::MI_OPTION_PURGE_DELAY;
+    use super::{MI_OPTION_PURGE_DELAY, parse_bytes};
+
+    #[test]
+    fn sizes_read_with_their_units() {
+        assert_eq!(parse_bytes("1G"), Ok(1 << 30));
+        assert_eq!(parse_bytes("800M"), Ok(800 << 20));
+        assert_eq!(parse_bytes("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_bytes("4096"), Ok(4096));
+        assert_eq!(parse_bytes("2 kb"), Ok(2048));
+        assert!(parse_bytes("1T").is_err());
+        assert!(parse_bytes("0").is_err());
+        assert!(parse_bytes("G").is_err());
+        assert!(parse_bytes("99999999999G").is_err());
+    }
 
     #[test]
     fn the_option_set_at_start_is_mimallocs_purge_delay() {

@@ -116,7 +116,7 @@ impl Observer for Logger {
 
 /// Runs the pipeline at `path`. Exit 0 when every gate passed, 1 when a gate failed (the
 /// outputs are written all the same), 2 when the run could not complete.
-pub fn run(path: &Path, out: Option<PathBuf>, format: LogFormat, quiet: bool, full: bool) -> ExitCode {
+pub fn run(path: &Path, out: Option<PathBuf>, format: LogFormat, quiet: bool, full: bool, max_memory: u64) -> ExitCode {
     let log = Logger::new(format, quiet);
     let started = Instant::now();
     let pipeline = match Pipeline::load(path) {
@@ -129,7 +129,13 @@ pub fn run(path: &Path, out: Option<PathBuf>, format: LogFormat, quiet: bool, fu
     let options = RunOptions {
         output: out,
         program_version: env!("CARGO_PKG_VERSION").to_owned(),
-        ingest: survey_parse::Options::default(),
+        ingest: survey_parse::Options {
+            limits: survey_parse::Limits {
+                max_memory,
+                ..survey_parse::Limits::default()
+            },
+            ..survey_parse::Options::default()
+        },
         full,
     };
     match survey_pipeline::run(&pipeline, &options, &log) {

@@ -113,7 +113,7 @@ fn hostile_cases() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         ("truncated.xlsx", truncated, "damaged"),
         ("a-docx-renamed.xlsx", not_a_workbook, "unsupported-format"),
         ("password-protected.xlsx", compound_file(true), "encrypted"),
-        ("old-format.xls", compound_file(false), "legacy-xls"),
+        ("an-ole-file-with-no-workbook.xls", compound_file(false), "damaged"),
         (
             "a-pdf-renamed.xlsx",
             b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n".to_vec(),

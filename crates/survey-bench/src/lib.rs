@@ -19,6 +19,13 @@
 //! inputs are generated in a child too: on Linux a child's peak includes that of the
 //! process it is started from, which must therefore stay small.
 //!
+//! With [`BenchOptions::big_files`], the big-file cases follow: a JSON array of about
+//! [`BenchOptions::big_file_mb`] MB, a wide workbook and one whose text answers are all
+//! distinct shared strings (as large as asked or as the ingest's default limits admit),
+//! and four such files at once, each case ingested by the CLI's own `ingest` command in a
+//! child, with its time, throughput, peak memory and what it accepted ([`BigFiles`]; the
+//! `big` module says how the files are made and sized).
+//!
 //! Called by the CLI's `bench` command (and its hidden `bench-stage`, which runs one
 //! stage in the child through [`run_stage`]). It is run on purpose, never as a test.
 //!
@@ -32,14 +39,17 @@
 
 #![warn(missing_docs)]
 
+mod big;
 mod child;
 mod peers;
 mod report;
 mod setup;
 mod stage;
+mod wide;
 
+pub use big::{BigFile, BigFileKind, DEFAULT_BIG_FILE_MB, MemoryBudget};
 pub use child::StageCommand;
-pub use report::{InputsSummary, Machine, PeerStatus, Ratio, Report, StageRow};
+pub use report::{BigCase, BigFiles, InputsSummary, Machine, PeerStatus, Ratio, Report, StageRow};
 pub use stage::{Measured, Stage};
 
 use std::path::{Path, PathBuf};
@@ -73,6 +83,11 @@ pub struct BenchOptions {
     pub peers: bool,
     /// Seed of the generated data.
     pub seed: u64,
+    /// Also run the big-file cases (see the `big` module): the ingest of large single
+    /// files, and of several at once.
+    pub big_files: bool,
+    /// Size of the big files, in MB.
+    pub big_file_mb: u64,
 }
 
 impl Default for BenchOptions {
@@ -85,6 +100,8 @@ impl Default for BenchOptions {
             keep: None,
             peers: false,
             seed: 1,
+            big_files: false,
+            big_file_mb: DEFAULT_BIG_FILE_MB,
         }
     }
 }
@@ -174,7 +191,12 @@ impl Work {
 }
 
 /// Runs a stage in a child process; gives its measurement and peak memory.
-fn in_child(command: &StageCommand, stage: &Stage, threads: usize, what: &str) -> Result<StageResult, BenchError> {
+pub(crate) fn in_child(
+    command: &StageCommand,
+    stage: &Stage,
+    threads: usize,
+    what: &str,
+) -> Result<StageResult, BenchError> {
     let mut child = Command::new(&command.program);
     child
         .args(&command.args)
@@ -194,7 +216,7 @@ fn in_child(command: &StageCommand, stage: &Stage, threads: usize, what: &str) -
     })
 }
 
-struct StageResult {
+pub(crate) struct StageResult {
     measured: Measured,
     peak_rss: Option<u64>,
 }
@@ -202,9 +224,9 @@ struct StageResult {
 /// Generates the inputs, runs every stage and gives the table. `progress` hears what is
 /// being done.
 pub fn run(options: &BenchOptions, command: &StageCommand, progress: &dyn Fn(&str)) -> Result<Report, BenchError> {
-    if options.enterprises == 0 || options.jsonl_returns == 0 || options.jobs == Some(0) {
+    if options.enterprises == 0 || options.jsonl_returns == 0 || options.jobs == Some(0) || options.big_file_mb == 0 {
         return Err(BenchError::Options(
-            "--enterprises, --jsonl-returns and --jobs must be at least 1".into(),
+            "--enterprises, --jsonl-returns, --jobs and --big-file-mb must be at least 1".into(),
         ));
     }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -366,6 +388,13 @@ pub fn run(options: &BenchOptions, command: &StageCommand, progress: &dyn Fn(&st
         PeerStatus { ran: true, note }
     };
 
+    let big_files = if options.big_files {
+        let run = (options.big_file_mb, options.seed, threads);
+        Some(big::run(command, &dir, &definition, run, progress)?)
+    } else {
+        None
+    };
+
     let report = Report {
         machine: Machine {
             cores,
@@ -386,6 +415,7 @@ pub fn run(options: &BenchOptions, command: &StageCommand, progress: &dyn Fn(&st
         ratios: report::ratios(&stages, threads),
         stages,
         peers,
+        big_files,
     };
     Ok(report)
 }

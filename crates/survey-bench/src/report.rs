@@ -1,6 +1,8 @@
 //! The measured table and the ratios, as text or JSON.
 
+use crate::big::{BigFile, MemoryBudget};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -20,6 +22,42 @@ pub struct Report {
     pub ratios: Vec<Ratio>,
     /// Whether the peer readers ran, and why not.
     pub peers: PeerStatus,
+    /// The big-file cases, when asked for (`--big-files`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub big_files: Option<BigFiles>,
+}
+
+/// The big-file cases: what was generated and what the ingest made of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BigFiles {
+    /// Size asked for, in MB.
+    pub size_mb: u64,
+    /// The generated files.
+    pub files: Vec<BigFile>,
+    /// One row per case, in the order run.
+    pub cases: Vec<BigCase>,
+    /// Whether `ingest` has a memory budget the cases ran under.
+    pub memory_budget: MemoryBudget,
+}
+
+/// One big-file case: an `ingest` command over one or more big files.
+#[derive(Debug, Clone, Serialize)]
+pub struct BigCase {
+    /// Time, throughput and peak memory (`returns` are those received).
+    #[serde(flatten)]
+    pub row: StageRow,
+    /// Files read.
+    pub files: usize,
+    /// Returns accepted into the dataset.
+    pub accepted: u64,
+    /// Returns rejected (a file refused whole counts as one).
+    pub rejected: u64,
+    /// Returns superseded by a later return of the same enterprise.
+    pub superseded: u64,
+    /// Problems by rule, as `ingest.json` counts them.
+    pub rejections_by_rule: BTreeMap<String, u64>,
+    /// The command run, paths under the work folder relative to it.
+    pub command: String,
 }
 
 /// The machine.
@@ -239,10 +277,91 @@ impl Report {
             }
         }
         let _ = writeln!(out, "\npeers: {}", self.peers.note);
+        if let Some(big) = &self.big_files {
+            big.write_text(&mut out);
+        }
         if let Some(dir) = &self.inputs.kept {
             let _ = writeln!(out, "inputs and outputs kept in {}", dir.display());
         }
         out
+    }
+}
+
+impl BigFiles {
+    fn write_text(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "\nbig files (about {} MB; each case one `labor-survey ingest` in its own process, wall time including start-up):",
+            self.size_mb
+        );
+        let width = self
+            .cases
+            .iter()
+            .map(|c| c.row.label.chars().count())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:>5}  {:>9}  {:>9}  {:>8}  {:>8}  {:>8}  {:>10}  {:>8}  {:>11}",
+            "case", "files", "returns", "accepted", "rejected", "MB", "seconds", "returns/s", "MB/s", "peak RSS MB"
+        );
+        for c in &self.cases {
+            let s = &c.row;
+            let rss = s.peak_rss_mb.map_or("-".to_owned(), |r| format!("{r:.0}"));
+            let _ = writeln!(
+                out,
+                "{:<width$}  {:>5}  {:>9}  {:>9}  {:>8}  {:>8.1}  {:>8.2}  {:>10.0}  {:>8.1}  {:>11}",
+                s.label,
+                c.files,
+                s.returns,
+                c.accepted,
+                c.rejected,
+                s.mb,
+                s.seconds,
+                s.returns_per_second,
+                s.mb_per_second,
+                rss
+            );
+        }
+        for c in self.cases.iter().filter(|c| !c.rejections_by_rule.is_empty()) {
+            let rules: Vec<String> = c.rejections_by_rule.iter().map(|(r, n)| format!("{r} {n}")).collect();
+            let _ = writeln!(out, "  {}: problems by rule: {}", c.row.id, rules.join(", "));
+        }
+        let _ = writeln!(out, "{}", self.memory_budget.note());
+        let _ = writeln!(out, "files:");
+        let width = self.files.iter().map(|f| f.name.chars().count()).max().unwrap_or(0);
+        for f in &self.files {
+            let mut facts = vec![
+                format!("{:.1} MB", f.bytes as f64 / MB),
+                format!("{} returns", f.returns),
+            ];
+            if let Some(columns) = f.columns {
+                facts.push(format!("{columns} columns"));
+            }
+            if let Some(inflated) = f.inflated_bytes {
+                facts.push(format!("{:.1} MB inflated", inflated as f64 / MB));
+            }
+            if let Some(strings) = f.shared_strings {
+                facts.push(format!("{strings} shared strings"));
+            }
+            let _ = write!(out, "  {:<width$}  {}", f.name, facts.join(", "));
+            if let Some(by) = &f.limited_by {
+                let asked = match f.shared_strings_asked {
+                    Some(strings) => format!("{strings} strings in {:.1} MB", f.bytes_asked as f64 / MB),
+                    None => format!("{:.1} MB", f.bytes_asked as f64 / MB),
+                };
+                let _ = write!(out, "; held under {by} (asked: {asked}");
+                if let Some(inflated) = f.inflated_bytes_as_asked {
+                    let _ = write!(out, ", which would inflate to about {:.0} MB", inflated as f64 / MB);
+                }
+                let _ = write!(out, ")");
+            }
+            if let Some(refusal) = &f.guard {
+                let _ = write!(out, "; the guard refuses it: {refusal}");
+            }
+            let _ = writeln!(out);
+        }
     }
 }
 

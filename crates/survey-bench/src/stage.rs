@@ -72,6 +72,18 @@ pub enum Stage {
         /// Dataset folder.
         dataset: PathBuf,
     },
+    /// Generates the big files of the big-file cases under `dir` (not timed, and in a
+    /// child of its own for the same reason as [`Stage::Prepare`]).
+    BigPrepare {
+        /// Definition file.
+        definition: PathBuf,
+        /// Work folder.
+        dir: PathBuf,
+        /// Size of the files, in MB.
+        size_mb: u64,
+        /// Seed.
+        seed: u64,
+    },
 }
 
 /// What a stage handled and how long it took; the child prints it as JSON.
@@ -119,6 +131,20 @@ pub fn run(stage: &Stage) -> Result<Measured, BenchError> {
             out,
         } => analyze(definition, dataset, frame, previous, out),
         Stage::ParquetScan { dataset } => parquet_scan(dataset),
+        Stage::BigPrepare {
+            definition,
+            dir,
+            size_mb,
+            seed,
+        } => {
+            let start = Instant::now();
+            let files = crate::big::prepare(&load(definition)?, dir, *size_mb, *seed)?;
+            Ok(Measured {
+                returns: files.iter().map(|f| f.returns).sum(),
+                bytes: files.iter().map(|f| f.bytes).sum(),
+                seconds: start.elapsed().as_secs_f64(),
+            })
+        }
     }
 }
 

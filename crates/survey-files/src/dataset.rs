@@ -250,7 +250,8 @@ pub fn foreign_files(dir: &Path) -> std::io::Result<Vec<String>> {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_file = entry.file_type()?.is_file();
-        if !name.starts_with('.') && !(is_file && is_dataset_file(&name)) {
+        let ours_or_hidden = name.starts_with('.') || (is_file && is_dataset_file(&name));
+        if !ours_or_hidden {
             foreign.push(name);
         }
     }

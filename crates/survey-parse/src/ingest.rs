@@ -207,6 +207,9 @@ pub struct Ingested {
     pub summary: IngestSummary,
     /// Every problem, sorted by place.
     pub rejections: Vec<Rejection>,
+    /// Files read one at a time, after the others, because beside them they would not
+    /// have fit the memory budget (`Limits::max_memory`).
+    pub read_alone: usize,
     /// Accepted returns, held on disk in sorted runs until [`write_outputs`] writes them.
     accepted: dataset::Spill,
     /// Per file, whether each of its accepted returns (in the order read) is its
@@ -713,30 +716,31 @@ fn ingest_into(
         }),
     };
     let mut changes = FileChanges::default();
+    // Files read side by side stay within the memory budget; larger ones are read one at
+    // a time after them (each still with every thread for its own returns).
+    let threads = pool.current_num_threads();
+    let needs: Vec<u64> = pool.install(|| {
+        inputs
+            .par_iter()
+            .map(|i| {
+                if i.problem.is_some() {
+                    0
+                } else {
+                    crate::memory::need_of(&i.path, &options.limits)
+                }
+            })
+            .collect()
+    });
+    let schedule = crate::memory::schedule(&needs, threads, crate::memory::per_file(options.limits.max_memory));
     let results: Vec<FileResult> = match cache {
-        None => pool.install(|| {
-            inputs
-                .par_iter()
-                .enumerate()
-                .map(|input| {
-                    let r = check_file(input, &validator, &accepted, &options.limits, None);
-                    on_file_done();
-                    r
-                })
-                .collect()
+        None => read_scheduled(&pool, &schedule, inputs, on_file_done, |input| {
+            check_file(input, &validator, &accepted, &options.limits, None)
         }),
         Some(cache) => {
-            let files: Vec<(FileResult, Option<FileKey>, Change, bool)> = pool.install(|| {
-                inputs
-                    .par_iter()
-                    .enumerate()
-                    .map(|input| {
-                        let r = cached_file(input, &validator, &accepted, &options.limits, cache);
-                        on_file_done();
-                        r
-                    })
-                    .collect()
-            });
+            let files: Vec<(FileResult, Option<FileKey>, Change, bool)> =
+                read_scheduled(&pool, &schedule, inputs, on_file_done, |input| {
+                    cached_file(input, &validator, &accepted, &options.limits, cache)
+                });
             let names: std::collections::BTreeSet<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
             changes.removed = cache.removed(&names);
             let mut keys = Vec::new();
@@ -762,7 +766,38 @@ fn ingest_into(
             results
         }
     };
-    settle(def, results, accepted.finish()?).map(|run| (run, changes))
+    let mut run = settle(def, results, accepted.finish()?)?;
+    run.read_alone = schedule.alone.len();
+    Ok((run, changes))
+}
+
+/// Reads the files as `schedule` says (those together in parallel, then the others one at
+/// a time), giving each file's result in input order.
+fn read_scheduled<T: Send>(
+    pool: &rayon::ThreadPool,
+    schedule: &crate::memory::Schedule,
+    inputs: &[Input],
+    on_file_done: &(dyn Fn() + Sync),
+    each: impl Fn((usize, &Input)) -> T + Sync,
+) -> Vec<T> {
+    let mut done: Vec<(usize, T)> = pool.install(|| {
+        schedule
+            .together
+            .par_iter()
+            .map(|&i| {
+                let r = each((i, &inputs[i]));
+                on_file_done();
+                (i, r)
+            })
+            .collect()
+    });
+    for &i in &schedule.alone {
+        let r = pool.install(|| each((i, &inputs[i])));
+        on_file_done();
+        done.push((i, r));
+    }
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Settles duplicates and counts: several accepted returns of one enterprise keep the
@@ -891,6 +926,7 @@ fn settle(def: &Definition, results: Vec<FileResult>, accepted: dataset::Spill) 
         warnings += unlisted_warnings;
     }
     Ok(Ingested {
+        read_alone: 0,
         summary: IngestSummary {
             received: n_received,
             accepted: n_accepted,

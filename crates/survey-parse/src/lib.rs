@@ -26,10 +26,13 @@
 
 pub mod cache;
 pub mod dataset;
+pub mod delimited;
 pub mod guard;
 mod ingest;
+pub mod isolated;
 pub mod json;
 pub mod limits;
+pub mod memory;
 pub mod normalize;
 pub mod output;
 pub mod raw;

@@ -16,10 +16,15 @@ pub struct Limits {
     pub max_cells_per_sheet: u64,
     /// Longest text answer, in characters.
     pub max_text_chars: usize,
-    /// Longest line of a JSON Lines file, in bytes.
+    /// Longest return in a streamed JSON file (a line of JSON Lines, an item of a JSON
+    /// array), in bytes.
     pub max_json_line_bytes: usize,
     /// Most returns one file may hold (wide workbooks, JSON arrays).
     pub max_returns_per_file: usize,
+    /// Memory one ingest may use, in bytes: files are read side by side only as far as
+    /// their needs fit, and a file that alone would need more is rejected
+    /// ([`crate::memory`]).
+    pub max_memory: u64,
 }
 
 /// Default largest input file: 50 MB.
@@ -51,6 +56,7 @@ impl Default for Limits {
             max_text_chars: DEFAULT_MAX_TEXT_CHARS,
             max_json_line_bytes: DEFAULT_MAX_JSON_LINE_BYTES,
             max_returns_per_file: DEFAULT_MAX_RETURNS_PER_FILE,
+            max_memory: crate::memory::DEFAULT_MAX_MEMORY,
         }
     }
 }

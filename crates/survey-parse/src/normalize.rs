@@ -457,12 +457,21 @@ fn multiple(raw: &RawValue, options: &[ChoiceOption]) -> Result<Vec<String>, Unr
     let items: &[RawValue] = match raw {
         RawValue::List(items) => items,
         RawValue::Text(t) => {
-            typed = clean_text(t)
+            let text = clean_text(t);
+            let mut parts: Vec<&str> = text
                 .split(CODE_SEPARATORS)
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(|s| RawValue::Text(s.to_owned()))
                 .collect();
+            // KoboToolbox and ODK write a select_multiple answer as its codes separated
+            // by spaces: taken so when every word is a code (labels may hold spaces).
+            if parts.len() == 1 {
+                let words: Vec<&str> = parts[0].split_whitespace().collect();
+                if words.len() > 1 && words.iter().all(|w| options.iter().any(|o| o.code == *w)) {
+                    parts = words;
+                }
+            }
+            typed = parts.into_iter().map(|s| RawValue::Text(s.to_owned())).collect();
             &typed
         }
         _ => return fail(Rule::WrongType, "应为选项列表", "expected a list of options"),
@@ -651,5 +660,30 @@ mod tests {
             normalize(&text_of("9-02"), &occ).unwrap_err().rule,
             Rule::InvalidOccupationCode
         );
+    }
+
+    #[test]
+    fn codes_separated_by_spaces_read_as_form_tools_write_them() {
+        let option = |code: &str, label: &str| ChoiceOption {
+            code: code.into(),
+            label: survey_def::Label {
+                zh: label.into(),
+                en: label.into(),
+            },
+            service: None,
+        };
+        let options = [
+            option("job_fair", "Job fair"),
+            option("referral", "Referral"),
+            option("other", "Other"),
+        ];
+        let read = |t: &str| multiple(&text_of(t), &options);
+        assert_eq!(read("referral job_fair").unwrap(), ["job_fair", "referral"]);
+        assert_eq!(read("  other \t referral ").unwrap(), ["referral", "other"]);
+        // A label with a space is one answer, not two words.
+        assert_eq!(read("Job fair").unwrap(), ["job_fair"]);
+        assert_eq!(read("Job fair; Referral").unwrap(), ["job_fair", "referral"]);
+        // Words that are not all codes are not split.
+        assert!(read("referral nonsense").is_err());
     }
 }

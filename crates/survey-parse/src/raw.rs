@@ -4,7 +4,7 @@
 use crate::rejection::{Location, Rejection};
 
 /// A value as a reader found it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum RawValue {
     /// Nothing (blank cell, `null`, absent).
     Empty,
@@ -161,7 +161,14 @@ impl RawReturn {
     /// About how many bytes the return's answers hold: what a batch of returns counts
     /// against [`BATCH_BYTES`].
     pub fn approx_bytes(&self) -> usize {
-        let cell = |(key, cell): &(String, RawCell)| key.len() + cell.value.approx_bytes();
+        // A cell of a wide sheet carries its place with it: the file and sheet names.
+        let cell = |(key, cell): &(String, RawCell)| {
+            key.len()
+                + std::mem::size_of::<(String, RawCell)>()
+                + cell.value.approx_bytes()
+                + cell.location.file.len()
+                + cell.location.sheet.as_ref().map_or(0, String::len)
+        };
         let answers: usize = self.answers.iter().map(cell).sum();
         let tables: usize = self
             .tables

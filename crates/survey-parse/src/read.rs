@@ -1,9 +1,12 @@
 //! One input file to received returns: decide its kind from its content, vet it, and
 //! hand it to the reader for that kind.
 
+use crate::delimited;
 use crate::guard;
+use crate::isolated;
 use crate::json;
 use crate::limits::Limits;
+use crate::memory;
 use crate::raw::Received;
 use crate::rejection::{Location, Rejection, Rule};
 use crate::sniff::{self, FileKind};
@@ -89,22 +92,20 @@ pub fn read_file(path: &Path, file: &str, def: &Definition, limits: &Limits, sin
     }
     let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let kind = sniff::sniff(extension.as_deref(), &head);
+    let array = kind == FileKind::Json && memory::starts_an_array(&head);
     match kind {
         // JSON Lines streams: its size is not limited, only its lines are.
         FileKind::JsonLines => {
             let mut reader = BufReader::new(std::io::Cursor::new(head).chain(handle));
             return json::read_json_lines(&mut reader, file, modified, limits, sink);
         }
-        FileKind::Xlsx | FileKind::Json => {}
-        FileKind::Empty => return sink(unreadable(file, Rule::EmptyFile, "文件为空", "the file is empty")),
-        FileKind::LegacyXls => {
-            return sink(unreadable(
-                file,
-                Rule::LegacyXls,
-                "旧版 .xls 工作簿不受支持，请另存为 .xlsx",
-                "old .xls workbooks are not supported; save it as .xlsx",
-            ));
+        // So does a JSON array, item by item: its size is not limited, only its items.
+        FileKind::Json if array => {
+            let mut reader = BufReader::new(std::io::Cursor::new(head).chain(handle));
+            return json::read_json_array(&mut reader, file, modified, limits, sink);
         }
+        FileKind::Xlsx | FileKind::Json | FileKind::Ods | FileKind::LegacyXls | FileKind::Csv => {}
+        FileKind::Empty => return sink(unreadable(file, Rule::EmptyFile, "文件为空", "the file is empty")),
         FileKind::EncryptedOffice => {
             return sink(unreadable(
                 file,
@@ -149,15 +150,60 @@ pub fn read_file(path: &Path, file: &str, def: &Definition, limits: &Limits, sin
             ),
         ));
     }
+    // A file read whole must fit the memory one file may take; streamed ones always do.
+    let need = memory::need(kind, array, size, limits);
+    let budget = memory::per_file(limits.max_memory);
+    if need > budget {
+        let mb = |bytes: u64| bytes.div_ceil(1024 * 1024);
+        return sink(unreadable(
+            file,
+            Rule::TooLarge,
+            format!(
+                "读取此文件约需 {} MB 内存，超过每个文件可用的 {} MB（--max-memory）",
+                mb(need),
+                mb(budget)
+            ),
+            format!(
+                "reading this file would take about {} MB of memory, more than the {} MB a file may use (--max-memory)",
+                mb(need),
+                mb(budget)
+            ),
+        ));
+    }
     let mut bytes = head;
     let rest = (limits.max_file_bytes + 1).saturating_sub(bytes.len() as u64);
     if let Err(e) = handle.take(rest).read_to_end(&mut bytes) {
         return sink(io_failure(e));
     }
-    if kind == FileKind::Json {
-        return json::read_json(&bytes, file, modified, limits, sink);
+    match kind {
+        FileKind::Json => return json::read_json(&bytes, file, modified, limits, sink),
+        FileKind::Csv => {
+            return match delimited::read_csv(&bytes, limits) {
+                Ok((cells, _)) => {
+                    drop(bytes);
+                    let sheets = vec![(delimited::CSV_SHEET.to_owned(), cells)];
+                    xlsx::read_sheets(sheets, file, modified, def, limits, sink)
+                }
+                Err(refusal) => sink(unreadable(file, refusal.rule, refusal.zh, refusal.en)),
+            };
+        }
+        FileKind::Ods | FileKind::LegacyXls => {
+            drop(bytes);
+            let format = if kind == FileKind::Ods {
+                isolated::WorkbookKind::Ods
+            } else {
+                isolated::WorkbookKind::Xls
+            };
+            return match isolated::read_sheets(path, format, limits) {
+                Ok(sheets) => xlsx::read_sheets(sheets, file, modified, def, limits, sink),
+                Err(refusal) => sink(unreadable(file, refusal.rule, refusal.zh, refusal.en)),
+            };
+        }
+        _ => {}
     }
     match guard::check_xlsx(&bytes, limits) {
+        // A large workbook is read from its original bytes (see `XlsxFacts::stored`).
+        Ok(facts) if facts.stored.is_empty() => xlsx::read_xlsx(&bytes, file, modified, def, limits, sink),
         Ok(facts) => {
             drop(bytes);
             xlsx::read_xlsx(&facts.stored, file, modified, def, limits, sink)

@@ -112,7 +112,9 @@ pub enum Rule {
     EmptyFile,
     /// The content is not a supported return format (PDF, HTML, image...).
     UnsupportedFormat,
-    /// An old binary `.xls` workbook.
+    /// An old binary `.xls` workbook that could not be read. (Kept so that rejections
+    /// recorded by earlier versions still read; `.xls` workbooks are now read, and one
+    /// that cannot be is `damaged`.)
     LegacyXls,
     /// A password-protected (encrypted) workbook.
     Encrypted,

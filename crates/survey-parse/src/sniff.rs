@@ -24,9 +24,15 @@ pub enum FileKind {
     /// JSON Lines (one JSON value per line): JSON-looking content in a file named
     /// `.jsonl` or `.ndjson`.
     JsonLines,
+    /// An OpenDocument spreadsheet: a zip whose first entry, `mimetype`, stored
+    /// uncompressed, says `application/vnd.oasis.opendocument.spreadsheet`.
+    Ods,
     /// An OLE compound file (`D0 CF 11 E0 A1 B1 1A E1`) that is not encrypted: an old
     /// binary `.xls` workbook (or another legacy Office document).
     LegacyXls,
+    /// Delimited text (`.csv`, `.tsv`, `.txt`): comma-, semicolon- or tab-separated
+    /// values. Text has no magic bytes, so the extension decides, for text only.
+    Csv,
     /// An OLE compound file holding an `EncryptionInfo` (or `EncryptedPackage`) stream:
     /// a password-protected Office document. Excel saves an encrypted `.xlsx` this way.
     EncryptedOffice,
@@ -66,6 +72,9 @@ const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 /// ```
 pub fn sniff(extension: Option<&str>, head: &[u8]) -> FileKind {
     // Binary formats: magic bytes at offset 0.
+    if head.starts_with(ZIP_LOCAL) && is_ods(head) {
+        return FileKind::Ods;
+    }
     if head.starts_with(ZIP_LOCAL) || head.starts_with(ZIP_EMPTY) {
         return FileKind::Xlsx;
     }
@@ -95,8 +104,33 @@ pub fn sniff(extension: Option<&str>, head: &[u8]) -> FileKind {
             }
         }
         b'<' if looks_like_html(text) => FileKind::Html,
+        _ if is_delimited_extension(extension) && !head.contains(&0) => FileKind::Csv,
+        // Excel's "Unicode text" and some exports are UTF-16 with a byte-order mark.
+        _ if is_delimited_extension(extension)
+            && (head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF])) =>
+        {
+            FileKind::Csv
+        }
         _ => FileKind::Unknown,
     }
+}
+
+/// Whether a zip's first entry is the OpenDocument `mimetype` naming a spreadsheet (the
+/// format requires it first and stored, so it shows in the head).
+fn is_ods(head: &[u8]) -> bool {
+    const MIMETYPE: &[u8] = b"mimetype";
+    const ODS: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
+    head.get(30..30 + MIMETYPE.len()) == Some(MIMETYPE)
+        && head
+            .get(30 + MIMETYPE.len()..(30 + MIMETYPE.len() + 64).min(head.len()))
+            .is_some_and(|rest| rest.windows(ODS.len()).any(|w| w == ODS))
+}
+
+/// Whether the extension names delimited text.
+fn is_delimited_extension(extension: Option<&str>) -> bool {
+    let Some(ext) = extension else { return false };
+    let ext = ext.strip_prefix('.').unwrap_or(ext);
+    ["csv", "tsv", "txt"].iter().any(|e| ext.eq_ignore_ascii_case(e))
 }
 
 /// Whether the extension names a JSON Lines file (`jsonl`, `ndjson`, any case, with or
@@ -300,8 +334,29 @@ mod tests {
     #[test]
     fn unknown_content() {
         assert_eq!(sniff(Some("xlsx"), b"\x89PNG\r\n\x1a\n"), FileKind::Unknown);
-        assert_eq!(sniff(Some("csv"), b"a,b,c\n1,2,3\n"), FileKind::Unknown);
         assert_eq!(sniff(Some("json"), b"\xFF\xFE{\0}\0"), FileKind::Unknown);
         assert_eq!(sniff(None, b"\0\0\0"), FileKind::Unknown);
+        // Text without a signature is read as CSV only under a delimited-text name.
+        assert_eq!(sniff(None, b"a,b,c\n1,2,3\n"), FileKind::Unknown);
+        assert_eq!(sniff(Some("dat"), b"a,b,c\n1,2,3\n"), FileKind::Unknown);
+        assert_eq!(sniff(Some("csv"), b"\x89PNG\r\n\x1a\n\0"), FileKind::Unknown);
+    }
+
+    #[test]
+    fn delimited_text_and_opendocument() {
+        assert_eq!(sniff(Some("csv"), b"a,b,c\n1,2,3\n"), FileKind::Csv);
+        assert_eq!(sniff(Some("TSV"), "题目\t回答\n".as_bytes()), FileKind::Csv);
+        assert_eq!(sniff(Some("txt"), b"\xFF\xFEa\0,\0b\0"), FileKind::Csv);
+        // GB18030 text: no NUL bytes, not UTF-8, still text.
+        assert_eq!(sniff(Some("csv"), b"\xC9\xCF\xBA\xA3,1\n"), FileKind::Csv);
+        // A CSV that opens like JSON or HTML is not taken for CSV.
+        assert_eq!(sniff(Some("csv"), b"{\"a\":1}"), FileKind::Json);
+        let mut ods = b"PK\x03\x04".to_vec();
+        ods.resize(30, 0);
+        ods.extend_from_slice(b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet");
+        assert_eq!(sniff(Some("xlsx"), &ods), FileKind::Ods);
+        let mut text_doc = ods[..38].to_vec();
+        text_doc.extend_from_slice(b"application/vnd.oasis.opendocument.text");
+        assert_eq!(sniff(Some("ods"), &text_doc), FileKind::Xlsx);
     }
 }

@@ -1,10 +1,13 @@
-//! Excel returns: workbooks made from the template, and wide workbooks (one row per
-//! enterprise, one column per question) exported from online survey tools.
+//! Spreadsheet returns: workbooks made from the template, and wide workbooks (one row per
+//! enterprise, one column per question) exported from online survey tools, whatever
+//! program saved them.
 //!
-//! Files reach calamine only after [`crate::guard::check_xlsx`] has vetted their zip
+//! xlsx files reach calamine only after [`crate::guard::check_xlsx`] has vetted their zip
 //! entries, declared sizes, dimensions and counts; cells are then read with calamine's
 //! streaming cell reader, never as a dense range, so a sheet claiming a million rows
-//! costs nothing.
+//! costs nothing. `.ods` and `.xls` workbooks arrive as cells read in a child process
+//! ([`crate::isolated`]), CSV files as the cells of one sheet ([`crate::csv`]); all are
+//! then read the same way.
 
 use crate::limits::Limits;
 use crate::raw::{RawCell, RawReturn, RawRow, RawValue, Received};
@@ -15,8 +18,8 @@ use std::io::Cursor;
 use survey_def::{Definition, QuestionKind};
 use survey_forms::layout::{self, meta};
 
-/// Cells of one sheet, by (row, column), read with the streaming reader.
-type SheetCells = BTreeMap<(u32, u32), RawValue>;
+/// Cells of one sheet, by (row, column).
+pub type SheetCells = BTreeMap<(u32, u32), RawValue>;
 
 fn cell_value(v: DataRef<'_>) -> RawValue {
     match v {
@@ -32,8 +35,16 @@ fn cell_value(v: DataRef<'_>) -> RawValue {
     }
 }
 
+/// Where a workbook's cells come from.
+enum Source<'a> {
+    /// An xlsx file, read sheet by sheet with the streaming reader.
+    Xlsx(Box<Xlsx<Cursor<&'a [u8]>>>),
+    /// Sheets already read (in workbook order): `.ods`, `.xls`, CSV.
+    Sheets(Vec<(String, SheetCells)>),
+}
+
 struct Book<'a> {
-    xlsx: Xlsx<Cursor<&'a [u8]>>,
+    source: Source<'a>,
     file: &'a str,
     limits: &'a Limits,
 }
@@ -53,7 +64,22 @@ impl Book<'_> {
     /// The text cells of the first [`HEAD_ROWS`] rows of sheet `name`; a sheet that
     /// cannot be read has none (it is reported when read in full).
     fn head(&mut self, name: &str) -> Vec<((u32, u32), String)> {
-        let Ok(mut reader) = self.xlsx.worksheet_cells_reader(name) else {
+        let xlsx = match &mut self.source {
+            Source::Xlsx(xlsx) => xlsx,
+            Source::Sheets(sheets) => {
+                let Some((_, cells)) = sheets.iter().find(|(n, _)| n == name) else {
+                    return Vec::new();
+                };
+                return cells
+                    .range(..(HEAD_ROWS, 0))
+                    .filter_map(|(&p, v)| match v {
+                        RawValue::Text(t) => Some((p, t.chars().take(256).collect())),
+                        _ => None,
+                    })
+                    .collect();
+            }
+        };
+        let Ok(mut reader) = xlsx.worksheet_cells_reader(name) else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -100,66 +126,161 @@ impl Book<'_> {
             .cloned()
     }
 
+    /// The names of the sheets, in workbook order.
+    fn sheet_names(&self) -> Vec<String> {
+        match &self.source {
+            Source::Xlsx(xlsx) => xlsx.sheet_names(),
+            Source::Sheets(sheets) => sheets.iter().map(|(n, _)| n.clone()).collect(),
+        }
+    }
+
+    /// Every non-empty cell of sheet `name`, within the cell and text limits.
     fn sheet(&mut self, name: &str) -> Result<SheetCells, Box<Rejection>> {
-        let damaged = |e: calamine::XlsxError| {
-            Box::new(Rejection::file(
-                Location {
-                    sheet: Some(name.to_owned()),
-                    ..Location::file(self.file)
-                },
-                Rule::Damaged,
-                format!("工作表“{name}”无法读取：{e}"),
-                format!("sheet `{name}` cannot be read: {e}"),
-            ))
-        };
-        let mut reader = self.xlsx.worksheet_cells_reader(name).map_err(damaged)?;
+        if let Source::Sheets(sheets) = &self.source
+            && let Some((_, cells)) = sheets.iter().find(|(n, _)| n == name)
+        {
+            return Ok(cells.clone());
+        }
         let mut cells = SheetCells::new();
+        self.each_row(name, None, None, &mut |r, row| {
+            cells.extend(row.into_iter().map(|(c, v)| ((r, c), v)));
+            Ok(())
+        })?;
+        Ok(cells)
+    }
+}
+
+/// The cells of one row, by column.
+type RowCells = BTreeMap<u32, RawValue>;
+
+impl Book<'_> {
+    /// Calls `each` with every row of sheet `name` that holds a value, in order, its cells
+    /// within the cell and text limits, holding one row at a time: a wide sheet of tens of
+    /// thousands of returns is never held whole. Rows up to `skip_through` are read and
+    /// passed over; `most_rows` stops after that many rows (a sheet's head).
+    fn each_row(
+        &mut self,
+        name: &str,
+        skip_through: Option<u32>,
+        most_rows: Option<usize>,
+        each: &mut dyn FnMut(u32, RowCells) -> Result<(), Box<Rejection>>,
+    ) -> Result<(), Box<Rejection>> {
+        let file = self.file;
+        let limits = self.limits;
+        let at_sheet = || Location {
+            sheet: Some(name.to_owned()),
+            ..Location::file(file)
+        };
+        let too_large = |zh: String, en: String| Box::new(Rejection::file(at_sheet(), Rule::TooLarge, zh, en));
         let mut count = 0u64;
         let mut text_bytes = 0u64;
-        while let Some(cell) = reader.next_cell().map_err(damaged)? {
-            count += 1;
-            if count > self.limits.max_cells_per_sheet {
-                return Err(Box::new(Rejection::file(
-                    Location {
-                        sheet: Some(name.to_owned()),
-                        ..Location::file(self.file)
-                    },
-                    Rule::TooLarge,
-                    format!("工作表“{name}”的单元格超过上限 {}", self.limits.max_cells_per_sheet),
-                    format!("sheet `{name}` has more than {} cells", self.limits.max_cells_per_sheet),
-                )));
+        let mut rows_seen = 0usize;
+        let mut current: Option<(u32, RowCells)> = None;
+        // Hands a finished row on, unless it is skipped; false once enough rows were seen.
+        let mut finish = |row: u32, cells: RowCells| -> Result<bool, Box<Rejection>> {
+            if cells.is_empty() || skip_through.is_some_and(|s| row <= s) {
+                return Ok(true);
             }
-            let mut value = cell_value(cell.get_value().clone());
-            if let RawValue::Text(t) = &mut value {
-                // One long shared string referenced by many cells must not be copied in
-                // full each time: keep one character past the limit, enough to reject it.
-                if let Some((cut, _)) = t.char_indices().nth(self.limits.max_text_chars + 1) {
-                    t.truncate(cut);
+            rows_seen += 1;
+            each(row, cells)?;
+            Ok(most_rows.is_none_or(|most| rows_seen < most))
+        };
+        let mut take =
+            |(row, col): (u32, u32), mut value: RawValue| -> Result<Option<(u32, RowCells)>, Box<Rejection>> {
+                count += 1;
+                if count > limits.max_cells_per_sheet {
+                    return Err(too_large(
+                        format!("工作表“{name}”的单元格超过上限 {}", limits.max_cells_per_sheet),
+                        format!("sheet `{name}` has more than {} cells", limits.max_cells_per_sheet),
+                    ));
                 }
-                text_bytes += t.len() as u64;
-                if text_bytes > self.limits.max_inflated_bytes {
+                if let RawValue::Text(t) = &mut value {
+                    // One long shared string referenced by many cells must not be copied in
+                    // full each time: keep one character past the limit, enough to reject it.
+                    if let Some((cut, _)) = t.char_indices().nth(limits.max_text_chars + 1) {
+                        t.truncate(cut);
+                    }
+                    text_bytes += t.len() as u64;
+                    if text_bytes > limits.max_inflated_bytes {
+                        return Err(too_large(
+                            format!("工作表“{name}”的文字总量超过上限 {} 字节", limits.max_inflated_bytes),
+                            format!(
+                                "sheet `{name}` holds more than {} bytes of text",
+                                limits.max_inflated_bytes
+                            ),
+                        ));
+                    }
+                }
+                let done = match &mut current {
+                    Some((r, cells)) if *r == row => {
+                        if !value.is_blank() {
+                            cells.insert(col, value);
+                        }
+                        None
+                    }
+                    _ => {
+                        let mut cells = RowCells::new();
+                        if !value.is_blank() {
+                            cells.insert(col, value);
+                        }
+                        current.replace((row, cells))
+                    }
+                };
+                Ok(done)
+            };
+        match &mut self.source {
+            Source::Xlsx(xlsx) => {
+                let damaged = |e: calamine::XlsxError| {
+                    Box::new(Rejection::file(
+                        at_sheet(),
+                        Rule::Damaged,
+                        format!("工作表“{name}”无法读取：{e}"),
+                        format!("sheet `{name}` cannot be read: {e}"),
+                    ))
+                };
+                let mut reader = xlsx.worksheet_cells_reader(name).map_err(damaged)?;
+                while let Some(cell) = reader.next_cell().map_err(damaged)? {
+                    if let Some((row, cells)) = take(cell.get_position(), cell_value(cell.get_value().clone()))?
+                        && !finish(row, cells)?
+                    {
+                        return Ok(());
+                    }
+                }
+            }
+            Source::Sheets(sheets) => {
+                let Some(i) = sheets.iter().position(|(n, _)| n == name) else {
                     return Err(Box::new(Rejection::file(
-                        Location {
-                            sheet: Some(name.to_owned()),
-                            ..Location::file(self.file)
-                        },
-                        Rule::TooLarge,
-                        format!(
-                            "工作表“{name}”的文字总量超过上限 {} 字节",
-                            self.limits.max_inflated_bytes
-                        ),
-                        format!(
-                            "sheet `{name}` holds more than {} bytes of text",
-                            self.limits.max_inflated_bytes
-                        ),
+                        Location::file(file),
+                        Rule::MissingSheet,
+                        format!("找不到工作表“{name}”"),
+                        format!("sheet `{name}` is missing"),
                     )));
+                };
+                // A sheet's head is read before its rows: only a full pass hands the
+                // cells over (and frees them as it goes).
+                if most_rows.is_some() {
+                    for (&position, value) in &sheets[i].1 {
+                        if let Some((row, cells)) = take(position, value.clone())?
+                            && !finish(row, cells)?
+                        {
+                            return Ok(());
+                        }
+                    }
+                } else {
+                    for (position, value) in std::mem::take(&mut sheets[i].1) {
+                        if let Some((row, cells)) = take(position, value)?
+                            && !finish(row, cells)?
+                        {
+                            return Ok(());
+                        }
+                    }
                 }
-            }
-            if !value.is_blank() {
-                cells.insert(cell.get_position(), value);
             }
         }
-        Ok(cells)
+        if let Some((row, cells)) = current.take() {
+            finish(row, cells)?;
+        }
+        Ok(())
     }
 }
 
@@ -207,23 +328,49 @@ pub fn read_xlsx(
             return;
         }
     };
-    let mut book = Book { xlsx, file, limits };
-    let names = book.xlsx.sheet_names();
+    let book = Book {
+        source: Source::Xlsx(Box::new(xlsx)),
+        file,
+        limits,
+    };
+    read_book(book, modified, def, sink);
+}
+
+/// Reads a workbook already read as sheets of cells (`.ods`, `.xls`, CSV) as an xlsx
+/// file is read: a template return, or a wide workbook of one return a row.
+pub fn read_sheets(
+    sheets: Vec<(String, SheetCells)>,
+    file: &str,
+    modified: Option<i64>,
+    def: &Definition,
+    limits: &Limits,
+    sink: &mut dyn FnMut(Received),
+) {
+    let book = Book {
+        source: Source::Sheets(sheets),
+        file,
+        limits,
+    };
+    read_book(book, modified, def, sink);
+}
+
+fn read_book(mut book: Book<'_>, modified: Option<i64>, def: &Definition, sink: &mut dyn FnMut(Received)) {
+    let names = book.sheet_names();
     // A template return is one with the metadata sheet, or, when a respondent deleted
     // it, one with the answer sheet's id column; anything else is a wide export.
     let result = if names.iter().any(|n| n == layout::META_SHEET) {
-        read_template(&mut book, modified, def).map(|r| vec![Received::Return(Box::new(r))])
+        read_template(&mut book, modified, def).map(|r| sink(Received::Return(Box::new(r))))
     } else if let Some(answer_sheet) = book.find_answer_sheet(&names) {
-        read_unlabelled_template(&mut book, &answer_sheet, modified, def).map(|r| vec![Received::Return(Box::new(r))])
+        read_unlabelled_template(&mut book, &answer_sheet, modified, def).map(|r| sink(Received::Return(Box::new(r))))
     } else {
-        read_wide(&mut book, &names, modified, def)
+        // Returns reach the sink row by row: what was read before a fault is kept.
+        read_wide(&mut book, &names, modified, def, sink)
     };
-    match result {
-        Ok(returns) => returns.into_iter().for_each(&mut *sink),
-        Err(rejection) => sink(Received::Unreadable {
+    if let Err(rejection) = result {
+        sink(Received::Unreadable {
             location: rejection.location.clone(),
             rejections: vec![*rejection],
-        }),
+        });
     }
 }
 
@@ -266,7 +413,7 @@ fn read_template(book: &mut Book<'_>, modified: Option<i64>, def: &Definition) -
     if ret.survey_id.as_deref() != Some(def.survey().id.as_str()) || version != def.survey().version {
         return Ok(ret);
     }
-    let names = book.xlsx.sheet_names();
+    let names = book.sheet_names();
     // The sheet the metadata names, or the one holding the id column when it was renamed.
     let answer_sheet = metadata
         .get(meta::ANSWER_SHEET)
@@ -383,7 +530,7 @@ fn read_unlabelled_template(
         notes,
         ..RawReturn::default()
     };
-    let names = book.xlsx.sheet_names();
+    let names = book.sheet_names();
     let table_sheets = vec![None; chosen.tables().count()];
     read_answers(book, ret, chosen, answer_sheet, &names, table_sheets)
 }
@@ -535,13 +682,36 @@ fn table_rows(cells: &SheetCells, table: &survey_def::Question, file: &str, shee
 enum Column {
     Question(String),
     Option(String),
-    Cell { table: String, row: usize, column: String },
+    Cell {
+        table: String,
+        row: usize,
+        column: String,
+    },
+    /// A column of a repeating table whose lines are rows of a sheet of their own (a
+    /// KoboToolbox or ODK repeat group: `vacancies/openings`).
+    Repeat {
+        table: String,
+        column: String,
+    },
 }
 
-/// Reads a header cell: a question id, a label, `question:code` (or `question/code`),
-/// or a table cell `table[1].column` / `table.1.column` / `table_1_column`.
+/// Reads a header cell: a question id, a label, `question:code` (or `question/code`), a
+/// table cell `table[1].column` / `table.1.column` / `table_1_column`, or a repeat
+/// group's `table/column`. Form tools put questions in groups (`enterprise/uscc` in
+/// KoboToolbox, `enterprise-uscc` in ODK): a header that names nothing is read again
+/// without its leading group names.
 fn header_column(text: &str, def: &Definition) -> Option<Column> {
-    let t = text.trim();
+    let mut t = text.trim();
+    loop {
+        if let Some(column) = header_column_as_is(t, def) {
+            return Some(column);
+        }
+        let (_, rest) = t.split_once(['/', '-'])?;
+        t = rest;
+    }
+}
+
+fn header_column_as_is(t: &str, def: &Definition) -> Option<Column> {
     if def.question(t).is_some() {
         return Some(Column::Question(t.to_owned()));
     }
@@ -561,6 +731,14 @@ fn header_column(text: &str, def: &Definition) -> Option<Column> {
         let Some(rest) = t.strip_prefix(table.id()) else {
             continue;
         };
+        if let Some(column) = rest.strip_prefix('/')
+            && table.column(column).is_some()
+        {
+            return Some(Column::Repeat {
+                table: table.id().to_owned(),
+                column: column.to_owned(),
+            });
+        }
         let rest = rest.trim_start_matches(['[', '.', '_']);
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
         let column = rest[digits.len()..].trim_start_matches([']', '.', '_']);
@@ -580,93 +758,243 @@ fn header_column(text: &str, def: &Definition) -> Option<Column> {
 /// Words a wide export uses for survey id, version and submission time columns.
 const SURVEY_HEADERS: &[&str] = &["survey", "survey_id"];
 const VERSION_HEADERS: &[&str] = &["version"];
-const SUBMITTED_HEADERS: &[&str] = &["submitted_at", "submission_time", "提交时间"];
+const SUBMITTED_HEADERS: &[&str] = &["submitted_at", "submission_time", "提交时间", "submissiondate"];
+/// KoboToolbox's submission time: UTC, written without an offset.
+const KOBO_SUBMITTED: &str = "_submission_time";
+/// The row key of a KoboToolbox export's main sheet, and the key a repeat group's row
+/// gives of its parent.
+const KOBO_INDEX: &str = "_index";
+const KOBO_PARENT_INDEX: &str = "_parent_index";
+
+/// Whether a header that names no question is a form tool's own column (KoboToolbox's
+/// `_uuid`, `_status`…, ODK's `KEY`, `meta-instanceID`…, the `start`/`end`/`today`
+/// metadata), which a return does not answer.
+fn is_form_tool_column(text: &str) -> bool {
+    const OWN: &[&str] = &[
+        "start",
+        "end",
+        "today",
+        "deviceid",
+        "subscriberid",
+        "simserial",
+        "phonenumber",
+        "username",
+        "audit",
+        "key",
+        "parent_key",
+        "submitterid",
+        "submittername",
+        "attachmentspresent",
+        "attachmentsexpected",
+        "status",
+        "reviewstate",
+        "devicedate",
+        "edits",
+        "formversion",
+    ];
+    let t = text.trim().to_ascii_lowercase();
+    let last = t.rsplit(['/', '-']).next().unwrap_or(&t);
+    t.starts_with('_')
+        || t.starts_with("meta/")
+        || t.starts_with("meta-")
+        || t.starts_with("formhub/")
+        || OWN.contains(&t.as_str())
+        || (last == "instanceid" || last == "instancename")
+}
+
+/// The header of one sheet of a wide workbook: where it is and what each column holds.
+struct WideHeader {
+    name: String,
+    header_row: u32,
+    columns: Vec<(u32, Column)>,
+    meta: HashMap<&'static str, u32>,
+}
+
+/// Rows at the top of a sheet looked at for a wide header.
+const WIDE_HEAD_ROWS: usize = 10;
+
+impl WideHeader {
+    /// Reads the header of a sheet from its first rows: the first where most text cells
+    /// name questions; `None` for a sheet without one (notes, lookups).
+    fn of(name: &str, head: &[(u32, RowCells)], def: &Definition) -> Option<WideHeader> {
+        let mut header = None;
+        for (r, cells) in head {
+            let texts: Vec<(u32, String)> = cells
+                .iter()
+                .filter_map(|(&c, v)| match v {
+                    RawValue::Text(t) => Some((c, t.clone())),
+                    _ => None,
+                })
+                .collect();
+            let own = texts.iter().filter(|(_, t)| is_form_tool_column(t)).count();
+            let known = texts.iter().filter(|(_, t)| header_column(t, def).is_some()).count();
+            if known >= 2 && known * 2 >= texts.len() - own {
+                header = Some((*r, texts));
+                break;
+            }
+        }
+        let (header_row, texts) = header?;
+        let mut columns: Vec<(u32, Column)> = Vec::new();
+        let mut meta: HashMap<&'static str, u32> = HashMap::new();
+        for (c, t) in &texts {
+            let lower = t.trim().to_lowercase();
+            if SURVEY_HEADERS.contains(&lower.as_str()) {
+                meta.insert("survey", *c);
+            } else if VERSION_HEADERS.contains(&lower.as_str()) {
+                meta.insert("version", *c);
+            } else if SUBMITTED_HEADERS.contains(&lower.as_str()) {
+                meta.insert("submitted", *c);
+            } else if lower == KOBO_SUBMITTED {
+                meta.insert("submitted_utc", *c);
+            } else if lower == KOBO_INDEX {
+                meta.insert("index", *c);
+            } else if lower == KOBO_PARENT_INDEX {
+                meta.insert("parent", *c);
+            } else if let Some(col) = header_column(t, def) {
+                columns.push((*c, col));
+            } else if !is_form_tool_column(t) {
+                columns.push((*c, Column::Question(t.trim().to_owned())));
+            }
+        }
+        // A multiple choice given both as one column of codes and as a column per
+        // option (KoboToolbox writes both): the codes are the answer.
+        let joined: std::collections::HashSet<String> = columns
+            .iter()
+            .filter_map(|(_, col)| match col {
+                Column::Question(id) => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        columns.retain(|(_, col)| match col {
+            Column::Option(id) => id
+                .split_once(layout::OPTION_SEPARATOR)
+                .is_none_or(|(q, _)| !joined.contains(q)),
+            _ => true,
+        });
+        Some(WideHeader {
+            name: name.to_owned(),
+            header_row,
+            columns,
+            meta,
+        })
+    }
+
+    /// A repeat group's sheet: rows of one table, keyed to their return by the parent's
+    /// index.
+    fn is_repeat(&self) -> bool {
+        self.meta.contains_key("parent") && self.columns.iter().any(|(_, c)| matches!(c, Column::Repeat { .. }))
+    }
+
+    fn text(&self, key: &str, row: &RowCells) -> Option<String> {
+        match row.get(self.meta.get(key)?)? {
+            RawValue::Text(t) => Some(t.trim().to_owned()),
+            RawValue::Number(n) => Some(crate::raw::format_number(*n)),
+            _ => None,
+        }
+    }
+}
 
 fn read_wide(
     book: &mut Book<'_>,
     names: &[String],
     modified: Option<i64>,
     def: &Definition,
-) -> Result<Vec<Received>, Box<Rejection>> {
+    sink: &mut dyn FnMut(Received),
+) -> Result<(), Box<Rejection>> {
     let file = book.file;
-    // Every sheet with a header row holds returns; sheets without one (notes, lookups)
-    // are passed over.
-    let mut out = Vec::new();
-    let mut found_header = false;
+    // Every sheet with a header row holds returns, or the lines of a repeat group;
+    // sheets without one (notes, lookups) are passed over.
+    let mut headers = Vec::new();
     for name in names {
-        let cells = book.sheet(name)?;
-        // The header row: the first row where most text cells name questions.
-        let mut header = None;
-        let first_rows: Vec<u32> = {
-            let mut rows: Vec<u32> = cells.keys().map(|(r, _)| *r).collect();
-            rows.dedup();
-            rows.into_iter().take(10).collect()
-        };
-        for r in first_rows {
-            let texts: Vec<(u32, String)> = cells
-                .range((r, 0)..(r + 1, 0))
-                .filter_map(|(&(_, c), v)| match v {
-                    RawValue::Text(t) => Some((c, t.clone())),
-                    _ => None,
-                })
-                .collect();
-            let known = texts.iter().filter(|(_, t)| header_column(t, def).is_some()).count();
-            if known >= 2 && known * 2 >= texts.len() {
-                header = Some((r, texts));
-                break;
-            }
+        let mut head = Vec::new();
+        book.each_row(name, None, Some(WIDE_HEAD_ROWS), &mut |r, cells| {
+            head.push((r, cells));
+            Ok(())
+        })?;
+        if let Some(header) = WideHeader::of(name, &head, def) {
+            headers.push(header);
         }
-        let Some((header_row, texts)) = header else { continue };
-        let mut columns: Vec<(u32, Column)> = Vec::new();
-        let mut meta_cols: HashMap<&str, u32> = HashMap::new();
-        for (c, t) in &texts {
-            let lower = t.trim().to_lowercase();
-            if SURVEY_HEADERS.contains(&lower.as_str()) {
-                meta_cols.insert("survey", *c);
-            } else if VERSION_HEADERS.contains(&lower.as_str()) {
-                meta_cols.insert("version", *c);
-            } else if SUBMITTED_HEADERS.contains(&lower.as_str()) {
-                meta_cols.insert("submitted", *c);
-            } else if let Some(col) = header_column(t, def) {
-                columns.push((*c, col));
-            } else {
-                columns.push((*c, Column::Question(t.trim().to_owned())));
+    }
+    if headers.is_empty() {
+        return Err(Box::new(Rejection::file(
+            Location::file(file),
+            Rule::NotAReturn,
+            "不是由问卷模板生成的工作簿，也找不到以题目编号为表头的行",
+            "not a workbook made from the questionnaire template, and no header row of question ids or labels was found",
+        )));
+    }
+    // Repeat groups first, so that the lines are at hand when their returns are read:
+    // by table and parent index, in sheet order.
+    let mut repeats: HashMap<(String, String), Vec<RawRow>> = HashMap::new();
+    for sheet in headers.iter().filter(|s| s.is_repeat()) {
+        book.each_row(&sheet.name, Some(sheet.header_row), None, &mut |r, mut cells| {
+            let Some(parent) = sheet.text("parent", &cells) else {
+                return Ok(());
+            };
+            let mut rows: BTreeMap<&str, RawRow> = BTreeMap::new();
+            for (c, col) in &sheet.columns {
+                let Column::Repeat { table, column } = col else {
+                    continue;
+                };
+                let value = cells.remove(c).unwrap_or(RawValue::Empty);
+                let location = Location::cell(file, &sheet.name, r, *c);
+                rows.entry(table.as_str())
+                    .or_insert_with(|| RawRow {
+                        cells: Vec::new(),
+                        location: location.clone(),
+                    })
+                    .cells
+                    .push((column.clone(), RawCell { value, location }));
             }
-        }
-        found_header = true;
-        let last_row = cells.keys().map(|(r, _)| *r).max().unwrap_or(header_row);
-        for r in header_row + 1..=last_row {
-            if cells.range((r, 0)..(r + 1, 0)).next().is_none() {
-                continue;
+            for (table, row) in rows {
+                repeats.entry((table.to_owned(), parent.clone())).or_default().push(row);
             }
-            if out.len() >= book.limits.max_returns_per_file {
+            Ok(())
+        })?;
+    }
+    let mut returns = 0usize;
+    let most = book.limits.max_returns_per_file;
+    for sheet in headers.iter().filter(|s| !s.is_repeat()) {
+        let name = &sheet.name;
+        book.each_row(name, Some(sheet.header_row), None, &mut |r, mut cells| {
+            if returns >= most {
                 return Err(Box::new(Rejection::file(
                     Location::file(file),
                     Rule::TooLarge,
-                    format!("工作表含超过 {} 份问卷", book.limits.max_returns_per_file),
-                    format!("the sheet holds more than {} returns", book.limits.max_returns_per_file),
+                    format!("工作表含超过 {most} 份问卷"),
+                    format!("the sheet holds more than {most} returns"),
                 )));
             }
-            let meta_text = |k: &str| meta_cols.get(k).and_then(|&c| text_at(&cells, (r, c)));
+            returns += 1;
+            let submitted_at = match sheet.meta.get("submitted").and_then(|c| cells.get(c)) {
+                Some(RawValue::ExcelDate(d)) => Some(crate::normalize::date_text((d.floor() - 25_569.0) as i32)),
+                Some(RawValue::Text(t)) => Some(t.clone()),
+                _ => sheet.text("submitted_utc", &cells).map(|t| {
+                    // KoboToolbox writes its submission time in UTC without saying so.
+                    let time = t.split_once(['T', ' ']).map_or("", |(_, time)| time);
+                    if time.contains(['Z', 'z', '+', '-']) {
+                        t
+                    } else {
+                        format!("{t}Z")
+                    }
+                }),
+            };
             let mut ret = RawReturn {
                 source: Location {
                     sheet: Some(name.clone()),
                     line: Some(u64::from(r) + 1),
                     ..Location::file(file)
                 },
-                survey_id: meta_text("survey"),
-                version: meta_text("version"),
-                submitted_at: meta_cols.get("submitted").and_then(|&c| match cells.get(&(r, c)) {
-                    Some(RawValue::ExcelDate(d)) => Some(crate::normalize::date_text((d.floor() - 25_569.0) as i32)),
-                    Some(RawValue::Text(t)) => Some(t.clone()),
-                    _ => None,
-                }),
+                survey_id: sheet.text("survey", &cells),
+                version: sheet.text("version", &cells),
+                submitted_at,
                 file_modified: modified,
                 ..RawReturn::default()
             };
+            let index = sheet.text("index", &cells);
             let mut table_rows: BTreeMap<String, BTreeMap<usize, RawRow>> = BTreeMap::new();
-            for (c, col) in &columns {
-                let value = cells.get(&(r, *c)).cloned().unwrap_or(RawValue::Empty);
+            for (c, col) in &sheet.columns {
+                let value = cells.remove(c).unwrap_or(RawValue::Empty);
                 let location = Location::cell(file, name, r, *c);
                 match col {
                     Column::Question(id) | Column::Option(id) => {
@@ -683,22 +1011,49 @@ fn read_wide(
                             });
                         entry.cells.push((column.clone(), RawCell { value, location }));
                     }
+                    // Lines of a repeat group on this sheet: not a layout form tools use.
+                    Column::Repeat { .. } => {}
                 }
             }
-            ret.tables = table_rows
+            let mut tables: Vec<(String, Vec<RawRow>)> = table_rows
                 .into_iter()
                 .map(|(t, rows)| (t, rows.into_values().collect()))
                 .collect();
-            out.push(Received::Return(Box::new(ret)));
-        }
+            if let Some(index) = index {
+                for table in def.tables() {
+                    if let Some(rows) = repeats.remove(&(table.id().to_owned(), index.clone())) {
+                        match tables.iter_mut().find(|(t, _)| t == table.id()) {
+                            Some((_, existing)) => existing.extend(rows),
+                            None => tables.push((table.id().to_owned(), rows)),
+                        }
+                    }
+                }
+            }
+            ret.tables = tables;
+            sink(Received::Return(Box::new(ret)));
+            Ok(())
+        })?;
     }
-    if found_header {
-        return Ok(out);
+    // Lines whose parent row is not in the export cannot be placed: each such parent
+    // is a rejection of its own, so the lines are accounted for.
+    let mut orphans: Vec<((String, String), Vec<RawRow>)> = repeats.into_iter().collect();
+    orphans.sort_by(|a, b| a.0.cmp(&b.0));
+    for ((table, parent), rows) in orphans {
+        let loc = rows
+            .first()
+            .map_or_else(|| Location::file(file), |r| r.location.clone());
+        sink(Received::Unreadable {
+            rejections: vec![Rejection::file(
+                loc.clone(),
+                Rule::NotAReturn,
+                format!("“{table}”的 {} 行所属的 {KOBO_INDEX} = {parent} 不在主表中", rows.len()),
+                format!(
+                    "{} lines of `{table}` belong to {KOBO_INDEX} {parent}, which is not in the main sheet",
+                    rows.len()
+                ),
+            )],
+            location: loc,
+        });
     }
-    Err(Box::new(Rejection::file(
-        Location::file(file),
-        Rule::NotAReturn,
-        "不是由问卷模板生成的工作簿，也找不到以题目编号为表头的行",
-        "not a workbook made from the questionnaire template, and no header row of question ids or labels was found",
-    )))
+    Ok(())
 }

@@ -369,6 +369,20 @@ fn ingest_into(
         observer.log(LogRecord::new(Level::Warn, step, warning));
     }
     let (ingested, changes) = ingested.map_err(failed)?;
+    if ingested.read_alone > 0 {
+        observer.log(
+            LogRecord::new(
+                Level::Info,
+                step,
+                format!(
+                    "{} large files read one at a time, to keep within the memory budget of {} MB",
+                    ingested.read_alone,
+                    options.ingest.limits.max_memory / (1024 * 1024)
+                ),
+            )
+            .with("files_read_alone", ingested.read_alone as u64),
+        );
+    }
     survey_parse::write_outputs(def, &ingested, dir).map_err(failed)?;
     let s = ingested.summary;
     observer.log(

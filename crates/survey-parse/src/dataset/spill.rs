@@ -23,8 +23,11 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use survey_def::Definition;
 
-/// Accepted returns per sorted run: about 50 MB of columns for the shipped definition.
-const RUN_ROWS: usize = 32_768;
+/// Accepted returns per sorted run: about 25 MB of columns for the shipped definition.
+/// While one run is sorted and written the next fills, so about three runs' columns are
+/// held at once; smaller runs keep that within the memory budget of an ingest of wide
+/// workbooks, at the cost of a wider merge.
+const RUN_ROWS: usize = 16_384;
 /// Rows per row group of a run file: a batch reads a run's rows a slice at a time, and
 /// decodes whole row groups, so small groups waste little.
 const RUN_ROW_GROUP: usize = 1_024;

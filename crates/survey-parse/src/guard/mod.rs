@@ -84,8 +84,16 @@ pub struct XlsxFacts {
     /// The parts as they were checked, re-packed uncompressed ("stored") in a zip of
     /// their own: what calamine should open. Nothing is inflated twice, and calamine
     /// reads exactly the bytes that were checked, not a second inflation of the original.
+    /// Empty for a workbook whose parts inflate to more than [`REPACK_MOST`]: holding its
+    /// inflated copy for the whole read would cost more memory than inflating it again
+    /// costs time, so calamine opens the original (whose every part was checked here,
+    /// declared and actual sizes alike).
     pub stored: Vec<u8>,
 }
+
+/// Largest inflated size of a workbook whose checked parts are kept, re-packed, for
+/// calamine to read: 32 MiB, a hundred times a filled template.
+pub const REPACK_MOST: u64 = 32 * 1024 * 1024;
 
 /// Why a file was refused: the rule, and a plain message in Chinese and English.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,13 +138,15 @@ pub fn check_xlsx(bytes: &[u8], limits: &Limits) -> Result<XlsxFacts, Refusal> {
     let mut buf = Vec::new();
     let mut inflated: u64 = 0;
     let mut sheets = Vec::new();
-    let mut stored = Repacked::new(declared_total, entries);
+    let mut stored = (declared_total <= REPACK_MOST).then(|| Repacked::new(declared_total, entries));
     for i in 0..entries {
         let remaining = limits.max_inflated_bytes.saturating_sub(inflated);
         let name = archive::inflate(&mut package, bytes, i, remaining, limits, &mut buf)?;
         inflated += buf.len() as u64;
         let root = scan::scan_part(&buf, &name, limits)?;
-        stored.add(&name, &buf)?;
+        if let Some(stored) = &mut stored {
+            stored.add(&name, &buf)?;
+        }
         if root == Root::Worksheet {
             sheets.push(name);
         }
@@ -144,7 +154,7 @@ pub fn check_xlsx(bytes: &[u8], limits: &Limits) -> Result<XlsxFacts, Refusal> {
     Ok(XlsxFacts {
         sheets,
         inflated_bytes: inflated,
-        stored: stored.finish()?,
+        stored: stored.map(Repacked::finish).transpose()?.unwrap_or_default(),
     })
 }
 

@@ -29,21 +29,13 @@ pub(super) enum NotAReturn {
 /// One JSON value read as a return (`source` and `file_modified` left for the caller).
 pub(super) type Shape = Result<Box<RawReturn>, NotAReturn>;
 
-/// A whole document: one value, or (where allowed) an array of them.
-pub(super) enum Document {
-    /// A single value.
-    One(Shape),
-    /// A top-level array, item by item.
-    Many(Vec<Shape>),
-}
-
-/// Reads `text` (without a byte-order mark) as one JSON value; `many` reads a top-level
-/// array as an array of returns.
-pub(super) fn parse(text: &str, many: bool) -> Result<Document, serde_json::Error> {
+/// Reads `text` (without a byte-order mark) as one JSON value, a return. (An array of
+/// returns is cut into its items before they reach here.)
+pub(super) fn parse(text: &str) -> Result<Shape, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let document = de.deserialize_any(ReturnVisitor { many })?;
+    let shape = de.deserialize_any(ReturnVisitor)?;
     de.end()?;
-    Ok(document)
+    Ok(shape)
 }
 
 /// An object key, borrowed from the input unless it holds escapes.
@@ -373,39 +365,19 @@ fn text_field(v: RawValue) -> Option<String> {
     }
 }
 
-/// A return (an object); `many` also takes an array of returns.
-struct ReturnVisitor {
-    many: bool,
-}
-
-impl<'de> DeserializeSeed<'de> for ReturnVisitor {
-    type Value = Document;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Document, D::Error> {
-        d.deserialize_any(self)
-    }
-}
+/// A return (an object).
+struct ReturnVisitor;
 
 impl<'de> Visitor<'de> for ReturnVisitor {
-    type Value = Document;
+    type Value = Shape;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
-    scalars!(Document, |_| Document::One(Err(NotAReturn::NotAnObject)));
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Document, A::Error> {
-        if !self.many {
-            return SkipVisitor
-                .visit_seq(seq)
-                .map(|_| Document::One(Err(NotAReturn::NotAnObject)));
-        }
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(ReturnVisitor { many: false })? {
-            if let Document::One(shape) = item {
-                items.push(shape);
-            }
-        }
-        Ok(Document::Many(items))
+    scalars!(Shape, |_| Err(NotAReturn::NotAnObject));
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Shape, A::Error> {
+        SkipVisitor.visit_seq(seq).map(|_| Err(NotAReturn::NotAnObject))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Document, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
         let mut ret = Box::<RawReturn>::default();
         let mut keys = Keys::default();
         let mut unknown = None;
@@ -434,6 +406,6 @@ impl<'de> Visitor<'de> for ReturnVisitor {
             (None, false) => Err(NotAReturn::NoAnswers),
             (None, true) => Ok(ret),
         };
-        Ok(Document::One(shape))
+        Ok(shape)
     }
 }
