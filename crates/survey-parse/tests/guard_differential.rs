@@ -63,8 +63,10 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Extensions of the workbook files looked for on disk (compared without case).
-const WORKBOOK_EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xlsb", "xls", "ods"];
+/// Extensions of the workbook files looked for on disk (compared without case): the
+/// zip-based Excel formats the guard vets. `.ods` and `.xls` workbooks never reach the
+/// guard: they are read in a child process (`survey_parse::isolated`).
+const WORKBOOK_EXTENSIONS: [&str; 3] = ["xlsx", "xlsm", "xlsb"];
 
 /// Folders never searched: build output, run output, version control.
 const SKIPPED_DIRS: [&str; 4] = ["target", "out", "node_modules", ".git"];
