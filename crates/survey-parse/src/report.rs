@@ -2,7 +2,7 @@
 //! `ingest.json` (the accounting of every return received).
 
 use crate::rejection::{Rejection, Severity};
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Table, TableColumn, Workbook, XlsxError};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Table, TableColumn, Workbook, Worksheet, XlsxError};
 use survey_def::Definition;
 use survey_files::dataset::{DefinitionInfo, IngestSummary};
 use survey_files::excel::CELL_TEXT_LIMIT;
@@ -45,6 +45,25 @@ pub fn rejects_jsonl(rejections: &[Rejection]) -> Result<Vec<u8>, serde_json::Er
         out.push(b'\n');
     }
     Ok(out)
+}
+
+/// A4 paper (Excel's paper size 9).
+const PAPER_A4: u8 = 9;
+
+/// How a sheet of the rejects workbook prints: A4 landscape, one page wide, the header
+/// row on every page (`header_row`, when the sheet has one), the survey and the sheet
+/// above, "page x of y" below, in both languages as the sheet's headers are.
+fn print_setup(sheet: &mut Worksheet, title: &str, header_row: Option<u32>) -> Result<(), XlsxError> {
+    sheet.set_paper_size(PAPER_A4);
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
+    if let Some(row) = header_row {
+        sheet.set_repeat_rows(row, row)?;
+    }
+    // `&` starts a header code: a title's own ampersands are doubled.
+    sheet.set_header(format!("&L{}", title.replace('&', "&&")));
+    sheet.set_footer("&C第 &P 页，共 &N 页 Page &P of &N");
+    Ok(())
 }
 
 /// The rejects workbook: a filterable table of every problem, a sheet of superseded
@@ -140,6 +159,8 @@ pub fn rejects_workbook(
         &Table::new().set_columns(&columns),
     )?;
     sheet.set_freeze_panes(1, 0)?;
+    let survey = format!("{} v{}", def.survey().id, def.survey().version);
+    print_setup(sheet, &format!("{survey} — 问题 Problems"), Some(0))?;
 
     let sup = wb.add_worksheet().set_name("被替代 Superseded")?;
     let sup_headers = [
@@ -175,9 +196,12 @@ pub fn rejects_workbook(
     for c in 0..sup_headers.len() as u16 {
         sup.set_column_width(c, 26)?;
     }
+    print_setup(sup, &format!("{survey} — 被替代 Superseded"), Some(0))?;
 
     let counts = wb.add_worksheet().set_name("汇总 Summary")?;
     counts.set_column_width(0, 30)?;
+    print_setup(counts, &format!("{survey} — 汇总 Summary"), None)?;
+    counts.set_portrait();
     let rows: [(&str, u64); 5] = [
         ("收到 Received", summary.received),
         ("接受 Accepted", summary.accepted),
@@ -203,4 +227,71 @@ pub fn rejects_workbook(
         counts.write_number(r, 1, *n as f64)?;
     }
     wb.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    /// The XML of each worksheet part of a workbook, in part order.
+    fn sheet_parts(bytes: &[u8]) -> Vec<String> {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut names: Vec<String> = zip
+            .file_names()
+            .filter_map(|n| n.ok().map(|n| n.into_owned()))
+            .filter(|n| n.starts_with("xl/worksheets/sheet"))
+            .collect();
+        names.sort();
+        names
+            .iter()
+            .map(|n| {
+                let mut xml = String::new();
+                zip.by_name(n).unwrap().read_to_string(&mut xml).unwrap();
+                xml
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_sheet_of_the_rejects_workbook_prints_one_page_wide_with_its_header_rows() {
+        let def = survey_def::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../survey-defs/spring-2024.toml"),
+        )
+        .unwrap();
+        let summary = IngestSummary {
+            received: 0,
+            accepted: 0,
+            rejected: 0,
+            superseded: 0,
+            warnings: 0,
+            definition: definition_info(&def),
+            rejections_by_rule: Default::default(),
+            files: Vec::new(),
+            superseded_returns: Vec::new(),
+        };
+        let bytes = rejects_workbook(&def, &summary, &[]).unwrap();
+        let sheets = sheet_parts(&bytes);
+        assert_eq!(sheets.len(), 3);
+        for (i, xml) in sheets.iter().enumerate() {
+            assert!(xml.contains(r#"paperSize="9""#), "sheet {i}: {xml}");
+            assert!(xml.contains(r#"<pageSetUpPr fitToPage="1"/>"#), "sheet {i}");
+            assert!(xml.contains(r#"fitToHeight="0""#), "sheet {i}");
+            let orientation = if i == 2 { "portrait" } else { "landscape" };
+            assert!(xml.contains(&format!(r#"orientation="{orientation}""#)), "sheet {i}");
+            assert!(
+                xml.contains("<oddHeader>&amp;Lyangpu-spring-2024 v1.0.0 — "),
+                "sheet {i}"
+            );
+            assert!(xml.contains("Page &amp;P of &amp;N</oddFooter>"), "sheet {i}");
+        }
+        // The problems and superseded sheets repeat their header row on every page.
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes[..])).unwrap();
+        let mut workbook = String::new();
+        zip.by_name("xl/workbook.xml")
+            .unwrap()
+            .read_to_string(&mut workbook)
+            .unwrap();
+        assert_eq!(workbook.matches("_xlnm.Print_Titles").count(), 2, "{workbook}");
+    }
 }
